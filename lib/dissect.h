@@ -1,0 +1,82 @@
+/* Packet dissector: link layer, IPv4/IPv6, UDP DNS and ICMP/ICMPv6 errors with their quote. */
+#ifndef SP_DISSECT_H
+#define SP_DISSECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns.h"
+
+/* Link types, by their LINKTYPE_ numbers as stored in pcap/pcapng files. libpcap hands
+ * DLT_ values to callers; dissect_linktype_from_dlt() maps the few that differ. */
+enum dissect_linktype {
+	LT_NULL = 0,        /* BSD loopback, 4-byte family in host order of the writer */
+	LT_ETHERNET = 1,    /* with 802.1Q / 802.1ad tags */
+	LT_RAW = 101,       /* raw IPv4 or IPv6 */
+	LT_LOOP = 108,      /* OpenBSD loopback, 4-byte family in network order */
+	LT_LINUX_SLL = 113, /* Linux cooked v1 */
+	LT_IPV4 = 228,
+	LT_IPV6 = 229,
+	LT_LINUX_SLL2 = 276, /* Linux cooked v2 */
+};
+
+int dissect_linktype_from_dlt(int dlt);
+/* 1 when the dissector reads this LINKTYPE_ value. */
+int dissect_linktype_supported(int linktype);
+/* "Ethernet", "Linux cooked v2" ...; "unknown" otherwise. */
+const char *dissect_linktype_name(int linktype);
+
+typedef struct sp_addr {
+	uint8_t family; /* 4 or 6; 0 = unset */
+	uint8_t a[16];  /* IPv4 in the first 4 bytes */
+} sp_addr_t;
+
+/* "192.0.2.1", "2001:db8::1"; returns out. */
+const char *sp_addr_str(const sp_addr_t *a, char *out, size_t outlen);
+int sp_addr_equal(const sp_addr_t *x, const sp_addr_t *y);
+
+enum pkt_kind {
+	PKT_OTHER = 0,  /* IP but nothing this project looks at (other ports, ICMP echo...) */
+	PKT_DNS,        /* UDP to or from the DNS port with at least a DNS header */
+	PKT_ICMP_ERROR, /* ICMP/ICMPv6 destination unreachable quoting a UDP packet */
+	PKT_SKIPPED,    /* not analysable: reason in note (fragment, truncated, not IP...) */
+};
+
+/* What an ICMP error quotes: the leading part of the packet that drew it. */
+typedef struct pkt_quote {
+	sp_addr_t src, dst; /* of the quoted packet (the answer: server -> client) */
+	uint8_t proto;      /* 17 for UDP */
+	uint16_t sport, dport;
+	int has_dns_id;     /* the quote reaches the DNS ID */
+	uint16_t dns_id;
+	int has_question;   /* the quote holds the whole first question */
+	dns_question_t q;
+} pkt_quote_t;
+
+typedef struct pkt {
+	enum pkt_kind kind;
+	sp_addr_t src, dst;     /* outer IP */
+	uint8_t proto;          /* 6, 17, 1, 58 ... */
+	uint16_t sport, dport;  /* UDP/TCP ports when proto is UDP/TCP */
+	/* PKT_DNS */
+	dns_msg_t dns;
+	/* PKT_ICMP_ERROR */
+	uint8_t icmp_type, icmp_code;
+	int port_unreachable;   /* ICMPv4 3/3 or ICMPv6 1/4 */
+	pkt_quote_t quote;
+	/* PKT_SKIPPED: static string saying why ("IPv4 fragment", "truncated IPv6 header") */
+	const char *note;
+} pkt_t;
+
+typedef struct dissect_cfg {
+	uint16_t dns_port; /* 53 unless configured */
+} dissect_cfg_t;
+
+/* Dissects one captured frame. caplen bytes are present of wirelen on the wire. Every byte
+ * is read through a wire_t narrowed layer by layer. Always fills out; returns 0, or
+ * SP_EUNSUPPORTED for a link type it does not read (out->kind = PKT_SKIPPED). A malformed or
+ * truncated packet is not an error of the call: out->kind = PKT_SKIPPED with a note. */
+int dissect_packet(const dissect_cfg_t *cfg, int linktype, const uint8_t *data, size_t caplen,
+		   size_t wirelen, pkt_t *out);
+
+#endif

@@ -1,0 +1,53 @@
+/* Bounds-checked byte cursor (reader) and buffer (writer) for untrusted wire data. */
+#ifndef SP_WIRE_H
+#define SP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reader. The error is sticky: after the first failed read every later read is a no-op
+ * returning zero, so a parser reads a run of fields and checks wire_error() once.
+ * base/len stay the whole message so that DNS compression pointers can be followed. */
+typedef struct wire {
+	const uint8_t *base; /* borrowed; must outlive the cursor */
+	size_t len;          /* bytes readable from base */
+	size_t pos;          /* next byte to read */
+	int err;             /* 0 or SP_E* */
+} wire_t;
+
+void wire_init(wire_t *w, const uint8_t *buf, size_t len);
+uint8_t wire_u8(wire_t *w);
+uint16_t wire_u16(wire_t *w); /* network byte order */
+uint32_t wire_u32(wire_t *w); /* network byte order */
+void wire_bytes(wire_t *w, void *out, size_t n); /* out zero-filled on error */
+/* Borrows the next n bytes and advances; NULL (and sticky SP_ETRUNC) if fewer remain. */
+const uint8_t *wire_ptr(wire_t *w, size_t n);
+void wire_skip(wire_t *w, size_t n);
+/* Moves to absolute offset pos (SP_ETRUNC past the end). */
+void wire_seek(wire_t *w, size_t pos);
+size_t wire_left(const wire_t *w);
+/* A cursor over the next n bytes only (a layer narrowed to its own length, e.g. an IP
+ * packet to its total length); the parent advances past them. On error the child carries
+ * the error too. */
+wire_t wire_sub(wire_t *w, size_t n);
+/* Sets the sticky error (first one wins), for parsers that find a bad value. */
+void wire_fail(wire_t *w, int err);
+static inline int wire_error(const wire_t *w) { return w->err; }
+
+/* Writer with the same sticky-error discipline (SP_ENOSPACE). */
+typedef struct wbuf {
+	uint8_t *buf; /* borrowed */
+	size_t cap;
+	size_t len;
+	int err;
+} wbuf_t;
+
+void wbuf_init(wbuf_t *b, uint8_t *buf, size_t cap);
+void wbuf_u8(wbuf_t *b, uint8_t v);
+void wbuf_u16(wbuf_t *b, uint16_t v);
+void wbuf_u32(wbuf_t *b, uint32_t v);
+void wbuf_bytes(wbuf_t *b, const void *p, size_t n);
+/* Overwrites 2 bytes at an earlier offset (length and count fields). */
+void wbuf_put_u16_at(wbuf_t *b, size_t off, uint16_t v);
+
+#endif
