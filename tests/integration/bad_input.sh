@@ -37,6 +37,7 @@ expect2 "sniff: interface that does not exist" "no interface.*nosuch0" "$BIN/sni
 expect2 "sniff: no source given" "-r|-i" "$BIN/sniff"
 
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+	chmod 755 "$tmp"
 	mkdir -m 777 "$tmp/nobody"
 	expect2 "probe: no permission to make namespaces" "namespace.*root" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
