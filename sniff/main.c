@@ -1,1 +1,261 @@
-/* placeholder: being written */
+/* sniff: DNS capture analyser; command line, the feed from capture to analyzer, exit status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "sniff.h"
+#include "sp_config.h"
+
+static const char usage_text[] =
+    "usage:\n"
+    "  sniff -i IFACE [options]     capture live on IFACE until SIGINT/SIGTERM\n"
+    "  sniff -r FILE [options]      read a pcap or pcapng file (\"-\" = standard input)\n"
+    "    -w FILE        (live) also write every captured packet to FILE as pcapng\n"
+    "    -f FILTER      BPF filter (default \"udp port 53 or icmp or icmp6\", port from -p)\n"
+    "    -p, --port N   DNS port (default 53)\n"
+    "        --json     JSON lines on standard output instead of the tables\n"
+    "        --ready-fd N  live: write \"ready\\n\" to descriptor N once capture is active, "
+    "close it\n"
+    "    -q, --quiet    no progress/notes on standard error\n"
+    "    -h, --help / -V, --version\n"
+    "  Exit 0 when no trial races, 1 when one does, 2 on error.\n";
+
+static void vsay(const char *prefix, const char *fmt, va_list ap)
+{
+	/* One write per line keeps notes whole when stderr is shared with other programs. */
+	char line[1024];
+	int n = snprintf(line, sizeof line, "sniff: %s", prefix);
+	if (n < 0 || (size_t)n >= sizeof line)
+		n = 0;
+	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	fprintf(stderr, "%s\n", line);
+}
+
+void sniff_note(const sniff_t *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->o.quiet)
+		return;
+	va_start(ap, fmt);
+	vsay("note: ", fmt, ap);
+	va_end(ap);
+}
+
+void sniff_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay("", fmt, ap);
+	va_end(ap);
+}
+
+int sniff_feed(sniff_t *s, uint64_t frame, uint64_t ts_ns, const uint8_t *data, size_t caplen,
+	       size_t wirelen)
+{
+	pkt_t p;
+	int rc;
+
+	/* A link type the dissector refuses was turned away before the first frame, and a
+	 * malformed frame comes back as PKT_SKIPPED, so the return value adds nothing here. */
+	(void)dissect_packet(&s->cfg, s->linktype, data, caplen, wirelen, &p);
+	if (p.kind == PKT_SKIPPED) {
+		s->skipped++;
+		if (s->skipped <= SNIFF_SKIP_NOTES)
+			sniff_note(s, "frame %" PRIu64 " skipped (%s)", frame,
+				   p.note ? p.note : "not analysable");
+	}
+	rc = analyzer_add(s->an, frame, ts_ns, &p);
+	if (rc < 0) {
+		sniff_error("cannot keep frame %" PRIu64 ": %s; analyse a smaller capture "
+			    "(split it with editcap -c)",
+			    frame, sp_strerror(rc));
+		return rc;
+	}
+	return 0;
+}
+
+static int parse_uint(const char *text, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum { OPT_JSON = 256, OPT_READY_FD };
+
+static const struct option long_opts[] = {
+    {"port", required_argument, NULL, 'p'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"ready-fd", required_argument, NULL, OPT_READY_FD},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, sniff_opts_t *o)
+{
+	int c;
+	unsigned long v;
+
+	memset(o, 0, sizeof *o);
+	o->port = 53;
+	o->ready_fd = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:r:w:f:p:qhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->iface = optarg;
+			break;
+		case 'r':
+			o->file = optarg;
+			break;
+		case 'w':
+			o->write = optarg;
+			break;
+		case 'f':
+			o->filter = optarg;
+			break;
+		case 'p':
+			if (parse_uint(optarg, 65535, &v) < 0 || v == 0) {
+				sniff_error("bad port '%s' for -p; give a number from 1 to 65535",
+					    optarg);
+				return SNIFF_EXIT_ERROR;
+			}
+			o->port = (uint16_t)v;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_READY_FD:
+			if (parse_uint(optarg, 1u << 20, &v) < 0 || v < 3) {
+				sniff_error("bad descriptor '%s' for --ready-fd; give an open "
+					    "descriptor number above 2",
+					    optarg);
+				return SNIFF_EXIT_ERROR;
+			}
+			o->ready_fd = (int)v;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return fflush(stdout) == 0 ? 0 : SNIFF_EXIT_ERROR;
+		case 'V':
+			printf("sniff %s\n", SP_VERSION);
+			return fflush(stdout) == 0 ? 0 : SNIFF_EXIT_ERROR;
+		case ':':
+			sniff_error("option '%s' needs a value; see sniff --help",
+				    argv[optind - 1]);
+			return SNIFF_EXIT_ERROR;
+		default:
+			if (optopt > 0 && optopt < 256)
+				sniff_error("unknown option '-%c'; see sniff --help", optopt);
+			else
+				sniff_error("unknown option '%s'; see sniff --help",
+					    argv[optind - 1]);
+			return SNIFF_EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		sniff_error("unexpected argument '%s'; see sniff --help", argv[optind]);
+		return SNIFF_EXIT_ERROR;
+	}
+	if (!o->iface == !o->file) {
+		sniff_error("give either -i IFACE to capture live or -r FILE to read a capture; "
+			    "see sniff --help");
+		return SNIFF_EXIT_ERROR;
+	}
+	if (o->write && !o->iface) {
+		sniff_error("-w saves a live capture; use it with -i, not with -r");
+		return SNIFF_EXIT_ERROR;
+	}
+	if (o->ready_fd >= 0) {
+		if (!o->iface) {
+			sniff_error("--ready-fd tells when a live capture is running; use it "
+				    "with -i, not with -r");
+			return SNIFF_EXIT_ERROR;
+		}
+		if (fcntl(o->ready_fd, F_GETFD) < 0) {
+			sniff_error("--ready-fd %d is not an open descriptor; open it for "
+				    "writing when starting sniff (e.g. 3>&1 with --ready-fd 3)",
+				    o->ready_fd);
+			return SNIFF_EXIT_ERROR;
+		}
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	sniff_t s;
+	char filter[64];
+	int rc, status;
+
+	memset(&s, 0, sizeof s);
+	rc = parse_args(argc, argv, &s.o);
+	if (rc >= 0)
+		return rc;
+	if (!s.o.filter) {
+		snprintf(filter, sizeof filter, "udp port %u or icmp or icmp6", (unsigned)s.o.port);
+		s.o.filter = filter;
+	}
+	s.cfg.dns_port = s.o.port;
+	/* A reader that went away (probe stopped, `| head`) is a write error to report, not a
+	 * reason to die without a word. */
+	signal(SIGPIPE, SIG_IGN);
+
+	s.an = analyzer_new();
+	if (!s.an) {
+		sniff_error("out of memory before reading anything; free some memory and retry");
+		return SNIFF_EXIT_ERROR;
+	}
+	rc = s.o.iface ? capture_live(&s) : capture_offline(&s);
+	if (rc < 0) {
+		/* Nothing worth printing: the capture never started or memory ran out. */
+		analyzer_free(s.an);
+		return SNIFF_EXIT_ERROR;
+	}
+	if (s.skipped > SNIFF_SKIP_NOTES)
+		sniff_note(&s, "%" PRIu64 " frames skipped in all; the first %d are listed above",
+			   s.skipped, SNIFF_SKIP_NOTES);
+	rc = analyzer_finish(s.an);
+	if (rc < 0) {
+		sniff_error("cannot finish the analysis: %s; analyse a smaller capture",
+			    sp_strerror(rc));
+		analyzer_free(s.an);
+		return SNIFF_EXIT_ERROR;
+	}
+	rc = s.o.json ? output_json(&s, stdout) : output_human(&s, stdout);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = -errno;
+	if (rc < 0) {
+		sniff_error("cannot write the results to standard output: %s", sp_strerror(rc));
+		analyzer_free(s.an);
+		return SNIFF_EXIT_ERROR;
+	}
+	status = output_overall(s.an) == VERDICT_RACING ? SNIFF_EXIT_RACING : SNIFF_EXIT_CORRECT;
+	analyzer_free(s.an);
+	/* The results are out, but a capture that failed under way must not pass for a clean
+	 * run (capture_* said why). */
+	return s.failed ? SNIFF_EXIT_ERROR : status;
+}

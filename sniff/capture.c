@@ -1,0 +1,465 @@
+/* sniff capture sources: a pcap/pcapng file read to its end, or libpcap live on a libuv loop. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+#include <uv.h>
+
+#include "err.h"
+#include "pcapng.h"
+#include "sniff.h"
+#include "sp_config.h"
+
+#define SNIFF_SNAPLEN 65535
+
+/* A file may hold any 64-bit time; saturate rather than wrap so that order survives. */
+static uint64_t ts_to_ns(const struct timeval *tv, int nano)
+{
+	const uint64_t max_sec = UINT64_MAX / 1000000000u - 1;
+	uint64_t sec, frac;
+
+	if (tv->tv_sec < 0)
+		return 0;
+	sec = (uint64_t)tv->tv_sec;
+	if (sec > max_sec)
+		sec = max_sec;
+	frac = tv->tv_usec < 0 ? 0 : (uint64_t)tv->tv_usec;
+	if (!nano)
+		frac *= 1000;
+	if (frac > 999999999u)
+		frac = 999999999u;
+	return sec * 1000000000u + frac;
+}
+
+/* what: "capture 'x.pcap'" or "interface 'eth0'". */
+static int check_linktype(sniff_t *s, pcap_t *p, const char *what)
+{
+	int dlt = pcap_datalink(p);
+	const char *name;
+
+	s->linktype = dissect_linktype_from_dlt(dlt);
+	if (dissect_linktype_supported(s->linktype))
+		return 0;
+	name = pcap_datalink_val_to_name(dlt);
+	sniff_error("%s has link type %s (%d), which sniff does not read; give a capture with "
+		    "Ethernet, loopback, raw IP or Linux cooked framing (e.g. -i any)",
+		    what, name ? name : "unknown", dlt);
+	return -1;
+}
+
+static int compile_filter(const sniff_t *s, pcap_t *p, struct bpf_program *prog)
+{
+	if (pcap_compile(p, prog, s->o.filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		sniff_error("bad filter '%s': %s; give a BPF expression as tcpdump takes it with "
+			    "-f",
+			    s->o.filter, pcap_geterr(p));
+		return -1;
+	}
+	return 0;
+}
+
+static void cannot_read(const char *shown, int err)
+{
+	sniff_error("cannot read capture %s: %s; give a pcap or pcapng file with -r", shown,
+		    strerror(err));
+}
+
+int capture_offline(sniff_t *s)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	char shown[1100];
+	int from_stdin = strcmp(s->o.file, "-") == 0;
+	struct bpf_program prog;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct stat st;
+	pcap_t *p;
+	FILE *fp;
+	int nano, rc, ret = 0;
+
+	if (from_stdin)
+		snprintf(shown, sizeof shown, "on standard input");
+	else
+		snprintf(shown, sizeof shown, "'%s'", s->o.file);
+	fp = from_stdin ? stdin : fopen(s->o.file, "rb");
+	if (!fp) {
+		cannot_read(shown, errno);
+		return -1;
+	}
+	/* fopen takes a directory for reading; libpcap would then call it a bad format. */
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!from_stdin)
+			fclose(fp);
+		cannot_read(shown, EISDIR);
+		return -1;
+	}
+	/* pcapng too: libpcap reads both through the same call. */
+	p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p) {
+		if (!from_stdin)
+			fclose(fp);
+		sniff_error("%s is not a pcap or pcapng file (libpcap: %s); give a pcap or pcapng "
+			    "file with -r",
+			    from_stdin ? "standard input" : shown, errbuf);
+		return -1;
+	}
+	snprintf(shown, sizeof shown, "capture '%s'", s->o.file);
+	if (check_linktype(s, p, from_stdin ? "the capture on standard input" : shown) < 0 ||
+	    compile_filter(s, p, &prog) < 0) {
+		pcap_close(p);
+		return -1;
+	}
+	nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	for (;;) {
+		uint64_t frame, next;
+
+		rc = pcap_next_ex(p, &h, &data);
+		if (rc == 1) {
+			/* Frames keep their place in the file even when the filter passes them
+			 * over, so that frame N here is frame N in Wireshark. */
+			frame = ++s->frames_read;
+			if (!pcap_offline_filter(&prog, h, data))
+				continue;
+			if (sniff_feed(s, frame, ts_to_ns(&h->ts, nano), data, h->caplen, h->len) <
+			    0) {
+				ret = -1;
+				break;
+			}
+			continue;
+		}
+		if (rc != PCAP_ERROR)
+			break; /* PCAP_ERROR_BREAK: the end of the file */
+		next = s->frames_read + 1;
+		if (strstr(pcap_geterr(p), "truncated"))
+			sniff_note(s,
+				   "capture ends in the middle of packet %" PRIu64
+				   "; analysed the %" PRIu64 " %s before it",
+				   next, next - 1, next == 2 ? "packet" : "packets");
+		else
+			sniff_note(
+			    s,
+			    "capture is damaged at packet %" PRIu64 " (libpcap: %s); analysed "
+			    "the %" PRIu64 " %s before it",
+			    next, pcap_geterr(p), next - 1, next == 2 ? "packet" : "packets");
+		break;
+	}
+	pcap_freecode(&prog);
+	pcap_close(p); /* closes fp as well */
+	return ret;
+}
+
+/* A live capture and the libuv handles that drive it; handles are embedded and closed before
+ * capture_live returns. */
+struct live {
+	sniff_t *s;
+	pcap_t *p;
+	pcapng_writer_t *w;
+	int nano;
+	int stopping;
+	int fatal; /* memory ran out: nothing worth printing */
+	uv_loop_t loop;
+	uv_poll_t poll;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t flush;
+	int have_poll, have_sigint, have_sigterm, have_flush;
+};
+
+static void live_stop(struct live *l)
+{
+	if (l->stopping)
+		return;
+	l->stopping = 1;
+	if (l->have_poll)
+		uv_close((uv_handle_t *)&l->poll, NULL);
+	if (l->have_sigint)
+		uv_close((uv_handle_t *)&l->sigint, NULL);
+	if (l->have_sigterm)
+		uv_close((uv_handle_t *)&l->sigterm, NULL);
+	if (l->have_flush)
+		uv_close((uv_handle_t *)&l->flush, NULL);
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct live *l = (struct live *)user;
+	uint64_t frame, ts;
+	int rc;
+
+	if (l->stopping)
+		return;
+	/* Numbered in capture order, which is also the order of the -w file, so that
+	 * reading that file back gives the same frame numbers. */
+	frame = ++l->s->frames_read;
+	ts = ts_to_ns(&h->ts, l->nano);
+	if (l->w) {
+		rc = pcapng_write(l->w, ts, data, h->caplen, h->len, NULL);
+		if (rc < 0) {
+			sniff_error("cannot write capture file '%s' at frame %" PRIu64
+				    ": %s; free some space or give another path with -w",
+				    l->s->o.write, frame, sp_strerror(rc));
+			l->s->failed = 1;
+			pcap_breakloop(l->p);
+			live_stop(l);
+			return;
+		}
+	}
+	if (sniff_feed(l->s, frame, ts, data, h->caplen, h->len) < 0) {
+		l->fatal = 1;
+		pcap_breakloop(l->p);
+		live_stop(l);
+	}
+}
+
+/* Returns what pcap_dispatch returned; on an error it has already said so and stopped. */
+static int live_dispatch(struct live *l)
+{
+	int n = pcap_dispatch(l->p, -1, on_packet, (u_char *)l);
+
+	if (n < 0 && n != PCAP_ERROR_BREAK && !l->stopping) {
+		sniff_error("capture on '%s' broke off: %s; the results cover the %" PRIu64
+			    " frames before it",
+			    l->s->o.iface, pcap_geterr(l->p), l->s->frames_read);
+		l->s->failed = 1;
+		live_stop(l);
+	}
+	return n;
+}
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+	struct live *l = h->data;
+
+	if (status < 0) {
+		/* libpcap knows better than "bad file descriptor" what happened (an interface
+		 * that went away, say) and says so from a read. */
+		if (live_dispatch(l) < 0 || l->stopping)
+			return;
+		sniff_error("capture on '%s' broke off: %s; the results cover the %" PRIu64
+			    " frames before it",
+			    l->s->o.iface, uv_strerror(status), l->s->frames_read);
+		l->s->failed = 1;
+		live_stop(l);
+		return;
+	}
+	live_dispatch(l);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct live *l = h->data;
+	int i;
+
+	/* The kernel has queued what was captured before the signal; take all of it, with a
+	 * bound in case traffic keeps coming faster than it is read. */
+	for (i = 0; i < 10000 && !l->stopping; i++)
+		if (live_dispatch(l) <= 0)
+			break;
+	sniff_note(l->s, "%s: capture stopped after %" PRIu64 " frame%s",
+		   signum == SIGINT ? "SIGINT" : "SIGTERM", l->s->frames_read,
+		   l->s->frames_read == 1 ? "" : "s");
+	live_stop(l);
+}
+
+static void on_flush(uv_timer_t *h)
+{
+	struct live *l = h->data;
+	int rc = pcapng_flush(l->w);
+
+	if (rc < 0) {
+		sniff_error("cannot write capture file '%s': %s; free some space or give another "
+			    "path with -w",
+			    l->s->o.write, sp_strerror(rc));
+		l->s->failed = 1;
+		live_stop(l);
+	}
+}
+
+static void say_ready(const sniff_t *s)
+{
+	static const char ready[] = "ready\n";
+	ssize_t n;
+
+	do
+		n = write(s->o.ready_fd, ready, sizeof ready - 1);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)(sizeof ready - 1))
+		sniff_note(s, "cannot write to --ready-fd %d: %s; capturing anyway", s->o.ready_fd,
+			   n < 0 ? strerror(errno) : "short write");
+	close(s->o.ready_fd);
+}
+
+static int live_open(sniff_t *s, struct live *l)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	char what[300];
+	const char *ifname = s->o.iface;
+	struct bpf_program prog;
+	int rc;
+
+	l->p = pcap_create(ifname, errbuf);
+	if (!l->p) {
+		sniff_error("cannot capture on '%s': %s; check the interface with 'ip link'",
+			    ifname, errbuf);
+		return -1;
+	}
+	pcap_set_snaplen(l->p, SNIFF_SNAPLEN);
+	/* Packets must reach the analyzer (and -w) as they come, not when a buffer fills. */
+	pcap_set_immediate_mode(l->p, 1);
+	if (pcap_set_tstamp_precision(l->p, PCAP_TSTAMP_PRECISION_NANO) != 0)
+		pcap_set_tstamp_precision(l->p, PCAP_TSTAMP_PRECISION_MICRO);
+	rc = pcap_activate(l->p);
+	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+		sniff_error("no interface '%s' here; list interfaces with 'ip link'", ifname);
+		return -1;
+	}
+	if (rc == PCAP_ERROR_PERM_DENIED) {
+		sniff_error("cannot capture on '%s': permission denied; capture needs root or "
+			    "CAP_NET_RAW",
+			    ifname);
+		return -1;
+	}
+	if (rc == PCAP_ERROR_IFACE_NOT_UP) {
+		sniff_error("interface '%s' is down; bring it up with 'ip link set %s up'", ifname,
+			    ifname);
+		return -1;
+	}
+	if (rc < 0) {
+		const char *why = pcap_geterr(l->p);
+		sniff_error("cannot capture on '%s': %s; check the interface with 'ip link'",
+			    ifname, why && *why ? why : pcap_statustostr(rc));
+		return -1;
+	}
+	if (rc > 0) {
+		const char *why = pcap_geterr(l->p);
+		sniff_note(s, "capture on '%s': %s", ifname,
+			   why && *why ? why : pcap_statustostr(rc));
+	}
+	l->nano = pcap_get_tstamp_precision(l->p) == PCAP_TSTAMP_PRECISION_NANO;
+	snprintf(what, sizeof what, "interface '%s'", ifname);
+	if (check_linktype(s, l->p, what) < 0 || compile_filter(s, l->p, &prog) < 0)
+		return -1;
+	rc = pcap_setfilter(l->p, &prog);
+	pcap_freecode(&prog);
+	if (rc < 0) {
+		sniff_error("cannot set filter '%s' on '%s': %s; try a simpler -f expression",
+			    s->o.filter, ifname, pcap_geterr(l->p));
+		return -1;
+	}
+	if (pcap_setnonblock(l->p, 1, errbuf) < 0) {
+		sniff_error("cannot capture on '%s': %s; check the interface with 'ip link'",
+			    ifname, errbuf);
+		return -1;
+	}
+	if (s->o.write) {
+		rc = pcapng_open(&l->w, s->o.write, s->linktype, (uint32_t)pcap_snapshot(l->p),
+				 ifname, "sniff " SP_VERSION);
+		if (rc < 0) {
+			sniff_error("cannot write capture file '%s': %s; give a writable path "
+				    "with -w",
+				    s->o.write, sp_strerror(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int live_handles(struct live *l)
+{
+	int fd = pcap_get_selectable_fd(l->p);
+	int rc;
+
+	if (fd < 0) {
+		sniff_error("cannot capture on '%s': libpcap gives no descriptor to wait on; "
+			    "capture on a Linux interface",
+			    l->s->o.iface);
+		return -1;
+	}
+	rc = uv_poll_init(&l->loop, &l->poll, fd);
+	if (rc == 0) {
+		l->have_poll = 1;
+		l->poll.data = l;
+		rc = uv_poll_start(&l->poll, UV_READABLE, on_readable);
+	}
+	if (rc == 0 && (rc = uv_signal_init(&l->loop, &l->sigint)) == 0) {
+		l->have_sigint = 1;
+		l->sigint.data = l;
+		rc = uv_signal_start(&l->sigint, on_signal, SIGINT);
+	}
+	if (rc == 0 && (rc = uv_signal_init(&l->loop, &l->sigterm)) == 0) {
+		l->have_sigterm = 1;
+		l->sigterm.data = l;
+		rc = uv_signal_start(&l->sigterm, on_signal, SIGTERM);
+	}
+	if (rc == 0 && l->w && (rc = uv_timer_init(&l->loop, &l->flush)) == 0) {
+		l->have_flush = 1;
+		l->flush.data = l;
+		/* What was captured is on disk within a second, even if sniff is killed. */
+		rc = uv_timer_start(&l->flush, on_flush, 1000, 1000);
+	}
+	if (rc < 0) {
+		sniff_error("cannot watch the capture on '%s': %s; retry, or report this",
+			    l->s->o.iface, uv_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int capture_live(sniff_t *s)
+{
+	struct live l;
+	struct pcap_stat st;
+	int rc, ret = 0, have_loop = 0;
+
+	memset(&l, 0, sizeof l);
+	l.s = s;
+	if (live_open(s, &l) < 0)
+		goto fail;
+	rc = uv_loop_init(&l.loop);
+	if (rc < 0) {
+		sniff_error("cannot start the event loop: %s; retry, or report this",
+			    uv_strerror(rc));
+		goto fail;
+	}
+	have_loop = 1;
+	if (live_handles(&l) < 0)
+		goto fail;
+	if (s->o.ready_fd >= 0)
+		say_ready(s);
+	sniff_note(s, "capturing on '%s' (filter: %s); stop with Ctrl-C or SIGTERM", s->o.iface,
+		   s->o.filter);
+	uv_run(&l.loop, UV_RUN_DEFAULT);
+
+	if (pcap_stats(l.p, &st) == 0)
+		analyzer_set_drops(s->an, (uint64_t)st.ps_drop + st.ps_ifdrop);
+	else
+		sniff_note(s, "cannot read the drop count of '%s' (%s); drops count as unknown",
+			   s->o.iface, pcap_geterr(l.p));
+	rc = pcapng_close(l.w);
+	l.w = NULL;
+	if (rc < 0 && s->o.write && !s->failed) { /* a failed flush already said why */
+		sniff_error("cannot finish capture file '%s': %s; free some space or give another "
+			    "path with -w",
+			    s->o.write, sp_strerror(rc));
+		s->failed = 1;
+	}
+	if (l.fatal)
+		ret = -1;
+	goto out;
+fail:
+	ret = -1;
+	live_stop(&l);
+	if (have_loop)
+		uv_run(&l.loop, UV_RUN_DEFAULT);
+out:
+	if (have_loop)
+		uv_loop_close(&l.loop);
+	pcapng_close(l.w);
+	if (l.p)
+		pcap_close(l.p);
+	return ret;
+}

@@ -1,0 +1,460 @@
+/* sniff output: the human tables and the JSON lines (schema in docs/sniff.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "sniff.h"
+#include "timeutil.h"
+
+#define ADDR_TEXT 64
+#define CELL 128
+
+enum verdict output_overall(const analyzer_t *an)
+{
+	size_t i, n = analyzer_trial_count(an);
+	int any_correct = 0;
+
+	for (i = 0; i < n; i++) {
+		const trial_t *t = analyzer_trial(an, i);
+		if (t->verdict == VERDICT_RACING)
+			return VERDICT_RACING;
+		if (t->verdict == VERDICT_CORRECT)
+			any_correct = 1;
+	}
+	return any_correct ? VERDICT_CORRECT : VERDICT_INCONCLUSIVE;
+}
+
+static const char *qtype_str(uint16_t t, char *buf, size_t len)
+{
+	return dns_type_name(t, buf, len);
+}
+
+/* "192.0.2.1:41000", "[2001:db8::1]:41000". */
+static void addr_port_str(const sp_addr_t *a, uint16_t port, char *out, size_t len)
+{
+	char addr[ADDR_TEXT];
+
+	sp_addr_str(a, addr, sizeof addr);
+	if (a->family == 6)
+		snprintf(out, len, "[%s]:%u", addr, (unsigned)port);
+	else
+		snprintf(out, len, "%s:%u", addr, (unsigned)port);
+}
+
+/* The one sentence that both outputs give for a refused answer. */
+static void evidence_text(const evidence_t *e, char *out, size_t len)
+{
+	char qt[32], tqt[32], where[ADDR_TEXT + 8], dur[32], tail[160];
+
+	addr_port_str(&e->client, e->cport, where, sizeof where);
+	switch (e->kind) {
+	case REFUSAL_RACE:
+		if (e->has_taken)
+			snprintf(tail, sizeof tail, " %s after the %s answer was taken",
+				 sp_duration_str(e->after_taken_ns, dur, sizeof dur),
+				 qtype_str(e->taken_qtype, tqt, sizeof tqt));
+		else
+			snprintf(tail, sizeof tail,
+				 ", no other answer of the trial came before it");
+		break;
+	case REFUSAL_LATE:
+		snprintf(tail, sizeof tail, ", late: the client had asked again before it came");
+		break;
+	case REFUSAL_DUPLICATE:
+	default:
+		snprintf(tail, sizeof tail,
+			 ", a duplicate: an earlier answer to the same query had been taken");
+		break;
+	}
+	snprintf(out, len,
+		 "frame %" PRIu64 ": %s answer (frame %" PRIu64 ") to %s refused (port "
+		 "unreachable)%s",
+		 e->icmp_frame, qtype_str(e->qtype, qt, sizeof qt), e->answer_frame, where, tail);
+}
+
+/* "A,AAAA parallel", "AAAA only", with repeats and TCP when there were any. */
+static void order_str(const trial_t *t, char *out, size_t len)
+{
+	char a[32], b[32];
+	size_t n;
+
+	if (!t->queries) {
+		snprintf(out, len, "-");
+		return;
+	}
+	if (t->second_qtype)
+		n = (size_t)snprintf(out, len, "%s,%s %s", qtype_str(t->first_qtype, a, sizeof a),
+				     qtype_str(t->second_qtype, b, sizeof b),
+				     t->parallel ? "parallel" : "sequential");
+	else
+		n = (size_t)snprintf(out, len, "%s only", qtype_str(t->first_qtype, a, sizeof a));
+	if (n < len && t->requeries)
+		n += (size_t)snprintf(out + n, len - n, ", %u repeat%s", t->requeries,
+				      t->requeries == 1 ? "" : "s");
+	if (n < len && t->tcp_queries)
+		snprintf(out + n, len - n, ", %u over TCP", t->tcp_queries);
+}
+
+/* Tables are printed twice over the same cells: once to size the columns, once for real. */
+enum { TC_NAME, TC_CLIENT, TC_VERDICT, TC_QUERIES, TC_ANSWERS, TC_SOCKETS, TC_ORDER, TC_RLD, TC_N };
+static const char *const trial_heads[TC_N] = {"TRIAL",   "CLIENT",  "VERDICT", "QUERIES",
+					      "ANSWERS", "SOCKETS", "ORDER",   "RACE/LATE/DUP"};
+
+struct trial_row {
+	char name[DNS_NAME_TEXT];
+	char cell[TC_N - 1][CELL];
+};
+
+static const char *trial_cell(const struct trial_row *r, int c)
+{
+	return c == TC_NAME ? r->name : r->cell[c - 1];
+}
+
+static void trial_cells(const trial_t *t, struct trial_row *r)
+{
+	snprintf(r->name, sizeof r->name, "%s", t->name ? t->name : "-");
+	sp_addr_str(&t->client, r->cell[TC_CLIENT - 1], CELL);
+	snprintf(r->cell[TC_VERDICT - 1], CELL, "%s", verdict_name(t->verdict));
+	snprintf(r->cell[TC_QUERIES - 1], CELL, "%u", t->queries);
+	snprintf(r->cell[TC_ANSWERS - 1], CELL, "%u", t->answers);
+	snprintf(r->cell[TC_SOCKETS - 1], CELL, "%u", t->sockets);
+	order_str(t, r->cell[TC_ORDER - 1], CELL);
+	snprintf(r->cell[TC_RLD - 1], CELL, "%u/%u/%u", t->race, t->late, t->duplicate);
+}
+
+static void print_row(FILE *out, const char *const *cells, const size_t *w, int n)
+{
+	int c;
+
+	for (c = 0; c < n; c++) {
+		if (c == n - 1)
+			fprintf(out, "%s\n", cells[c]);
+		else
+			fprintf(out, "%-*s  ", (int)w[c], cells[c]);
+	}
+}
+
+static void print_trials(const analyzer_t *an, FILE *out)
+{
+	size_t i, n = analyzer_trial_count(an), w[TC_N];
+	struct trial_row *r = malloc(sizeof *r);
+	const char *cells[TC_N];
+	char text[DNS_NAME_TEXT + 512];
+	int c;
+
+	if (!r) {
+		fprintf(out, "(no memory to print the trials)\n");
+		return;
+	}
+	for (c = 0; c < TC_N; c++)
+		w[c] = strlen(trial_heads[c]);
+	for (i = 0; i < n; i++) {
+		trial_cells(analyzer_trial(an, i), r);
+		for (c = 0; c < TC_N; c++)
+			if (strlen(trial_cell(r, c)) > w[c])
+				w[c] = strlen(trial_cell(r, c));
+	}
+	print_row(out, trial_heads, w, TC_N);
+	for (i = 0; i < n; i++) {
+		const trial_t *t = analyzer_trial(an, i);
+		size_t k;
+
+		trial_cells(t, r);
+		for (c = 0; c < TC_N; c++)
+			cells[c] = trial_cell(r, c);
+		print_row(out, cells, w, TC_N);
+		if (t->verdict == VERDICT_INCONCLUSIVE && t->reason)
+			fprintf(out, "  inconclusive: %s\n", t->reason);
+		/* Late and duplicate refusals do not make a trial race, but they are still
+		 * what the client did, so every trial shows its evidence. */
+		for (k = 0; k < t->n_evidence; k++) {
+			evidence_text(&t->evidence[k], text, sizeof text);
+			fprintf(out, "  %s\n", text);
+		}
+	}
+	free(r);
+}
+
+enum { CC_ADDR, CC_VERDICT, CC_RACING, CC_CORRECT, CC_INCONCL, CC_RLD, CC_N };
+static const char *const client_heads[CC_N] = {"CLIENT",  "VERDICT",      "RACING",
+					       "CORRECT", "INCONCLUSIVE", "RACE/LATE/DUP"};
+
+static void client_cells(const client_summary_t *cs, char cell[CC_N][CELL])
+{
+	sp_addr_str(&cs->addr, cell[CC_ADDR], CELL);
+	snprintf(cell[CC_VERDICT], CELL, "%s", verdict_name(cs->verdict));
+	snprintf(cell[CC_RACING], CELL, "racing %u/%u", cs->racing, cs->trials);
+	snprintf(cell[CC_CORRECT], CELL, "%u", cs->correct);
+	snprintf(cell[CC_INCONCL], CELL, "%u", cs->inconclusive);
+	snprintf(cell[CC_RLD], CELL, "%u/%u/%u", cs->race, cs->late, cs->duplicate);
+}
+
+static void print_clients(const analyzer_t *an, FILE *out)
+{
+	size_t i, n = analyzer_client_count(an), w[CC_N];
+	char cell[CC_N][CELL];
+	const char *cells[CC_N];
+	int c;
+
+	for (c = 0; c < CC_N; c++) {
+		w[c] = strlen(client_heads[c]);
+		cells[c] = cell[c];
+	}
+	for (i = 0; i < n; i++) {
+		client_cells(analyzer_client(an, i), cell);
+		for (c = 0; c < CC_N; c++)
+			if (strlen(cell[c]) > w[c])
+				w[c] = strlen(cell[c]);
+	}
+	print_row(out, client_heads, w, CC_N);
+	for (i = 0; i < n; i++) {
+		client_cells(analyzer_client(an, i), cell);
+		print_row(out, cells, w, CC_N);
+	}
+}
+
+static int finish_output(FILE *out)
+{
+	if (ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+int output_human(const sniff_t *s, FILE *out)
+{
+	const analyzer_stats_t *st = analyzer_stats(s->an);
+	size_t n = analyzer_trial_count(s->an);
+
+	errno = 0;
+	if (n) {
+		print_trials(s->an, out);
+		fputc('\n', out);
+		print_clients(s->an, out);
+	} else {
+		fprintf(out, "no DNS query seen, so no trial to judge\n");
+	}
+	fputc('\n', out);
+	fprintf(out, "summary: %s (%s, %s): %" PRIu64 " %s", s->o.iface ? s->o.iface : s->o.file,
+		s->o.iface ? "live" : "file", dissect_linktype_name(s->linktype), st->frames,
+		plural(st->frames, "frame", "frames"));
+	if (s->frames_read != st->frames)
+		fprintf(out, " of %" PRIu64 " read", s->frames_read);
+	fprintf(out, ", %" PRIu64 " DNS %s (%" PRIu64 " %s, %" PRIu64 " %s", st->dns,
+		plural(st->dns, "message", "messages"), st->queries,
+		plural(st->queries, "query", "queries"), st->answers,
+		plural(st->answers, "answer", "answers"));
+	if (st->answers_unmatched)
+		fprintf(out, ", %" PRIu64 " without their query", st->answers_unmatched);
+	fprintf(out, "), %" PRIu64 " ICMP %s", st->icmp_errors,
+		plural(st->icmp_errors, "error", "errors"));
+	if (st->icmp_unmatched)
+		fprintf(out, " (%" PRIu64 " quoting no answer seen)", st->icmp_unmatched);
+	fprintf(out, ", %" PRIu64 " skipped, ", st->skipped);
+	if (st->drops_known)
+		fprintf(out, "%" PRIu64 " %s", st->drops, plural(st->drops, "drop", "drops"));
+	else
+		fprintf(out, "drops unknown");
+	fprintf(out, "; verdict %s\n", verdict_name(output_overall(s->an)));
+	return finish_output(out);
+}
+
+/* Jansson refuses strings that are not UTF-8; a file name can be anything. */
+static json_t *jstr(const char *text)
+{
+	json_t *j = json_string(text);
+	char *copy;
+	size_t i;
+
+	if (j)
+		return j;
+	copy = strdup(text);
+	if (!copy)
+		return NULL;
+	for (i = 0; copy[i]; i++)
+		if ((unsigned char)copy[i] >= 0x80)
+			copy[i] = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+static json_t *jaddr(const sp_addr_t *a)
+{
+	char buf[ADDR_TEXT];
+
+	return jstr(sp_addr_str(a, buf, sizeof buf));
+}
+
+static json_t *jqtype(uint16_t t)
+{
+	char buf[32];
+
+	return t ? jstr(qtype_str(t, buf, sizeof buf)) : json_null();
+}
+
+static json_t *jint(uint64_t v) { return json_integer((json_int_t)v); }
+
+/* Microseconds from nanoseconds: exact to the nanosecond with JSON_REAL_PRECISION(15). */
+static json_t *jus(uint64_t ns) { return json_real((double)ns / 1000.0); }
+
+/* Set when a value could not be made: a line missing a key would break the schema, so emit()
+ * refuses the whole line instead. */
+static int json_failed;
+
+static void set(json_t *o, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new(o, key, v) < 0)
+		json_failed = 1;
+}
+
+static json_t *evidence_json(const evidence_t *e)
+{
+	json_t *o = json_object();
+	char text[DNS_NAME_TEXT + 512];
+
+	if (!o)
+		return NULL;
+	set(o, "kind", jstr(refusal_name(e->kind)));
+	set(o, "qtype", jqtype(e->qtype));
+	set(o, "client", jaddr(&e->client));
+	set(o, "cport", jint(e->cport));
+	set(o, "query_frame", jint(e->query_frame));
+	set(o, "answer_frame", jint(e->answer_frame));
+	set(o, "icmp_frame", jint(e->icmp_frame));
+	set(o, "taken_qtype", e->has_taken ? jqtype(e->taken_qtype) : json_null());
+	set(o, "taken_frame", e->has_taken ? jint(e->taken_frame) : json_null());
+	set(o, "after_taken_us", e->has_taken ? jus(e->after_taken_ns) : json_null());
+	evidence_text(e, text, sizeof text);
+	set(o, "text", jstr(text));
+	return o;
+}
+
+static json_t *trial_json(const trial_t *t)
+{
+	json_t *o = json_object(), *ev = json_array();
+	size_t k;
+
+	if (!o || !ev) {
+		json_decref(o);
+		json_decref(ev);
+		return NULL;
+	}
+	set(o, "type", jstr("trial"));
+	set(o, "name", t->name ? jstr(t->name) : json_null());
+	set(o, "client", jaddr(&t->client));
+	set(o, "verdict", jstr(verdict_name(t->verdict)));
+	set(o, "reason", t->reason ? jstr(t->reason) : json_null());
+	set(o, "queries", jint(t->queries));
+	set(o, "requeries", jint(t->requeries));
+	set(o, "answers", jint(t->answers));
+	set(o, "sockets", jint(t->sockets));
+	set(o, "tcp_queries", jint(t->tcp_queries));
+	set(o, "first_qtype", jqtype(t->first_qtype));
+	set(o, "second_qtype", jqtype(t->second_qtype));
+	set(o, "parallel", json_boolean(t->second_qtype && t->parallel));
+	set(o, "gap_us",
+	    t->second_qtype && t->second_query_ts >= t->first_query_ts
+		? jus(t->second_query_ts - t->first_query_ts)
+		: json_null());
+	set(o, "race", jint(t->race));
+	set(o, "late", jint(t->late));
+	set(o, "duplicate", jint(t->duplicate));
+	for (k = 0; k < t->n_evidence; k++) {
+		json_t *e = evidence_json(&t->evidence[k]);
+		if (!e || json_array_append_new(ev, e) < 0)
+			json_failed = 1;
+	}
+	set(o, "evidence", ev);
+	return o;
+}
+
+static json_t *client_json(const client_summary_t *cs)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	set(o, "type", jstr("client"));
+	set(o, "client", jaddr(&cs->addr));
+	set(o, "verdict", jstr(verdict_name(cs->verdict)));
+	set(o, "trials", jint(cs->trials));
+	set(o, "racing", jint(cs->racing));
+	set(o, "correct", jint(cs->correct));
+	set(o, "inconclusive", jint(cs->inconclusive));
+	set(o, "race", jint(cs->race));
+	set(o, "late", jint(cs->late));
+	set(o, "duplicate", jint(cs->duplicate));
+	return o;
+}
+
+static json_t *summary_json(const sniff_t *s)
+{
+	const analyzer_stats_t *st = analyzer_stats(s->an);
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	set(o, "type", jstr("summary"));
+	set(o, "source", jstr(s->o.iface ? s->o.iface : s->o.file));
+	set(o, "live", json_boolean(s->o.iface != NULL));
+	set(o, "linktype", jstr(dissect_linktype_name(s->linktype)));
+	set(o, "frames", jint(st->frames));
+	set(o, "dns", jint(st->dns));
+	set(o, "queries", jint(st->queries));
+	set(o, "answers", jint(st->answers));
+	set(o, "icmp_errors", jint(st->icmp_errors));
+	set(o, "icmp_unmatched", jint(st->icmp_unmatched));
+	set(o, "skipped", jint(st->skipped));
+	set(o, "answers_unmatched", jint(st->answers_unmatched));
+	set(o, "drops", jint(st->drops));
+	set(o, "drops_known", json_boolean(st->drops_known));
+	set(o, "verdict", jstr(verdict_name(output_overall(s->an))));
+	return o;
+}
+
+/* Takes o; one line, or SP_ENOMEM. */
+static int emit(json_t *o, FILE *out)
+{
+	char *line;
+
+	if (!o || json_failed) {
+		json_decref(o);
+		json_failed = 0;
+		return SP_ENOMEM;
+	}
+	line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(o);
+	if (!line)
+		return SP_ENOMEM;
+	fputs(line, out);
+	fputc('\n', out);
+	free(line);
+	return 0;
+}
+
+int output_json(const sniff_t *s, FILE *out)
+{
+	size_t i;
+	int rc;
+
+	errno = 0;
+	for (i = 0; i < analyzer_trial_count(s->an); i++)
+		if ((rc = emit(trial_json(analyzer_trial(s->an, i)), out)) < 0)
+			return rc;
+	for (i = 0; i < analyzer_client_count(s->an); i++)
+		if ((rc = emit(client_json(analyzer_client(s->an, i)), out)) < 0)
+			return rc;
+	if ((rc = emit(summary_json(s), out)) < 0)
+		return rc;
+	return finish_output(out);
+}
