@@ -1,1 +1,494 @@
-/* placeholder: being written */
+/* Packet dissector: one function per layer, each reading a wire_t narrowed to that layer. */
+#include "dissect.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "err.h"
+
+#define PROTO_ICMP 1
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_ICMPV6 58
+
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86DD
+#define ETHERTYPE_8021Q 0x8100
+#define ETHERTYPE_8021AD 0x88A8
+
+/* IPv6 extension headers that precede the transport header (RFC 8200 section 4). */
+#define IP6_HOPOPTS 0
+#define IP6_ROUTING 43
+#define IP6_FRAGMENT 44
+#define IP6_DSTOPTS 60
+
+int dissect_linktype_from_dlt(int dlt)
+{
+	switch (dlt) {
+	case 12: /* DLT_RAW on most systems */
+	case 14: /* DLT_RAW on OpenBSD */
+		return LT_RAW;
+	default:
+		/* Every other DLT_ value this dissector reads equals its LINKTYPE_ value. */
+		return dlt;
+	}
+}
+
+int dissect_linktype_supported(int linktype)
+{
+	switch (linktype) {
+	case LT_NULL:
+	case LT_ETHERNET:
+	case LT_RAW:
+	case LT_LOOP:
+	case LT_LINUX_SLL:
+	case LT_IPV4:
+	case LT_IPV6:
+	case LT_LINUX_SLL2:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *dissect_linktype_name(int linktype)
+{
+	switch (linktype) {
+	case LT_NULL:
+		return "BSD loopback";
+	case LT_ETHERNET:
+		return "Ethernet";
+	case LT_RAW:
+		return "raw IP";
+	case LT_LOOP:
+		return "OpenBSD loopback";
+	case LT_LINUX_SLL:
+		return "Linux cooked v1";
+	case LT_IPV4:
+		return "raw IPv4";
+	case LT_IPV6:
+		return "raw IPv6";
+	case LT_LINUX_SLL2:
+		return "Linux cooked v2";
+	default:
+		return "unknown";
+	}
+}
+
+const char *sp_addr_str(const sp_addr_t *a, char *out, size_t outlen)
+{
+	if (outlen == 0)
+		return out;
+	out[0] = '\0';
+	if (a->family == 4) {
+		if (!inet_ntop(AF_INET, a->a, out, (socklen_t)outlen))
+			out[0] = '\0';
+	} else if (a->family == 6) {
+		if (!inet_ntop(AF_INET6, a->a, out, (socklen_t)outlen))
+			out[0] = '\0';
+	} else {
+		snprintf(out, outlen, "-");
+	}
+	return out;
+}
+
+int sp_addr_equal(const sp_addr_t *x, const sp_addr_t *y)
+{
+	if (x->family != y->family)
+		return 0;
+	size_t n = x->family == 4 ? 4 : x->family == 6 ? 16 : 0;
+	return memcmp(x->a, y->a, n) == 0;
+}
+
+static int skip(pkt_t *out, const char *note)
+{
+	out->kind = PKT_SKIPPED;
+	out->note = note;
+	return 0;
+}
+
+/* The rest of the cursor as its own layer. */
+static wire_t rest(wire_t *w)
+{
+	return wire_sub(w, wire_left(w));
+}
+
+/* Narrows to a length a header announces, or to what was captured when the capture is
+ * shorter (snap length). */
+static wire_t narrow(wire_t *w, size_t announced)
+{
+	size_t left = wire_left(w);
+	return wire_sub(w, announced < left ? announced : left);
+}
+
+/* Where the IP header ends: the transport protocol and the cursor over its bytes. */
+typedef struct ip_info {
+	sp_addr_t src, dst;
+	uint8_t proto;
+	const char *skip; /* set when the packet cannot be followed further */
+	int truncated;    /* ... because the header is cut short */
+	int fragment;     /* ... because it is a fragment without the transport header */
+	wire_t payload;
+} ip_info_t;
+
+/* RFC 791 section 3.1. */
+static void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
+{
+	uint8_t vihl = wire_u8(w);
+	wire_skip(w, 1); /* type of service */
+	uint16_t total = wire_u16(w);
+	wire_skip(w, 2); /* identification */
+	uint16_t frag = wire_u16(w);
+	wire_skip(w, 1); /* time to live */
+	ip->proto = wire_u8(w);
+	wire_skip(w, 2); /* header checksum */
+	ip->src.family = ip->dst.family = 4;
+	wire_bytes(w, ip->src.a, 4);
+	wire_bytes(w, ip->dst.a, 4);
+	if (wire_error(w)) {
+		memset(ip, 0, sizeof *ip); /* no half-read addresses */
+		ip->skip = "truncated IPv4 header";
+		ip->truncated = 1;
+		return;
+	}
+	size_t hl = (size_t)(vihl & 0x0f) * 4;
+	if ((vihl >> 4) != 4 || hl < 20) {
+		ip->skip = "bad IPv4 header length";
+		return;
+	}
+	wire_skip(w, hl - 20); /* options */
+	if (wire_error(w)) {
+		ip->skip = "truncated IPv4 options";
+		ip->truncated = 1;
+		return;
+	}
+	if ((frag & 0x1fff) != 0 || (!quoted && (frag & 0x2000) != 0)) {
+		/* Only the first fragment holds the UDP header; reassembly is not worth it for
+		 * DNS, whose answers here are small. A quoted first fragment still names the
+		 * answer, so a quote keeps it. */
+		ip->skip = "IPv4 fragment";
+		ip->fragment = 1;
+		return;
+	}
+	if (total < hl) {
+		if (!quoted) {
+			ip->skip = "bad IPv4 total length";
+			return;
+		}
+		/* Some stacks rewrite the quoted header; the quote's own length is what counts. */
+		ip->payload = rest(w);
+		return;
+	}
+	ip->payload = narrow(w, total - hl);
+}
+
+/* RFC 8200 sections 3 and 4. */
+static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
+{
+	uint32_t vtcfl = wire_u32(w);
+	uint16_t plen = wire_u16(w);
+	uint8_t next = wire_u8(w);
+	wire_skip(w, 1); /* hop limit */
+	ip->src.family = ip->dst.family = 6;
+	wire_bytes(w, ip->src.a, 16);
+	wire_bytes(w, ip->dst.a, 16);
+	if (wire_error(w)) {
+		memset(ip, 0, sizeof *ip);
+		ip->skip = "truncated IPv6 header";
+		ip->truncated = 1;
+		return;
+	}
+	if ((vtcfl >> 28) != 6) {
+		ip->skip = "bad IPv6 version";
+		return;
+	}
+	wire_t p = narrow(w, plen);
+	/* Each extension header takes at least 8 bytes, so the walk ends with the packet. */
+	for (;;) {
+		if (next == IP6_HOPOPTS || next == IP6_ROUTING || next == IP6_DSTOPTS) {
+			uint8_t nh = wire_u8(&p);
+			uint8_t len8 = wire_u8(&p);
+			wire_skip(&p, (size_t)len8 * 8 + 6);
+			if (wire_error(&p)) {
+				ip->proto = next;
+				ip->skip = "truncated IPv6 extension header";
+				ip->truncated = 1;
+				return;
+			}
+			next = nh;
+			continue;
+		}
+		if (next == IP6_FRAGMENT) {
+			uint8_t nh = wire_u8(&p);
+			wire_skip(&p, 1);
+			uint16_t off = wire_u16(&p);
+			wire_skip(&p, 4); /* identification */
+			if (wire_error(&p)) {
+				ip->proto = next;
+				ip->skip = "truncated IPv6 extension header";
+				ip->truncated = 1;
+				return;
+			}
+			if (!quoted || (off & 0xfff8) != 0) {
+				ip->proto = next;
+				ip->skip = "IPv6 fragment";
+				ip->fragment = 1;
+				return;
+			}
+			next = nh;
+			continue;
+		}
+		break;
+	}
+	ip->proto = next;
+	ip->payload = rest(&p);
+}
+
+static void ip_header(wire_t *w, ip_info_t *ip, int quoted)
+{
+	memset(ip, 0, sizeof *ip);
+	/* Peek at the version nibble without consuming it. */
+	wire_t peek = *w;
+	uint8_t v = wire_u8(&peek);
+	if (wire_error(&peek)) {
+		ip->skip = "truncated IP header";
+		ip->truncated = 1;
+		return;
+	}
+	if ((v >> 4) == 4)
+		ipv4_header(w, ip, quoted);
+	else if ((v >> 4) == 6)
+		ipv6_header(w, ip, quoted);
+	else
+		ip->skip = "not IPv4 or IPv6";
+}
+
+/* RFC 768. */
+static int udp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	out->sport = wire_u16(w);
+	out->dport = wire_u16(w);
+	uint16_t len = wire_u16(w);
+	wire_skip(w, 2); /* checksum */
+	if (wire_error(w))
+		return skip(out, "truncated UDP header");
+	if (len < 8)
+		return skip(out, "bad UDP length");
+	if (out->sport != cfg->dns_port && out->dport != cfg->dns_port)
+		return 0;
+	wire_t p = narrow(w, (size_t)len - 8);
+	size_t n = wire_left(&p);
+	if (n < DNS_HEADER_LEN)
+		return skip(out, "DNS message shorter than its header");
+	const uint8_t *msg = wire_ptr(&p, n);
+	if (!msg || dns_parse(msg, n, &out->dns) != 0)
+		return skip(out, "DNS message shorter than its header");
+	out->kind = PKT_DNS;
+	return 0;
+}
+
+/* RFC 9293 section 3.1: only the ports for now; DNS over TCP comes later. */
+static int tcp(wire_t *w, pkt_t *out)
+{
+	out->sport = wire_u16(w);
+	out->dport = wire_u16(w);
+	if (wire_error(w))
+		return skip(out, "truncated TCP header");
+	return 0;
+}
+
+/* The packet an ICMP error quotes: RFC 792 (IP header + at least 64 bits of the datagram),
+ * RFC 1812 4.3.2.3 and RFC 4443 section 3.1 (as much as fits, often the whole answer). */
+static int icmp_quote(wire_t *w, pkt_t *out)
+{
+	ip_info_t ip;
+	ip_header(w, &ip, 1);
+	if (ip.skip) {
+		if (ip.truncated)
+			return skip(out, "ICMP error quotes too little");
+		if (ip.fragment)
+			return skip(out, "ICMP error quotes a fragment");
+		return skip(out, "ICMP error quotes no IP packet");
+	}
+	if (ip.proto != PROTO_UDP)
+		return 0; /* PKT_OTHER: an error about something other than DNS over UDP */
+	pkt_quote_t *q = &out->quote;
+	q->src = ip.src;
+	q->dst = ip.dst;
+	q->proto = ip.proto;
+	wire_t *u = &ip.payload;
+	q->sport = wire_u16(u);
+	q->dport = wire_u16(u);
+	uint16_t len = wire_u16(u);
+	wire_skip(u, 2);
+	if (wire_error(u))
+		return skip(out, "ICMP error quotes too little");
+	wire_t p = len >= 8 ? narrow(u, (size_t)len - 8) : rest(u);
+	size_t n = wire_left(&p);
+	if (n >= 2) {
+		wire_t idw = p;
+		q->dns_id = wire_u16(&idw);
+		q->has_dns_id = 1;
+	}
+	if (n >= DNS_HEADER_LEN) {
+		const uint8_t *msg = wire_ptr(&p, n);
+		dns_msg_t m;
+		if (msg && dns_parse(msg, n, &m) == 0 && m.has_question) {
+			q->has_question = 1;
+			q->q = m.q;
+		}
+	}
+	out->kind = PKT_ICMP_ERROR;
+	return 0;
+}
+
+/* RFC 792 (ICMP destination unreachable, type 3; port unreachable is code 3). */
+static int icmp4(wire_t *w, pkt_t *out)
+{
+	out->icmp_type = wire_u8(w);
+	out->icmp_code = wire_u8(w);
+	wire_skip(w, 6); /* checksum, unused */
+	if (wire_error(w))
+		return skip(out, "truncated ICMP header");
+	if (out->icmp_type != 3)
+		return 0;
+	out->port_unreachable = out->icmp_code == 3;
+	return icmp_quote(w, out);
+}
+
+/* RFC 4443 section 3.1 (destination unreachable, type 1; port unreachable is code 4). */
+static int icmp6(wire_t *w, pkt_t *out)
+{
+	out->icmp_type = wire_u8(w);
+	out->icmp_code = wire_u8(w);
+	wire_skip(w, 6); /* checksum, unused */
+	if (wire_error(w))
+		return skip(out, "truncated ICMPv6 header");
+	if (out->icmp_type != 1)
+		return 0;
+	out->port_unreachable = out->icmp_code == 4;
+	return icmp_quote(w, out);
+}
+
+static int ip_packet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	ip_info_t ip;
+	ip_header(w, &ip, 0);
+	out->src = ip.src;
+	out->dst = ip.dst;
+	out->proto = ip.proto;
+	if (ip.skip)
+		return skip(out, ip.skip);
+	wire_t *t = &ip.payload;
+	switch (ip.proto) {
+	case PROTO_UDP:
+		return udp(cfg, t, out);
+	case PROTO_TCP:
+		return tcp(t, out);
+	case PROTO_ICMP:
+		return ip.src.family == 4 ? icmp4(t, out) : 0;
+	case PROTO_ICMPV6:
+		return ip.src.family == 6 ? icmp6(t, out) : 0;
+	default:
+		return 0;
+	}
+}
+
+static int by_ethertype(const dissect_cfg_t *cfg, uint16_t type, wire_t *w, pkt_t *out)
+{
+	wire_t ipw = rest(w);
+	if (type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6)
+		return ip_packet(cfg, &ipw, out);
+	return skip(out, "not IP");
+}
+
+/* IEEE 802.3 with IEEE 802.1Q tags (0x8100, and 0x88A8 for the outer tag of 802.1ad). */
+static int ethernet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	wire_skip(w, 12); /* destination, source */
+	uint16_t type = wire_u16(w);
+	/* Each tag takes 4 bytes, so the loop ends with the frame. */
+	while (!wire_error(w) && (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD)) {
+		wire_skip(w, 2); /* tag control information */
+		type = wire_u16(w);
+	}
+	if (wire_error(w))
+		return skip(out, "truncated Ethernet header");
+	return by_ethertype(cfg, type, w, out);
+}
+
+/* https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html */
+static int linux_sll(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	wire_skip(w, 14); /* packet type, ARPHRD, address length, address */
+	uint16_t proto = wire_u16(w);
+	if (wire_error(w))
+		return skip(out, "truncated Linux cooked header");
+	return by_ethertype(cfg, proto, w, out);
+}
+
+/* https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL2.html */
+static int linux_sll2(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	uint16_t proto = wire_u16(w);
+	wire_skip(w, 18); /* reserved, ifindex, ARPHRD, packet type, address length, address */
+	if (wire_error(w))
+		return skip(out, "truncated Linux cooked v2 header");
+	return by_ethertype(cfg, proto, w, out);
+}
+
+static uint32_t bswap32(uint32_t v)
+{
+	return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+}
+
+static int family_is_ipv6(uint32_t f)
+{
+	/* AF_INET6 differs between the BSDs: 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (Darwin). */
+	return f == 24 || f == 28 || f == 30;
+}
+
+/* https://www.tcpdump.org/linktypes/LINKTYPE_NULL.html and LINKTYPE_LOOP.html. */
+static int loopback(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out, int any_order)
+{
+	uint32_t f = wire_u32(w);
+	if (wire_error(w))
+		return skip(out, "truncated loopback header");
+	/* LINKTYPE_NULL holds the family in the writer's byte order, which the file does not
+	 * say; the values are small enough that both orders can be tried. */
+	uint32_t s = any_order ? bswap32(f) : f;
+	wire_t ipw = rest(w);
+	if (f == 2 || s == 2 || family_is_ipv6(f) || family_is_ipv6(s))
+		return ip_packet(cfg, &ipw, out);
+	return skip(out, "not IP");
+}
+
+int dissect_packet(const dissect_cfg_t *cfg, int linktype, const uint8_t *data, size_t caplen,
+		   size_t wirelen, pkt_t *out)
+{
+	(void)wirelen; /* every layer reads only what was captured */
+	memset(out, 0, sizeof *out);
+	wire_t w;
+	wire_init(&w, data, data ? caplen : 0);
+	switch (linktype) {
+	case LT_NULL:
+		return loopback(cfg, &w, out, 1);
+	case LT_LOOP:
+		return loopback(cfg, &w, out, 0);
+	case LT_ETHERNET:
+		return ethernet(cfg, &w, out);
+	case LT_LINUX_SLL:
+		return linux_sll(cfg, &w, out);
+	case LT_LINUX_SLL2:
+		return linux_sll2(cfg, &w, out);
+	case LT_RAW:
+	case LT_IPV4:
+	case LT_IPV6:
+		return ip_packet(cfg, &w, out);
+	default:
+		skip(out, "unsupported link type");
+		return SP_EUNSUPPORTED;
+	}
+}

@@ -1,1 +1,390 @@
-/* placeholder: being written */
+/* probe: the lab harness's command line; checks everything before the run touches anything. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "report.h"
+#include "resolver.h"
+#include "run.h"
+#include "scenario.h"
+#include "sp_config.h"
+
+#define TRIALS_DEFAULT 5
+#define TRIALS_MAX 1000
+#define TRIAL_COUNTER_MAX 999999u /* the six digits of tNNNNNN */
+
+enum { OPT_SCENARIOS = 256, OPT_LIST_SCENARIOS, OPT_LIST_RESOLVERS };
+
+static const char usage[] =
+	"Usage: probe [options]\n"
+	"Tests DNS stub resolvers on the wire, in a lab of network and mount namespaces of\n"
+	"its own: a resolver that takes the first of two parallel answers and closes its\n"
+	"socket(s) is racing; one that waits for both is correct.\n"
+	"\n"
+	"  -r, --resolver NAME      resolver to test (repeatable; default all: see\n"
+	"                           --list-resolvers)\n"
+	"  -s, --scenario NAME|DIRS scenario from the catalogue, or a directive list such as\n"
+	"                           \"aaaa-d20ms\" (repeatable; default: the catalogue's default\n"
+	"                           set)\n"
+	"  -n, --trials N           trials per resolver and scenario (default 5, 1..1000)\n"
+	"  -o, --out DIR            where to write the run (default results/RUN-ID, RUN-ID =\n"
+	"                           UTC time yyyymmdd-hhmmss; the directory must not exist yet)\n"
+	"      --scenarios FILE     scenario catalogue (default:\n"
+	"                           $STUBPROBE_DATADIR/scenarios.conf, else\n"
+	"                           " SP_DATADIR "/scenarios.conf)\n"
+	"      --list-scenarios     print the catalogue and exit 0 (no root needed)\n"
+	"      --list-resolvers     print the resolvers and exit 0 (no root needed)\n"
+	"  -q, --quiet              no progress on standard error\n"
+	"  -h, --help               this text\n"
+	"  -V, --version            the version (" SP_VERSION ")\n"
+	"\n"
+	"fakens and sniff are run from probe's own directory (STUBPROBE_BINDIR overrides).\n"
+	"Exit status: 0 every resolver under test (controls excluded) is correct in every\n"
+	"scenario; 1 one is racing; 2 error, a control that did not race, or no verdict.\n"
+	"See docs/probe.md.\n";
+
+static const struct option longopts[] = {
+	{ "resolver", required_argument, NULL, 'r' },
+	{ "scenario", required_argument, NULL, 's' },
+	{ "trials", required_argument, NULL, 'n' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "scenarios", required_argument, NULL, OPT_SCENARIOS },
+	{ "list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS },
+	{ "list-resolvers", no_argument, NULL, OPT_LIST_RESOLVERS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("probe: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int parse_trials(const char *s, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < 1 || v > TRIALS_MAX)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void list_resolvers(void)
+{
+	size_t w = strlen("resolver");
+	for (size_t i = 0; i < resolver_count(); i++)
+		if (strlen(resolver_at(i)->name) > w)
+			w = strlen(resolver_at(i)->name);
+	printf("%-*s  %-7s  %s\n", (int)w, "resolver", "control", "description");
+	for (size_t i = 0; i < resolver_count(); i++) {
+		const resolver_t *r = resolver_at(i);
+		printf("%-*s  %-7s  %s\n", (int)w, r->name, r->control ? "control" : "",
+		       r->description);
+	}
+}
+
+static void list_scenarios(const scenario_list_t *list)
+{
+	size_t wn = strlen("scenario"), wd = strlen("directives");
+	for (size_t i = 0; i < list->count; i++) {
+		const scenario_t *s = &list->items[i];
+		if (strlen(s->name) > wn)
+			wn = strlen(s->name);
+		if (strlen(s->spec) > wd)
+			wd = strlen(s->spec);
+	}
+	printf("%-*s  %-*s  %-7s  %s\n", (int)wn, "scenario", (int)wd, "directives", "default",
+	       "description");
+	for (size_t i = 0; i < list->count; i++) {
+		const scenario_t *s = &list->items[i];
+		printf("%-*s  %-*s  %-7s  %s\n", (int)wn, s->name, (int)wd, s->spec,
+		       s->in_default ? "default" : "", s->description);
+	}
+}
+
+/* Why a scenario argument is not a directive list, in the words of the error message. */
+static void directive_why(int rc, const char *bad, char *out, size_t outlen)
+{
+	if (rc == SP_EDIRECTIVE && !bad[0])
+		snprintf(out, outlen, "empty label (two dots in a row, or a dot at an end)");
+	else if (rc == SP_EDIRECTIVE)
+		snprintf(out, outlen, "unknown directive '%s'", bad);
+	else if (bad[0])
+		snprintf(out, outlen, "%s in '%s'", sp_strerror(rc), bad);
+	else
+		snprintf(out, outlen, "%s", sp_strerror(rc));
+}
+
+/* A catalogue name, else a directive list. Returns 0, or 2 after printing why not. */
+static int resolve_scenario(const scenario_list_t *list, const char *arg, run_scenario_t *out)
+{
+	const scenario_t *s = scenario_find(list, arg);
+	memset(out, 0, sizeof(*out));
+	if (s) {
+		out->name = s->name;
+		out->description = s->description;
+		out->directives = s->directives;
+	} else {
+		char bad[DNS_NAME_TEXT] = "", why[DNS_NAME_TEXT + 128];
+		directives_init(&out->directives);
+		int rc = directive_parse_text(arg, &out->directives, bad, sizeof(bad));
+		if (rc < 0) {
+			directive_why(rc, bad, why, sizeof(why));
+			return fail("unknown scenario '%s' (not in the catalogue, and '%s' is not a "
+				    "directive%s: %s); see --list-scenarios",
+				    arg, arg, strchr(arg, '.') ? " list" : "", why);
+		}
+		out->name = arg;
+		out->description = "directives given on the command line";
+	}
+	out->provokes_race = report_provokes_race(&out->directives);
+	int n = directive_format(&out->directives, out->text, sizeof(out->text));
+	if (n < 0)
+		return fail("scenario '%s' asks for more directives than fit in a query name; "
+			    "split it into smaller scenarios",
+			    arg);
+	if (out->directives.has_trial)
+		return fail("scenario '%s' names a trial label itself; probe numbers the trials, "
+			    "give only directives",
+			    arg);
+	return 0;
+}
+
+/* Where fakens and sniff are: STUBPROBE_BINDIR, else the directory of probe itself. */
+static int find_bindir(char *out, size_t outlen)
+{
+	const char *env = getenv("STUBPROBE_BINDIR");
+	if (env && env[0]) {
+		snprintf(out, outlen, "%s", env);
+		return 0;
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return fail("cannot find probe's own directory (/proc/self/exe: %s); set "
+			    "STUBPROBE_BINDIR to the directory that holds fakens and sniff",
+			    n < 0 ? strerror(errno) : "empty");
+	self[n] = 0;
+	snprintf(out, outlen, "%s", dirname(self));
+	return 0;
+}
+
+static int check_program(const char *bindir, const char *name)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/%s", bindir, name);
+	if (access(path, X_OK) == 0)
+		return 0;
+	return fail("cannot run %s at '%s': %s; build it (cmake --build BUILD --target %s) or "
+		    "set STUBPROBE_BINDIR to the directory that holds it",
+		    name, path, strerror(errno), name);
+}
+
+int main(int argc, char **argv)
+{
+	const char **res_args = calloc((size_t)argc + 1, sizeof(*res_args));
+	const char **scen_args = calloc((size_t)argc + 1, sizeof(*scen_args));
+	size_t nres_args = 0, nscen_args = 0;
+	const char *out = NULL, *catalogue = NULL, *trials_arg = NULL;
+	int quiet = 0, want_list_scen = 0, want_list_res = 0, c;
+	unsigned trials = TRIALS_DEFAULT;
+
+	if (!res_args || !scen_args)
+		return fail("out of memory");
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":r:s:n:o:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			res_args[nres_args++] = optarg;
+			break;
+		case 's':
+			scen_args[nscen_args++] = optarg;
+			break;
+		case 'n':
+			trials_arg = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case OPT_SCENARIOS:
+			catalogue = optarg;
+			break;
+		case OPT_LIST_SCENARIOS:
+			want_list_scen = 1;
+			break;
+		case OPT_LIST_RESOLVERS:
+			want_list_res = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			printf("probe %s\n", SP_VERSION);
+			return 0;
+		case ':':
+			return fail("option '%s' needs a value; see probe --help", argv[optind - 1]);
+		default:
+			if (strncmp(argv[optind - 1], "--", 2) != 0 && optopt && optopt < 256)
+				return fail("unknown option '-%c'; see probe --help", optopt);
+			return fail("unknown option '%s'; see probe --help", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail("unexpected argument '%s'; options only, see probe --help",
+			    argv[optind]);
+	if (trials_arg && parse_trials(trials_arg, &trials) < 0)
+		return fail("bad --trials value '%s': give a whole number from 1 to %d", trials_arg,
+			    TRIALS_MAX);
+
+	if (want_list_res) {
+		list_resolvers();
+		if (!want_list_scen)
+			return 0;
+	}
+
+	char catpath[PATH_MAX + 32];
+	const char *datadir = getenv("STUBPROBE_DATADIR");
+	if (catalogue)
+		snprintf(catpath, sizeof(catpath), "%s", catalogue);
+	else
+		snprintf(catpath, sizeof(catpath), "%s/scenarios.conf",
+			 datadir && datadir[0] ? datadir : SP_DATADIR);
+	scenario_list_t list = { 0 };
+	int errline = 0;
+	char why[256] = "";
+	int rc = scenario_load(catpath, &list, &errline, why, sizeof(why));
+	if (rc < 0 && errline == 0)
+		return fail("cannot read the scenario catalogue '%s': %s; give one with "
+			    "--scenarios or set STUBPROBE_DATADIR",
+			    catpath, sp_strerror(rc));
+	if (rc < 0)
+		return fail("%s line %d: %s", catpath, errline,
+			    why[0] ? why : sp_strerror(rc));
+	if (want_list_scen) {
+		if (want_list_res)
+			putchar('\n');
+		list_scenarios(&list);
+		return 0;
+	}
+
+	/* Resolvers, in the order given; a name given twice is one resolver. */
+	const resolver_t **resolvers = calloc(resolver_count() + 1, sizeof(*resolvers));
+	size_t nres = 0;
+	if (!resolvers)
+		return fail("out of memory");
+	for (size_t i = 0; i < nres_args; i++) {
+		const resolver_t *r = resolver_find(res_args[i]);
+		if (!r)
+			return fail("unknown resolver '%s'; see --list-resolvers", res_args[i]);
+		int dup = 0;
+		for (size_t j = 0; j < nres; j++)
+			dup |= resolvers[j] == r;
+		if (!dup && nres < resolver_count())
+			resolvers[nres++] = r;
+	}
+	/* By default the controls go first: each scenario shows the lab can see a race
+	 * before the resolvers under test are judged. */
+	for (int pass = 1; nres_args == 0 && pass >= 0; pass--)
+		for (size_t i = 0; i < resolver_count(); i++)
+			if ((resolver_at(i)->control != 0) == pass)
+				resolvers[nres++] = resolver_at(i);
+	if (nres == 0)
+		return fail("no resolvers are built in; rebuild probe");
+
+	/* Scenarios, in the order given, or the catalogue's default set. */
+	size_t cap = nscen_args ? nscen_args : list.count;
+	run_scenario_t *scen = calloc(cap + 1, sizeof(*scen));
+	size_t nscen = 0;
+	if (!scen)
+		return fail("out of memory");
+	if (nscen_args == 0) {
+		for (size_t i = 0; i < list.count; i++)
+			if (list.items[i].in_default &&
+			    (rc = resolve_scenario(&list, list.items[i].name, &scen[nscen++])) != 0)
+				return rc;
+		if (nscen == 0)
+			return fail("the catalogue '%s' marks no scenario as default; name some "
+				    "with --scenario",
+				    catpath);
+	}
+	for (size_t i = 0; i < nscen_args; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < nscen; j++)
+			dup |= strcmp(scen[j].name, scen_args[i]) == 0;
+		if (!dup && (rc = resolve_scenario(&list, scen_args[i], &scen[nscen++])) != 0)
+			return rc;
+	}
+	if ((unsigned long long)nres * nscen * trials > TRIAL_COUNTER_MAX)
+		return fail("%zu resolvers x %zu scenarios x %u trials is more than the %u trials "
+			    "a run can number; split the run",
+			    nres, nscen, trials, TRIAL_COUNTER_MAX);
+
+	/* The run's name is its start time; it also names the default directory. */
+	char run_id[32], started[32], outbuf[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(run_id, sizeof(run_id), "%Y%m%d-%H%M%S", &tm);
+	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!out) {
+		snprintf(outbuf, sizeof(outbuf), "results/%s", run_id);
+		out = outbuf;
+	}
+	if (!out[0])
+		return fail("--out needs a directory name");
+	struct stat st;
+	if (lstat(out, &st) == 0)
+		return fail("the run directory '%s' already exists; give a new one with --out",
+			    out);
+
+	char bindir[PATH_MAX];
+	if ((rc = find_bindir(bindir, sizeof(bindir))) != 0 ||
+	    (rc = check_program(bindir, "fakens")) != 0 ||
+	    (rc = check_program(bindir, "sniff")) != 0)
+		return rc;
+
+	run_config_t cfg = {
+		.outdir = out,
+		.run_id = run_id,
+		.started_utc = started,
+		.bindir = bindir,
+		.resolvers = resolvers,
+		.nresolvers = nres,
+		.scenarios = scen,
+		.nscenarios = nscen,
+		.trials = trials,
+		.quiet = quiet,
+	};
+	rc = run_probe(&cfg);
+	scenario_list_free(&list);
+	free(scen);
+	free(resolvers);
+	free(res_args);
+	free(scen_args);
+	return rc;
+}

@@ -1,1 +1,862 @@
-/* placeholder: being written */
+/* probe's report: the join of wire and resolver facts, verdicts per cell, table and JSON. */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+#include "sp_config.h"
+#include "timeutil.h"
+
+static const char NO_QUERIES[] = "no queries seen on the wire";
+static const char NO_RESULT[] = "the resolver reported no result";
+static const char NO_REASON[] = "sniff gave no reason";
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+int report_init(report_t *r, const char *outdir, size_t nresolvers, size_t nscenarios,
+		unsigned trials)
+{
+	memset(r, 0, sizeof(*r));
+	r->trials = trials;
+	r->outdir = dup_or_empty(outdir);
+	r->resolvers = calloc(nresolvers ? nresolvers : 1, sizeof(*r->resolvers));
+	r->scenarios = calloc(nscenarios ? nscenarios : 1, sizeof(*r->scenarios));
+	r->ncells = nresolvers * nscenarios;
+	r->cells = calloc(r->ncells ? r->ncells : 1, sizeof(*r->cells));
+	if (!r->outdir || !r->resolvers || !r->scenarios || !r->cells) {
+		r->ncells = 0;
+		return SP_ENOMEM;
+	}
+	r->nresolvers = nresolvers;
+	r->nscenarios = nscenarios;
+	for (size_t s = 0; s < nscenarios; s++) {
+		for (size_t i = 0; i < nresolvers; i++) {
+			report_cell_t *c = &r->cells[s * nresolvers + i];
+			c->scenario = s;
+			c->resolver = i;
+			c->trials = calloc(trials ? trials : 1, sizeof(*c->trials));
+			if (!c->trials)
+				return SP_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int report_set_resolver(report_t *r, size_t i, const char *name, int control,
+			const char *description)
+{
+	report_resolver_t *res = &r->resolvers[i];
+	free(res->name);
+	free(res->description);
+	res->name = dup_or_empty(name);
+	res->description = dup_or_empty(description);
+	res->control = control;
+	return res->name && res->description ? 0 : SP_ENOMEM;
+}
+
+int report_set_scenario(report_t *r, size_t i, const char *name, const char *directives,
+			const char *description, int provokes_race)
+{
+	report_scenario_t *s = &r->scenarios[i];
+	free(s->name);
+	free(s->directives);
+	free(s->description);
+	s->name = dup_or_empty(name);
+	s->directives = dup_or_empty(directives);
+	s->description = dup_or_empty(description);
+	s->provokes_race = provokes_race;
+	return s->name && s->directives && s->description ? 0 : SP_ENOMEM;
+}
+
+report_cell_t *report_cell(report_t *r, size_t scenario, size_t resolver)
+{
+	return &r->cells[scenario * r->nresolvers + resolver];
+}
+
+static void wire_clear(report_wire_t *w)
+{
+	free(w->reason);
+	for (size_t i = 0; i < w->n_evidence; i++)
+		free(w->evidence[i]);
+	free(w->evidence);
+	memset(w, 0, sizeof(*w));
+}
+
+void report_free(report_t *r)
+{
+	for (size_t c = 0; r->cells && c < r->ncells; c++) {
+		if (!r->cells[c].trials)
+			continue;
+		for (unsigned k = 0; k < r->trials; k++)
+			wire_clear(&r->cells[c].trials[k].wire);
+		free(r->cells[c].trials);
+	}
+	for (size_t i = 0; r->resolvers && i < r->nresolvers; i++) {
+		free(r->resolvers[i].name);
+		free(r->resolvers[i].description);
+	}
+	for (size_t i = 0; r->scenarios && i < r->nscenarios; i++) {
+		free(r->scenarios[i].name);
+		free(r->scenarios[i].directives);
+		free(r->scenarios[i].description);
+	}
+	free(r->cells);
+	free(r->resolvers);
+	free(r->scenarios);
+	free(r->outdir);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- the join with sniff's JSON lines (schema: docs/sniff.md) ---- */
+
+static int cmp_trial_ptr(const void *a, const void *b)
+{
+	const report_trial_t *x = *(report_trial_t *const *)a;
+	const report_trial_t *y = *(report_trial_t *const *)b;
+	return strcasecmp(x->name, y->name);
+}
+
+static int cmp_name_trial(const void *key, const void *elem)
+{
+	const report_trial_t *t = *(report_trial_t *const *)elem;
+	return strcasecmp((const char *)key, t->name);
+}
+
+static unsigned get_uint(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+	if (n < 0)
+		return 0;
+	return n > (json_int_t)UINT32_MAX ? UINT32_MAX : (unsigned)n;
+}
+
+static uint64_t get_u64(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+	return n < 0 ? 0 : (uint64_t)n;
+}
+
+static void get_text(const json_t *o, const char *key, char *out, size_t outlen)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	snprintf(out, outlen, "%s", s ? s : "");
+}
+
+static int parse_verdict(const char *s, enum verdict *v)
+{
+	static const enum verdict all[] = { VERDICT_CORRECT, VERDICT_RACING,
+					    VERDICT_INCONCLUSIVE };
+	for (size_t i = 0; s && i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(s, verdict_name(all[i])) == 0) {
+			*v = all[i];
+			return 0;
+		}
+	}
+	return SP_EFORMAT;
+}
+
+static int fill_wire(report_wire_t *w, const json_t *o, char *why, size_t whylen)
+{
+	const char *verdict = json_string_value(json_object_get(o, "verdict"));
+	enum verdict v;
+	if (parse_verdict(verdict, &v) < 0) {
+		snprintf(why, whylen, "trial without a known verdict ('%s')",
+			 verdict ? verdict : "none");
+		return SP_ESYNTAX;
+	}
+	wire_clear(w);
+	w->seen = 1;
+	w->verdict = v;
+	const char *reason = json_string_value(json_object_get(o, "reason"));
+	if (reason && !(w->reason = strdup(reason)))
+		return SP_ENOMEM;
+	get_text(o, "client", w->client, sizeof(w->client));
+	w->queries = get_uint(o, "queries");
+	w->requeries = get_uint(o, "requeries");
+	w->answers = get_uint(o, "answers");
+	w->sockets = get_uint(o, "sockets");
+	w->tcp_queries = get_uint(o, "tcp_queries");
+	get_text(o, "first_qtype", w->first_qtype, sizeof(w->first_qtype));
+	get_text(o, "second_qtype", w->second_qtype, sizeof(w->second_qtype));
+	w->parallel = json_is_true(json_object_get(o, "parallel"));
+	const json_t *gap = json_object_get(o, "gap_us");
+	w->has_gap = json_is_number(gap);
+	w->gap_us = w->has_gap ? json_number_value(gap) : 0;
+	w->race = get_uint(o, "race");
+	w->late = get_uint(o, "late");
+	w->duplicate = get_uint(o, "duplicate");
+
+	const json_t *ev = json_object_get(o, "evidence");
+	size_t n = json_is_array(ev) ? json_array_size(ev) : 0;
+	if (n == 0)
+		return 0;
+	w->evidence = calloc(n, sizeof(*w->evidence));
+	if (!w->evidence)
+		return SP_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(ev, i);
+		const char *text = json_is_string(e) ? json_string_value(e)
+						     : json_string_value(json_object_get(e, "text"));
+		if (!text)
+			continue;
+		if (!(w->evidence[w->n_evidence] = strdup(text)))
+			return SP_ENOMEM;
+		w->n_evidence++;
+	}
+	return 0;
+}
+
+/* One line of sniff's output; 0, SP_ENOMEM, or SP_ESYNTAX with the reason in why. */
+static int join_line(report_t *r, report_trial_t **index, size_t nindex, const json_t *o,
+		     char *why, size_t whylen)
+{
+	if (!json_is_object(o)) {
+		snprintf(why, whylen, "not a JSON object");
+		return SP_ESYNTAX;
+	}
+	const char *type = json_string_value(json_object_get(o, "type"));
+	if (!type) {
+		snprintf(why, whylen, "no \"type\" field");
+		return SP_ESYNTAX;
+	}
+	if (strcmp(type, "summary") == 0) {
+		r->have_capture = 1;
+		r->frames = get_u64(o, "frames");
+		r->drops = get_u64(o, "drops");
+		r->drops_known = json_is_true(json_object_get(o, "drops_known"));
+		return 0;
+	}
+	if (strcmp(type, "trial") != 0)
+		return 0;
+	const char *name = json_string_value(json_object_get(o, "name"));
+	if (!name) {
+		snprintf(why, whylen, "trial without a \"name\"");
+		return SP_ESYNTAX;
+	}
+	report_trial_t **hit = nindex ? bsearch(name, index, nindex, sizeof(*index),
+						 cmp_name_trial)
+				      : NULL;
+	if (!hit)
+		return 0; /* not one of this run's names: a stray query on the lab link */
+	return fill_wire(&(*hit)->wire, o, why, whylen);
+}
+
+int report_join_sniff(report_t *r, const char *text, size_t len, char *err, size_t errlen)
+{
+	size_t total = r->ncells * r->trials, nindex = 0;
+	report_trial_t **index = calloc(total ? total : 1, sizeof(*index));
+	if (!index)
+		return SP_ENOMEM;
+	for (size_t c = 0; c < r->ncells; c++)
+		for (unsigned k = 0; k < r->trials; k++)
+			if (r->cells[c].trials[k].name[0])
+				index[nindex++] = &r->cells[c].trials[k];
+	qsort(index, nindex, sizeof(*index), cmp_trial_ptr);
+
+	int rc = 0;
+	unsigned lineno = 0;
+	size_t pos = 0;
+	while (pos < len && rc == 0) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t linelen = nl ? (size_t)(nl - line) : len - pos;
+		pos += linelen + (nl ? 1 : 0);
+		lineno++;
+		size_t blank = 0;
+		while (blank < linelen && strchr(" \t\r", line[blank]))
+			blank++;
+		if (blank == linelen)
+			continue;
+		json_error_t je;
+		json_t *o = json_loadb(line, linelen, 0, &je);
+		char why[200] = "";
+		if (!o) {
+			snprintf(why, sizeof(why), "not JSON (%s)", je.text);
+			rc = SP_ESYNTAX;
+		} else {
+			rc = join_line(r, index, nindex, o, why, sizeof(why));
+			json_decref(o);
+		}
+		if (rc == SP_ESYNTAX)
+			snprintf(err, errlen, "line %u: %s", lineno, why);
+	}
+	free(index);
+	return rc;
+}
+
+/* ---- verdicts ---- */
+
+void report_fail(report_t *r, const char *reason)
+{
+	r->failed = 1;
+	r->exit_status = 2;
+	snprintf(r->exit_reason, sizeof(r->exit_reason), "%s", reason);
+}
+
+static void judge_trial(report_trial_t *t)
+{
+	if (!t->wire.seen) {
+		t->verdict = VERDICT_INCONCLUSIVE;
+		t->reason = NO_QUERIES;
+	} else if (t->wire.verdict == VERDICT_CORRECT && !t->lookup.done) {
+		/* The wire shows no race so far, but without the resolver's return we cannot
+		 * tell whether it would have taken the first answer and gone. */
+		t->verdict = VERDICT_INCONCLUSIVE;
+		t->reason = NO_RESULT;
+	} else {
+		t->verdict = t->wire.verdict;
+		t->reason = t->wire.reason;
+		if (t->verdict == VERDICT_INCONCLUSIVE && !t->reason)
+			t->reason = NO_REASON;
+	}
+}
+
+static unsigned cell_run(const report_t *r, const report_cell_t *c)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < r->trials; k++)
+		n += c->trials[k].name[0] != 0;
+	return n;
+}
+
+static const char *cell_count(const report_t *r, const report_cell_t *c, char *out,
+			      size_t outlen)
+{
+	unsigned run = cell_run(r, c);
+	unsigned n = c->verdict == VERDICT_RACING    ? c->racing
+		     : c->verdict == VERDICT_CORRECT ? c->correct
+						     : c->inconclusive;
+	if (run == 0)
+		snprintf(out, outlen, "not run");
+	else
+		snprintf(out, outlen, "%s %u/%u", verdict_name(c->verdict), n, run);
+	return out;
+}
+
+static const char *first_reason(const report_t *r, const report_cell_t *c)
+{
+	for (unsigned k = 0; k < r->trials; k++)
+		if (c->trials[k].name[0] && c->trials[k].verdict == VERDICT_INCONCLUSIVE)
+			return c->trials[k].reason;
+	return "the trials were not run";
+}
+
+static void decide_exit(report_t *r)
+{
+	char count[64];
+	const report_cell_t *racing = NULL, *unsure = NULL;
+	size_t nracing = 0;
+
+	for (size_t i = 0; i < r->ncells; i++) {
+		const report_cell_t *c = &r->cells[i];
+		const report_resolver_t *res = &r->resolvers[c->resolver];
+		if (res->control) {
+			unsigned run = cell_run(r, c);
+			if (!r->scenarios[c->scenario].provokes_race || (run > 0 && c->racing == run))
+				continue;
+			r->exit_status = 2;
+			snprintf(r->exit_reason, sizeof(r->exit_reason),
+				 "the %s control did not race in scenario %s (%u/%u): the lab "
+				 "cannot see races, so its other verdicts mean nothing; check the "
+				 "capture in %s",
+				 res->name, r->scenarios[c->scenario].name, c->racing, run,
+				 r->outdir);
+			return;
+		}
+		if (c->verdict == VERDICT_RACING) {
+			if (!racing)
+				racing = c;
+			nracing++;
+		} else if (c->verdict == VERDICT_INCONCLUSIVE && !unsure) {
+			unsure = c;
+		}
+	}
+	if (racing) {
+		r->exit_status = 1;
+		int n = snprintf(r->exit_reason, sizeof(r->exit_reason), "%s races in scenario %s (%s)",
+				 r->resolvers[racing->resolver].name,
+				 r->scenarios[racing->scenario].name,
+				 cell_count(r, racing, count, sizeof(count)));
+		if (nracing > 1 && n > 0 && (size_t)n < sizeof(r->exit_reason))
+			snprintf(r->exit_reason + n, sizeof(r->exit_reason) - (size_t)n,
+				 ", and %zu more cell%s race%s", nracing - 1, nracing > 2 ? "s" : "",
+				 nracing > 2 ? "" : "s");
+		return;
+	}
+	if (unsure) {
+		r->exit_status = 2;
+		snprintf(r->exit_reason, sizeof(r->exit_reason),
+			 "no verdict for %s in scenario %s (%s: %s); check the capture in %s",
+			 r->resolvers[unsure->resolver].name, r->scenarios[unsure->scenario].name,
+			 cell_count(r, unsure, count, sizeof(count)), first_reason(r, unsure),
+			 r->outdir);
+		return;
+	}
+	r->exit_status = 0;
+	snprintf(r->exit_reason, sizeof(r->exit_reason),
+		 "every resolver under test is correct in every scenario");
+}
+
+void report_finish(report_t *r)
+{
+	for (size_t i = 0; i < r->ncells; i++) {
+		report_cell_t *c = &r->cells[i];
+		unsigned run = 0;
+		c->racing = c->correct = c->inconclusive = 0;
+		for (unsigned k = 0; k < r->trials; k++) {
+			report_trial_t *t = &c->trials[k];
+			if (!t->name[0])
+				continue;
+			run++;
+			judge_trial(t);
+			if (t->verdict == VERDICT_RACING)
+				c->racing++;
+			else if (t->verdict == VERDICT_CORRECT)
+				c->correct++;
+			else
+				c->inconclusive++;
+		}
+		if (c->racing > 0)
+			c->verdict = VERDICT_RACING;
+		else if (run > 0 && c->correct == run)
+			c->verdict = VERDICT_CORRECT;
+		else
+			c->verdict = VERDICT_INCONCLUSIVE;
+		report_behaviour(c->trials, r->trials, c->behaviour, sizeof(c->behaviour));
+	}
+	if (!r->failed)
+		decide_exit(r);
+}
+
+int report_provokes_race(const directives_t *d)
+{
+	const directive_rule_t *a = &d->rule[DIR_Q_A], *aaaa = &d->rule[DIR_Q_AAAA];
+	if (a->action == DIR_DROP || aaaa->action == DIR_DROP)
+		return 0;
+	uint64_t gap = a->delay_ns > aaaa->delay_ns ? a->delay_ns - aaaa->delay_ns
+						    : aaaa->delay_ns - a->delay_ns;
+	return gap >= 1000000ULL;
+}
+
+/* ---- the behaviour phrase ---- */
+
+typedef int (*same_fn)(const report_trial_t *a, const report_trial_t *b);
+typedef int (*use_fn)(const report_trial_t *t);
+
+/* Index of the most common value among the trials use() accepts (the earliest on a tie),
+ * or n when it accepts none. Cells hold at most 1000 trials: quadratic is fine. */
+static size_t majority(const report_trial_t *t, size_t n, use_fn use, same_fn same)
+{
+	size_t best = n, best_count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!use(&t[i]))
+			continue;
+		size_t count = 0;
+		for (size_t j = 0; j < n; j++)
+			count += use(&t[j]) && same(&t[i], &t[j]);
+		if (count > best_count) {
+			best = i;
+			best_count = count;
+		}
+	}
+	return best;
+}
+
+static int used_seen(const report_trial_t *t)
+{
+	return t->name[0] && t->wire.seen;
+}
+
+static int used_run(const report_trial_t *t)
+{
+	return t->name[0] != 0;
+}
+
+static int same_sockets(const report_trial_t *a, const report_trial_t *b)
+{
+	return a->wire.sockets == b->wire.sockets;
+}
+
+static int same_order(const report_trial_t *a, const report_trial_t *b)
+{
+	return strcmp(a->wire.first_qtype, b->wire.first_qtype) == 0 &&
+	       strcmp(a->wire.second_qtype, b->wire.second_qtype) == 0 &&
+	       a->wire.parallel == b->wire.parallel;
+}
+
+static int same_tcp(const report_trial_t *a, const report_trial_t *b)
+{
+	return (a->wire.tcp_queries > 0) == (b->wire.tcp_queries > 0);
+}
+
+static int same_requeries(const report_trial_t *a, const report_trial_t *b)
+{
+	return a->wire.requeries == b->wire.requeries;
+}
+
+static int same_returned(const report_trial_t *a, const report_trial_t *b)
+{
+	const report_lookup_t *x = &a->lookup, *y = &b->lookup;
+	if (x->done != y->done || x->timed_out != y->timed_out)
+		return 0;
+	if (x->timed_out)
+		return 1;
+	if (x->ok != y->ok)
+		return 0;
+	return x->ok ? x->families == y->families : strcmp(x->error, y->error) == 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Appends ", text" (or text when out is empty), truncating silently. */
+static void add_part(char *out, size_t outlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_part(char *out, size_t outlen, const char *fmt, ...)
+{
+	size_t used = strlen(out);
+	if (used + 1 >= outlen)
+		return;
+	if (used) {
+		snprintf(out + used, outlen - used, ", ");
+		used = strlen(out);
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out + used, outlen - used, fmt, ap);
+	va_end(ap);
+}
+
+static const char *families_text(unsigned families)
+{
+	switch (families & (REPORT_FAM_V4 | REPORT_FAM_V6)) {
+	case REPORT_FAM_V4 | REPORT_FAM_V6:
+		return "A+AAAA";
+	case REPORT_FAM_V4:
+		return "A only";
+	case REPORT_FAM_V6:
+		return "AAAA only";
+	default:
+		return "no address";
+	}
+}
+
+const char *report_behaviour(const report_trial_t *t, size_t n, char *out, size_t outlen)
+{
+	if (outlen == 0)
+		return out;
+	out[0] = 0;
+
+	size_t i = majority(t, n, used_seen, same_sockets);
+	if (i == n) {
+		add_part(out, outlen, "no queries seen");
+	} else {
+		unsigned s = t[i].wire.sockets;
+		add_part(out, outlen, "%u socket%s", s, s == 1 ? "" : "s");
+		const report_wire_t *w = &t[majority(t, n, used_seen, same_order)].wire;
+		if (!w->first_qtype[0])
+			add_part(out, outlen, "no query type");
+		else if (!w->second_qtype[0])
+			add_part(out, outlen, "asked %s only", w->first_qtype);
+		else if (w->parallel)
+			add_part(out, outlen, "%s+%s parallel", w->first_qtype, w->second_qtype);
+		else
+			add_part(out, outlen, "%s then %s", w->first_qtype, w->second_qtype);
+		if (t[majority(t, n, used_seen, same_tcp)].wire.tcp_queries > 0)
+			add_part(out, outlen, "over TCP");
+		unsigned rq = t[majority(t, n, used_seen, same_requeries)].wire.requeries;
+		if (rq > 0)
+			add_part(out, outlen, "%u retr%s", rq, rq == 1 ? "y" : "ies");
+	}
+
+	i = majority(t, n, used_run, same_returned);
+	if (i < n) {
+		const report_lookup_t *l = &t[i].lookup;
+		if (!l->done)
+			add_part(out, outlen, "no result%s%s%s", l->error[0] ? " (" : "", l->error,
+				 l->error[0] ? ")" : "");
+		else if (l->timed_out)
+			add_part(out, outlen, "timed out");
+		else if (l->ok)
+			add_part(out, outlen, "returned %s", families_text(l->families));
+		else
+			add_part(out, outlen, "returned an error (%s)",
+				 l->error[0] ? l->error : "no text");
+	}
+
+	uint64_t *el = calloc(n ? n : 1, sizeof(*el));
+	size_t ne = 0;
+	for (size_t k = 0; el && k < n; k++)
+		if (t[k].name[0] && t[k].lookup.done && !t[k].lookup.timed_out)
+			el[ne++] = t[k].lookup.elapsed_ns;
+	if (ne > 0) {
+		char dur[32];
+		qsort(el, ne, sizeof(*el), cmp_u64);
+		uint64_t med = ne % 2 ? el[ne / 2] : el[ne / 2 - 1] / 2 + el[ne / 2] / 2;
+		add_part(out, outlen, "%s", sp_duration_str(med, dur, sizeof(dur)));
+	}
+	free(el);
+	return out;
+}
+
+/* ---- the table ---- */
+
+static size_t max_size(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+int report_print_table(const report_t *r, FILE *f)
+{
+	static const char *const head[3] = { "resolver", "scenario", "verdict" };
+	size_t w[3] = { strlen(head[0]), strlen(head[1]), strlen(head[2]) };
+	char count[64];
+	int controls = 0;
+
+	for (size_t i = 0; i < r->ncells; i++) {
+		const report_cell_t *c = &r->cells[i];
+		const report_resolver_t *res = &r->resolvers[c->resolver];
+		w[0] = max_size(w[0], strlen(res->name) + (res->control ? 1 : 0));
+		w[1] = max_size(w[1], strlen(r->scenarios[c->scenario].name));
+		w[2] = max_size(w[2], strlen(cell_count(r, c, count, sizeof(count))));
+		controls |= res->control;
+	}
+	errno = 0;
+	fprintf(f, "%-*s  %-*s  %-*s  %s\n", (int)w[0], head[0], (int)w[1], head[1], (int)w[2],
+		head[2], "behaviour");
+	for (size_t i = 0; i < r->ncells; i++) {
+		const report_cell_t *c = &r->cells[i];
+		const report_resolver_t *res = &r->resolvers[c->resolver];
+		char name[REPORT_NAME_MAX];
+		snprintf(name, sizeof(name), "%s%s", res->name, res->control ? "*" : "");
+		fprintf(f, "%-*s  %-*s  %-*s  %s\n", (int)w[0], name, (int)w[1],
+			r->scenarios[c->scenario].name, (int)w[2],
+			cell_count(r, c, count, sizeof(count)), c->behaviour);
+	}
+	if (controls) {
+		fprintf(f, "* control: expected to race");
+		const char *sep = "; not judged where no race is provoked: ";
+		for (size_t s = 0; s < r->nscenarios; s++) {
+			if (r->scenarios[s].provokes_race)
+				continue;
+			fprintf(f, "%s%s", sep, r->scenarios[s].name);
+			sep = ", ";
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "\nrun: %s\n", r->outdir);
+	for (size_t i = 0; i < r->ncells; i++) {
+		const report_cell_t *c = &r->cells[i];
+		for (unsigned k = 0; k < r->trials; k++) {
+			const report_trial_t *t = &c->trials[k];
+			if (!t->name[0] || t->verdict != VERDICT_RACING || t->wire.n_evidence == 0)
+				continue;
+			fprintf(f, "  %s %s: %s\n", r->resolvers[c->resolver].name, t->name,
+				t->wire.evidence[0]);
+		}
+	}
+	fprintf(f, "result: %s\n", r->exit_reason);
+	if (fflush(f) != 0 || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* ---- report.json ---- */
+
+/* json_string refuses bytes that are not UTF-8; a scenario file may hold some. */
+static json_t *jstr(const char *s)
+{
+	json_t *v = json_string(s ? s : "");
+	if (v || !s)
+		return v;
+	char *copy = strdup(s);
+	if (!copy)
+		return NULL;
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s && s[0] ? jstr(s) : json_null();
+}
+
+/* Sets key and remembers a failure; set_new takes value even when it fails. */
+static void put(json_t *o, const char *key, json_t *value, int *bad)
+{
+	if (!value || json_object_set_new(o, key, value) != 0)
+		*bad = 1;
+}
+
+static void push(json_t *a, json_t *value, int *bad)
+{
+	if (!value || json_array_append_new(a, value) != 0)
+		*bad = 1;
+}
+
+static json_t *trial_json(const report_trial_t *t, int *bad)
+{
+	json_t *o = json_object(), *ret = json_array(), *ev = json_array();
+	const report_wire_t *w = &t->wire;
+	const report_lookup_t *l = &t->lookup;
+	if (!o || !ret || !ev) {
+		*bad = 1;
+		json_decref(o);
+		json_decref(ret);
+		json_decref(ev);
+		return NULL;
+	}
+	put(o, "name", jstr(t->name), bad);
+	put(o, "verdict", jstr(verdict_name(t->verdict)), bad);
+	put(o, "reason", jstr_or_null(t->reason), bad);
+	put(o, "client", jstr_or_null(w->client), bad);
+	put(o, "queries", json_integer(w->queries), bad);
+	put(o, "requeries", json_integer(w->requeries), bad);
+	put(o, "answers", json_integer(w->answers), bad);
+	put(o, "sockets", json_integer(w->sockets), bad);
+	put(o, "tcp_queries", json_integer(w->tcp_queries), bad);
+	put(o, "first_qtype", jstr_or_null(w->first_qtype), bad);
+	put(o, "second_qtype", jstr_or_null(w->second_qtype), bad);
+	put(o, "parallel", w->seen ? json_boolean(w->parallel) : json_null(), bad);
+	put(o, "gap_us", w->has_gap ? json_real(w->gap_us) : json_null(), bad);
+	put(o, "race", json_integer(w->race), bad);
+	put(o, "late", json_integer(w->late), bad);
+	put(o, "duplicate", json_integer(w->duplicate), bad);
+	if (l->done && l->ok) {
+		if (l->families & REPORT_FAM_V4)
+			push(ret, jstr("A"), bad);
+		if (l->families & REPORT_FAM_V6)
+			push(ret, jstr("AAAA"), bad);
+	}
+	put(o, "returned", ret, bad);
+	put(o, "error", jstr_or_null(l->error), bad);
+	put(o, "timed_out", json_boolean(l->timed_out), bad);
+	put(o, "elapsed_us",
+	    l->done && !l->timed_out ? json_integer((json_int_t)(l->elapsed_ns / 1000))
+				     : json_null(),
+	    bad);
+	for (size_t i = 0; i < w->n_evidence; i++)
+		push(ev, jstr(w->evidence[i]), bad);
+	put(o, "evidence", ev, bad);
+	return o;
+}
+
+static json_t *cell_json(const report_t *r, const report_cell_t *c, int *bad)
+{
+	json_t *o = json_object(), *trials = json_array();
+	char count[64];
+	if (!o || !trials) {
+		*bad = 1;
+		json_decref(o);
+		json_decref(trials);
+		return NULL;
+	}
+	const report_resolver_t *res = &r->resolvers[c->resolver];
+	put(o, "resolver", jstr(res->name), bad);
+	put(o, "scenario", jstr(r->scenarios[c->scenario].name), bad);
+	put(o, "control", json_boolean(res->control), bad);
+	put(o, "verdict", jstr(verdict_name(c->verdict)), bad);
+	put(o, "count", jstr(cell_count(r, c, count, sizeof(count))), bad);
+	put(o, "racing", json_integer(c->racing), bad);
+	put(o, "correct", json_integer(c->correct), bad);
+	put(o, "inconclusive", json_integer(c->inconclusive), bad);
+	put(o, "behaviour", jstr(c->behaviour), bad);
+	for (unsigned k = 0; k < r->trials; k++)
+		if (c->trials[k].name[0])
+			push(trials, trial_json(&c->trials[k], bad), bad);
+	put(o, "trials", trials, bad);
+	return o;
+}
+
+json_t *report_json(const report_t *r)
+{
+	int bad = 0;
+	json_t *o = json_object(), *res = json_array(), *sc = json_array(), *cells = json_array(),
+	       *cap = json_object();
+	if (!o || !res || !sc || !cells || !cap) {
+		json_decref(o);
+		json_decref(res);
+		json_decref(sc);
+		json_decref(cells);
+		json_decref(cap);
+		return NULL;
+	}
+	put(o, "tool", jstr("stubprobe"), &bad);
+	put(o, "version", jstr(SP_VERSION), &bad);
+	put(o, "run_id", jstr(r->run_id), &bad);
+	put(o, "started_utc", jstr(r->started_utc), &bad);
+	put(o, "trials", json_integer(r->trials), &bad);
+	for (size_t i = 0; i < r->nresolvers; i++) {
+		json_t *e = json_object();
+		if (e) {
+			put(e, "name", jstr(r->resolvers[i].name), &bad);
+			put(e, "control", json_boolean(r->resolvers[i].control), &bad);
+			put(e, "description", jstr(r->resolvers[i].description), &bad);
+		}
+		push(res, e, &bad);
+	}
+	put(o, "resolvers", res, &bad);
+	for (size_t i = 0; i < r->nscenarios; i++) {
+		json_t *e = json_object();
+		if (e) {
+			put(e, "name", jstr(r->scenarios[i].name), &bad);
+			put(e, "directives", jstr(r->scenarios[i].directives), &bad);
+			put(e, "description", jstr(r->scenarios[i].description), &bad);
+		}
+		push(sc, e, &bad);
+	}
+	put(o, "scenarios", sc, &bad);
+	for (size_t i = 0; i < r->ncells; i++)
+		push(cells, cell_json(r, &r->cells[i], &bad), &bad);
+	put(o, "cells", cells, &bad);
+	put(cap, "file", jstr("capture.pcapng"), &bad);
+	put(cap, "frames", r->have_capture ? json_integer((json_int_t)r->frames) : json_null(),
+	    &bad);
+	put(cap, "drops",
+	    r->have_capture && r->drops_known ? json_integer((json_int_t)r->drops) : json_null(),
+	    &bad);
+	put(o, "capture", cap, &bad);
+	put(o, "exit_status", json_integer(r->exit_status), &bad);
+	put(o, "exit_reason", jstr(r->exit_reason), &bad);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int report_write_json(const report_t *r, const char *path)
+{
+	json_t *o = report_json(r);
+	if (!o)
+		return SP_ENOMEM;
+	errno = 0;
+	int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	json_decref(o);
+	if (rc != 0)
+		return errno ? -errno : -EIO;
+	FILE *f = fopen(path, "a");
+	if (!f)
+		return -errno;
+	int failed = fputc('\n', f) == EOF;
+	failed |= fclose(f) != 0;
+	return failed ? (errno ? -errno : -EIO) : 0;
+}

@@ -1,1 +1,609 @@
-/* placeholder: being written */
+/* One probe run: the lab, fakens and sniff as children, the trial loop, the join, the report. */
+#define _GNU_SOURCE
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "lab.h"
+#include "report.h"
+#include "timeutil.h"
+
+#define MS (1000000ULL)
+#define READY_TIMEOUT_NS (5000ULL * MS)
+#define SNIFF_STOP_NS (10000ULL * MS)
+#define FAKENS_STOP_NS (5000ULL * MS)
+#define LOOKUP_SLACK_NS (10000ULL * MS) /* beyond the scenario's latest answer */
+#define TRIAL_TAIL_NS (100ULL * MS)      /* for the late answer and its ICMP error */
+#define FINAL_TAIL_NS (200ULL * MS)
+
+typedef struct child {
+	const char *name;
+	pid_t pid; /* 0 once reaped */
+	int status;
+} child_t;
+
+static volatile sig_atomic_t interrupted;
+static int progress_open; /* a progress line without its newline is on the terminal */
+static child_t fakens = { "fakens", 0, 0 };
+static child_t sniff = { "sniff", 0, 0 };
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void end_progress(void)
+{
+	if (progress_open) {
+		fputs("\r\033[K", stderr);
+		progress_open = 0;
+	}
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	end_progress();
+	fputs("probe: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void progress(const run_config_t *cfg, unsigned n, unsigned total, const char *res,
+		     const char *scen, int first_of_cell)
+{
+	if (cfg->quiet)
+		return;
+	if (isatty(STDERR_FILENO)) {
+		fprintf(stderr, "\r[%u/%u] %s %s\033[K", n, total, res, scen);
+		progress_open = 1;
+	} else if (first_of_cell) {
+		fprintf(stderr, "[%u/%u] %s %s\n", n, total, res, scen);
+	}
+	fflush(stderr);
+}
+
+/* mkdir -p of the parents; the leaf must be new, so that a run never mixes with another. */
+static int make_outdir(const char *path)
+{
+	char *p = strdup(path);
+	if (!p) {
+		say("out of memory");
+		return -1;
+	}
+	size_t len = strlen(p);
+	while (len > 1 && p[len - 1] == '/')
+		p[--len] = 0;
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			say("cannot create directory '%s' for the run: %s; give another place with "
+			    "--out",
+			    p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	int rc = mkdir(p, 0755);
+	if (rc < 0 && errno == EEXIST)
+		say("the run directory '%s' already exists; give a new one with --out", p);
+	else if (rc < 0)
+		say("cannot create the run directory '%s': %s; give another with --out", p,
+		    strerror(errno));
+	free(p);
+	return rc;
+}
+
+static int sleep_until(uint64_t deadline_ns)
+{
+	struct timespec ts = { (time_t)(deadline_ns / 1000000000ULL),
+			       (long)(deadline_ns % 1000000000ULL) };
+	while (!interrupted) {
+		int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		if (rc == 0)
+			return 0;
+		if (rc != EINTR)
+			return -rc;
+	}
+	return -EINTR;
+}
+
+/* An argument vector of owned copies: execv wants char *, the literals are const. */
+typedef struct argvec {
+	char *v[16];
+	size_t n;
+	int bad;
+} argvec_t;
+
+static void arg_add(argvec_t *a, const char *s)
+{
+	if (a->n + 1 >= sizeof(a->v) / sizeof(a->v[0]) || !(a->v[a->n] = strdup(s))) {
+		a->bad = 1;
+		return;
+	}
+	a->v[++a->n] = NULL;
+}
+
+static void arg_free(argvec_t *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+}
+
+/* Starts path with argv; its fd 3 is the write end of a pipe whose read end goes to
+ * *ready_fd, and out_fd (when >= 0) becomes its standard output. The child dies with
+ * probe (PR_SET_PDEATHSIG) and has its own process group, so that a Ctrl-C on the terminal
+ * reaches probe, which then stops the children in order. Returns the pid or -errno. */
+static pid_t spawn(const char *path, char *const argv[], int out_fd, int *ready_fd)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(127);
+		/* Move both out of the way first: either may already sit on 1 or 3. */
+		int w = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
+		int o = out_fd >= 0 ? fcntl(out_fd, F_DUPFD_CLOEXEC, 10) : -1;
+		if (w < 0 || (out_fd >= 0 && o < 0) || dup2(w, 3) < 0 ||
+		    (o >= 0 && dup2(o, STDOUT_FILENO) < 0))
+			_exit(127);
+		execv(path, argv);
+		dprintf(3, "exec %d\n", errno);
+		_exit(127);
+	}
+	close(p[1]);
+	*ready_fd = p[0];
+	return pid;
+}
+
+/* Waits up to timeout_ns for the child to end; 0 with its status in c->status, or
+ * -ETIMEDOUT. */
+static int reap(child_t *c, uint64_t timeout_ns)
+{
+	uint64_t deadline = sp_mono_ns() + timeout_ns;
+	for (;;) {
+		pid_t got = waitpid(c->pid, &c->status, WNOHANG);
+		if (got == c->pid || (got < 0 && errno == ECHILD)) {
+			c->pid = 0;
+			return 0;
+		}
+		if (sp_mono_ns() >= deadline)
+			return -ETIMEDOUT;
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Sends sig and waits; a child that outlives the timeout is killed. */
+static int stop_child(child_t *c, int sig, uint64_t timeout_ns)
+{
+	if (c->pid <= 0)
+		return 0;
+	kill(c->pid, sig);
+	if (reap(c, timeout_ns) == 0)
+		return 0;
+	kill(c->pid, SIGKILL);
+	reap(c, 1000 * MS);
+	return -ETIMEDOUT;
+}
+
+static void kill_children(void)
+{
+	stop_child(&sniff, SIGTERM, 2000 * MS);
+	stop_child(&fakens, SIGTERM, 2000 * MS);
+}
+
+static void describe_status(int status, char *out, size_t outlen)
+{
+	if (WIFEXITED(status))
+		snprintf(out, outlen, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, outlen, "was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(out, outlen, "stopped (status 0x%x)", (unsigned)status);
+}
+
+/* Reads the child's ready pipe until "ready\n" (0), or says what went wrong (-1). */
+static int wait_ready(child_t *c, int fd, const char *path, const char *see)
+{
+	char buf[64];
+	size_t have = 0;
+	uint64_t deadline = sp_mono_ns() + READY_TIMEOUT_NS;
+	int rc = -1;
+
+	for (;;) {
+		uint64_t now = sp_mono_ns();
+		if (now >= deadline) {
+			say("%s did not say it was ready within 5 s; see %s", c->name, see);
+			break;
+		}
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int n = poll(&pfd, 1, (int)((deadline - now) / MS) + 1);
+		if (n < 0 && errno == EINTR && interrupted) {
+			say("interrupted while starting %s", c->name);
+			break;
+		}
+		if (n <= 0)
+			continue;
+		ssize_t got = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got > 0) {
+			have += (size_t)got;
+			buf[have] = 0;
+			if (strstr(buf, "ready\n")) {
+				rc = 0;
+				break;
+			}
+			if (have < sizeof(buf) - 1)
+				continue;
+		}
+		buf[have] = 0;
+		int e = 0;
+		if (sscanf(buf, "exec %d", &e) == 1) {
+			say("cannot start %s '%s': %s; build it, or set STUBPROBE_BINDIR to the "
+			    "directory that holds it",
+			    c->name, path, strerror(e));
+		} else if (reap(c, 1000 * MS) == 0) {
+			char how[96];
+			describe_status(c->status, how, sizeof(how));
+			say("%s %s before it was ready; see its message above and %s", c->name, how,
+			    see);
+		} else {
+			say("%s closed its ready pipe without saying ready; see %s", c->name, see);
+		}
+		break;
+	}
+	close(fd);
+	return rc;
+}
+
+static int start_child(child_t *c, const char *path, argvec_t *args, int out_fd,
+		       const char *see)
+{
+	int fd = -1;
+	if (args->bad) {
+		say("out of memory");
+		return -1;
+	}
+	pid_t pid = spawn(path, args->v, out_fd, &fd);
+	if (pid < 0) {
+		say("cannot start %s: %s", c->name, strerror((int)-pid));
+		return -1;
+	}
+	c->pid = pid;
+	return wait_ready(c, fd, path, see);
+}
+
+static char *join_path(const char *dir, const char *file)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, file) < 0)
+		return NULL;
+	return p;
+}
+
+/* The whole file in a NUL-terminated buffer (free it), or NULL with errno set. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n - 1, f);
+		if (ferror(f)) {
+			int e = errno;
+			free(buf);
+			fclose(f);
+			errno = e;
+			return NULL;
+		}
+		if (feof(f))
+			break;
+		char *bigger = realloc(buf, cap * 2);
+		if (!bigger)
+			free(buf);
+		buf = bigger;
+		cap *= 2;
+	}
+	fclose(f);
+	if (!buf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static void fill_lookup(report_lookup_t *l, int rc, const resolver_result_t *res)
+{
+	l->done = rc == 0;
+	l->ok = res->ok;
+	l->timed_out = res->timed_out;
+	l->families = (res->families & RES_FAM_V4 ? REPORT_FAM_V4 : 0) |
+		      (res->families & RES_FAM_V6 ? REPORT_FAM_V6 : 0);
+	l->naddrs = res->naddrs;
+	l->elapsed_ns = res->elapsed_ns;
+	if (res->error[0])
+		snprintf(l->error, sizeof(l->error), "%.*s", (int)sizeof(res->error), res->error);
+	else if (rc < 0)
+		snprintf(l->error, sizeof(l->error), "%s", sp_strerror(rc));
+	else if (res->timed_out)
+		snprintf(l->error, sizeof(l->error), "timed out");
+}
+
+/* The trial loop: scenario, resolver, trial; every name unique in the run. Returns the
+ * number of trials run (fewer when interrupted). */
+static unsigned run_trials(const run_config_t *cfg, report_t *rep)
+{
+	unsigned total = (unsigned)(cfg->nscenarios * cfg->nresolvers) * cfg->trials, n = 0;
+	for (size_t s = 0; s < cfg->nscenarios; s++) {
+		const run_scenario_t *sc = &cfg->scenarios[s];
+		uint64_t max_delay = directive_max_delay_ns(&sc->directives);
+		for (size_t i = 0; i < cfg->nresolvers; i++) {
+			const resolver_t *res = cfg->resolvers[i];
+			report_cell_t *cell = report_cell(rep, s, i);
+			for (unsigned k = 0; k < cfg->trials; k++) {
+				if (interrupted)
+					return n;
+				report_trial_t *t = &cell->trials[k];
+				n++;
+				snprintf(t->name, sizeof(t->name), "%s%st%06u.lab.test", sc->text,
+					 sc->text[0] ? "." : "", n);
+				progress(cfg, n, total, res->name, sc->name, k == 0);
+				uint64_t start = sp_mono_ns();
+				resolver_result_t out;
+				memset(&out, 0, sizeof(out));
+				int rc = resolver_run(res, t->name, max_delay + LOOKUP_SLACK_NS, &out);
+				fill_lookup(&t->lookup, rc, &out);
+				sleep_until(start + max_delay + TRIAL_TAIL_NS);
+			}
+		}
+	}
+	return n;
+}
+
+static int fill_names(const run_config_t *cfg, report_t *rep)
+{
+	int rc = 0;
+	snprintf(rep->run_id, sizeof(rep->run_id), "%s", cfg->run_id);
+	snprintf(rep->started_utc, sizeof(rep->started_utc), "%s", cfg->started_utc);
+	for (size_t i = 0; i < cfg->nresolvers && rc == 0; i++)
+		rc = report_set_resolver(rep, i, cfg->resolvers[i]->name,
+					 cfg->resolvers[i]->control,
+					 cfg->resolvers[i]->description);
+	for (size_t i = 0; i < cfg->nscenarios && rc == 0; i++)
+		rc = report_set_scenario(rep, i, cfg->scenarios[i].name, cfg->scenarios[i].text,
+					 cfg->scenarios[i].description,
+					 cfg->scenarios[i].provokes_race);
+	return rc;
+}
+
+/* Stops sniff then fakens; a failure makes the run fail but the files stay. */
+static void stop_servers(const run_config_t *cfg, report_t *rep)
+{
+	char how[96], why[512];
+	if (sniff.pid > 0) {
+		if (stop_child(&sniff, SIGINT, SNIFF_STOP_NS) < 0) {
+			snprintf(why, sizeof(why),
+				 "sniff did not stop within 10 s of SIGINT and was killed; its "
+				 "verdicts in %s/sniff.jsonl are incomplete",
+				 cfg->outdir);
+			report_fail(rep, why);
+		} else if (!WIFEXITED(sniff.status) || WEXITSTATUS(sniff.status) > 1) {
+			describe_status(sniff.status, how, sizeof(how));
+			snprintf(why, sizeof(why),
+				 "sniff %s; see its message above; the capture is in "
+				 "%s/capture.pcapng",
+				 how, cfg->outdir);
+			report_fail(rep, why);
+		}
+	}
+	if (fakens.pid > 0) {
+		int rc = stop_child(&fakens, SIGTERM, FAKENS_STOP_NS);
+		if (!rep->failed && (rc < 0 || !WIFEXITED(fakens.status) ||
+				     WEXITSTATUS(fakens.status) != 0)) {
+			if (rc < 0)
+				snprintf(how, sizeof(how), "did not stop within 5 s of SIGTERM");
+			else
+				describe_status(fakens.status, how, sizeof(how));
+			snprintf(why, sizeof(why), "fakens %s; see %s/fakens.jsonl", how,
+				 cfg->outdir);
+			report_fail(rep, why);
+		}
+	}
+}
+
+static int write_outputs(const run_config_t *cfg, report_t *rep)
+{
+	int status = 0;
+	char *table = join_path(cfg->outdir, "table.txt");
+	char *json = join_path(cfg->outdir, "report.json");
+	if (!table || !json) {
+		say("out of memory");
+		status = 2;
+		goto out;
+	}
+	end_progress();
+	report_print_table(rep, stdout);
+	FILE *f = fopen(table, "w");
+	int rc = f ? report_print_table(rep, f) : -errno;
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0) {
+		say("cannot write '%s': %s; check the space and permissions there", table,
+		    sp_strerror(rc));
+		status = 2;
+	}
+	rc = report_write_json(rep, json);
+	if (rc < 0) {
+		say("cannot write '%s': %s; check the space and permissions there", json,
+		    sp_strerror(rc));
+		status = 2;
+	}
+out:
+	free(table);
+	free(json);
+	return status;
+}
+
+int run_probe(const run_config_t *cfg)
+{
+	report_t rep;
+	char err[512];
+	int status = 2, out_fd = -1;
+	char *log = NULL, *cap = NULL, *sjson = NULL, *fakens_bin = NULL, *sniff_bin = NULL;
+	char *text = NULL;
+	argvec_t args = { .n = 0 };
+	int rc;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: waits return so the loop sees the flag */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (report_init(&rep, cfg->outdir, cfg->nresolvers, cfg->nscenarios, cfg->trials) < 0 ||
+	    fill_names(cfg, &rep) < 0) {
+		say("out of memory");
+		goto out;
+	}
+	log = join_path(cfg->outdir, "fakens.jsonl");
+	cap = join_path(cfg->outdir, "capture.pcapng");
+	sjson = join_path(cfg->outdir, "sniff.jsonl");
+	fakens_bin = join_path(cfg->bindir, "fakens");
+	sniff_bin = join_path(cfg->bindir, "sniff");
+	if (!log || !cap || !sjson || !fakens_bin || !sniff_bin) {
+		say("out of memory");
+		goto out;
+	}
+	if (make_outdir(cfg->outdir) < 0)
+		goto out;
+
+	lab_config_t lab = { cfg->outdir, NULL };
+	if (lab_enter(&lab, err, sizeof(err)) < 0) {
+		say("%s", err);
+		goto out;
+	}
+
+	static const char *const fakens_opts[] = { "--listen", "127.0.0.1:53", "--listen",
+						   "[::1]:53", "--log" };
+	arg_add(&args, fakens_bin);
+	for (size_t i = 0; i < sizeof(fakens_opts) / sizeof(fakens_opts[0]); i++)
+		arg_add(&args, fakens_opts[i]);
+	arg_add(&args, log);
+	arg_add(&args, "--ready-fd");
+	arg_add(&args, "3");
+	rc = start_child(&fakens, fakens_bin, &args, -1, log);
+	arg_free(&args);
+	if (rc < 0)
+		goto out;
+
+	out_fd = open(sjson, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out_fd < 0) {
+		say("cannot create '%s': %s; check the run directory", sjson, strerror(errno));
+		goto out;
+	}
+	arg_add(&args, sniff_bin);
+	arg_add(&args, "-i");
+	arg_add(&args, "lo");
+	arg_add(&args, "-w");
+	arg_add(&args, cap);
+	arg_add(&args, "--json");
+	arg_add(&args, "--ready-fd");
+	arg_add(&args, "3");
+	arg_add(&args, "-q");
+	rc = start_child(&sniff, sniff_bin, &args, out_fd, "its message above");
+	arg_free(&args);
+	if (rc < 0)
+		goto out;
+	close(out_fd);
+	out_fd = -1;
+
+	unsigned total = (unsigned)(cfg->nscenarios * cfg->nresolvers) * cfg->trials;
+	unsigned done = run_trials(cfg, &rep);
+	end_progress();
+	if (!interrupted)
+		sleep_until(sp_mono_ns() + FINAL_TAIL_NS);
+	stop_servers(cfg, &rep);
+	if (interrupted && !rep.failed) {
+		snprintf(err, sizeof(err),
+			 "interrupted after %u of %u trials; the partial run is in %s", done, total,
+			 cfg->outdir);
+		report_fail(&rep, err);
+	}
+
+	size_t len = 0;
+	text = slurp(sjson, &len);
+	if (!text) {
+		snprintf(err, sizeof(err), "cannot read sniff's verdicts '%s': %s", sjson,
+			 strerror(errno));
+		report_fail(&rep, err);
+	} else {
+		char why[256];
+		rc = report_join_sniff(&rep, text, len, why, sizeof(why));
+		if (rc < 0 && !rep.failed) {
+			snprintf(err, sizeof(err), "sniff's verdicts '%s' do not parse: %s", sjson,
+				 rc == SP_ESYNTAX ? why : sp_strerror(rc));
+			report_fail(&rep, err);
+		}
+	}
+	report_finish(&rep);
+	status = write_outputs(cfg, &rep);
+	if (status == 0)
+		status = rep.exit_status;
+	if (rep.exit_status == 2)
+		say("%s", rep.exit_reason);
+
+out:
+	kill_children();
+	if (out_fd >= 0)
+		close(out_fd);
+	report_free(&rep);
+	free(text);
+	free(log);
+	free(cap);
+	free(sjson);
+	free(fakens_bin);
+	free(sniff_bin);
+	return status;
+}
