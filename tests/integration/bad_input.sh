@@ -36,11 +36,13 @@ expect2 "sniff: corrupt capture file" "not a pcap" "$BIN/sniff" -r "$tmp/corrupt
 expect2 "sniff: interface that does not exist" "no interface.*nosuch0" "$BIN/sniff" -i nosuch0
 expect2 "sniff: no source given" "-r|-i" "$BIN/sniff"
 
+# No permission to make namespaces: a user namespace of the test's own in which user
+# namespaces are used up (max_user_namespaces 0) and the process holds no capabilities, so
+# probe can make neither a network namespace nor a user namespace to make one in.
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
-	chmod 755 "$tmp"
-	mkdir -m 777 "$tmp/nobody"
 	expect2 "probe: no permission to make namespaces" "namespace.*root" \
-		setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$BIN/probe" --trials 1 --out "$tmp/nobody/run"
+		unshare -U --map-root-user sh -c 'echo 0 >/proc/sys/user/max_user_namespaces &&
+			exec setpriv --bounding-set=-all --inh-caps=-all "$@"' sh \
+		"$BIN/probe" --trials 1 --out "$tmp/noperm"
 fi
 finish
