@@ -202,10 +202,18 @@ static int check_program(const char *bindir, const char *name)
 		    name, path, strerror(errno), name);
 }
 
-int main(int argc, char **argv)
+/* What main frees on every way out. */
+typedef struct cli {
+	const char **res_args, **scen_args;
+	scenario_list_t list;
+	const resolver_t **resolvers;
+	run_scenario_t *scen;
+} cli_t;
+
+static int probe_main(int argc, char **argv, cli_t *cli)
 {
-	const char **res_args = calloc((size_t)argc + 1, sizeof(*res_args));
-	const char **scen_args = calloc((size_t)argc + 1, sizeof(*scen_args));
+	const char **res_args = cli->res_args = calloc((size_t)argc + 1, sizeof(*res_args));
+	const char **scen_args = cli->scen_args = calloc((size_t)argc + 1, sizeof(*scen_args));
 	size_t nres_args = 0, nscen_args = 0;
 	const char *out = NULL, *catalogue = NULL, *trials_arg = NULL;
 	int quiet = 0, want_list_scen = 0, want_list_res = 0, c;
@@ -249,6 +257,10 @@ int main(int argc, char **argv)
 		case ':':
 			return fail("option '%s' needs a value; see probe --help", argv[optind - 1]);
 		default:
+			if (strncmp(argv[optind - 1], "--", 2) == 0 && optopt &&
+			    strchr(argv[optind - 1], '='))
+				return fail("option '%.*s' takes no value; see probe --help",
+					    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			if (strncmp(argv[optind - 1], "--", 2) != 0 && optopt && optopt < 256)
 				return fail("unknown option '-%c'; see probe --help", optopt);
 			return fail("unknown option '%s'; see probe --help", argv[optind - 1]);
@@ -274,10 +286,10 @@ int main(int argc, char **argv)
 	else
 		snprintf(catpath, sizeof(catpath), "%s/scenarios.conf",
 			 datadir && datadir[0] ? datadir : SP_DATADIR);
-	scenario_list_t list = { 0 };
+	scenario_list_t *list = &cli->list;
 	int errline = 0;
 	char why[256] = "";
-	int rc = scenario_load(catpath, &list, &errline, why, sizeof(why));
+	int rc = scenario_load(catpath, list, &errline, why, sizeof(why));
 	if (rc < 0 && errline == 0)
 		return fail("cannot read the scenario catalogue '%s': %s; give one with "
 			    "--scenarios or set STUBPROBE_DATADIR",
@@ -288,12 +300,13 @@ int main(int argc, char **argv)
 	if (want_list_scen) {
 		if (want_list_res)
 			putchar('\n');
-		list_scenarios(&list);
+		list_scenarios(list);
 		return 0;
 	}
 
 	/* Resolvers, in the order given; a name given twice is one resolver. */
-	const resolver_t **resolvers = calloc(resolver_count() + 1, sizeof(*resolvers));
+	const resolver_t **resolvers = cli->resolvers =
+		calloc(resolver_count() + 1, sizeof(*resolvers));
 	size_t nres = 0;
 	if (!resolvers)
 		return fail("out of memory");
@@ -317,15 +330,15 @@ int main(int argc, char **argv)
 		return fail("no resolvers are built in; rebuild probe");
 
 	/* Scenarios, in the order given, or the catalogue's default set. */
-	size_t cap = nscen_args ? nscen_args : list.count;
-	run_scenario_t *scen = calloc(cap + 1, sizeof(*scen));
+	size_t cap = nscen_args ? nscen_args : list->count;
+	run_scenario_t *scen = cli->scen = calloc(cap + 1, sizeof(*scen));
 	size_t nscen = 0;
 	if (!scen)
 		return fail("out of memory");
 	if (nscen_args == 0) {
-		for (size_t i = 0; i < list.count; i++)
-			if (list.items[i].in_default &&
-			    (rc = resolve_scenario(&list, list.items[i].name, &scen[nscen++])) != 0)
+		for (size_t i = 0; i < list->count; i++)
+			if (list->items[i].in_default &&
+			    (rc = resolve_scenario(list, list->items[i].name, &scen[nscen++])) != 0)
 				return rc;
 		if (nscen == 0)
 			return fail("the catalogue '%s' marks no scenario as default; name some "
@@ -336,7 +349,7 @@ int main(int argc, char **argv)
 		int dup = 0;
 		for (size_t j = 0; j < nscen; j++)
 			dup |= strcmp(scen[j].name, scen_args[i]) == 0;
-		if (!dup && (rc = resolve_scenario(&list, scen_args[i], &scen[nscen++])) != 0)
+		if (!dup && (rc = resolve_scenario(list, scen_args[i], &scen[nscen++])) != 0)
 			return rc;
 	}
 	if ((unsigned long long)nres * nscen * trials > TRIAL_COUNTER_MAX)
@@ -380,11 +393,18 @@ int main(int argc, char **argv)
 		.trials = trials,
 		.quiet = quiet,
 	};
-	rc = run_probe(&cfg);
-	scenario_list_free(&list);
-	free(scen);
-	free(resolvers);
-	free(res_args);
-	free(scen_args);
+	return run_probe(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+	cli_t st;
+	memset(&st, 0, sizeof(st));
+	int rc = probe_main(argc, argv, &st);
+	scenario_list_free(&st.list);
+	free(st.scen);
+	free(st.resolvers);
+	free(st.res_args);
+	free(st.scen_args);
 	return rc;
 }

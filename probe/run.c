@@ -429,10 +429,9 @@ static void stop_servers(const run_config_t *cfg, report_t *rep)
 			report_fail(rep, why);
 		} else if (!WIFEXITED(sniff.status) || WEXITSTATUS(sniff.status) > 1) {
 			describe_status(sniff.status, how, sizeof(how));
-			snprintf(why, sizeof(why),
-				 "sniff %s; see its message above; the capture is in "
-				 "%s/capture.pcapng",
-				 how, cfg->outdir);
+			snprintf(why, sizeof(why), "sniff %s%s; the capture is in %s/capture.pcapng",
+				 how, WIFEXITED(sniff.status) ? "; see its message above" : "",
+				 cfg->outdir);
 			report_fail(rep, why);
 		}
 	}

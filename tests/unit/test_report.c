@@ -1,0 +1,424 @@
+/* Unit tests for probe's report (probe/report.c): the join with sniff's JSON lines, verdicts
+ * per cell, exit status, behaviour phrase, table and report.json. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "err.h"
+#include "report.h"
+
+#define MS 1000000ULL
+
+static const char RACE_TEXT[] = "frame 6: AAAA answer (frame 5) to 127.0.0.1:41000 refused "
+				"(port unreachable) 50.0 ms after the A answer was taken";
+
+/* A run of two resolvers (racer control, glibc) x one scenario, two trials each. */
+static void make(report_t *r, int provokes)
+{
+	assert_int_equal(report_init(r, "/tmp/run-x", 2, 1, 2), 0);
+	assert_int_equal(report_set_resolver(r, 0, "racer", 1, "control"), 0);
+	assert_int_equal(report_set_resolver(r, 1, "glibc", 0, "getaddrinfo"), 0);
+	assert_int_equal(report_set_scenario(r, 0, "a-first", "aaaa-d50ms", "A first", provokes),
+			 0);
+	unsigned n = 0;
+	for (size_t res = 0; res < 2; res++) {
+		report_cell_t *c = report_cell(r, 0, res);
+		for (unsigned k = 0; k < 2; k++) {
+			report_trial_t *t = &c->trials[k];
+			snprintf(t->name, sizeof(t->name), "aaaa-d50ms.t%06u.lab.test", ++n);
+			t->lookup.done = 1;
+			t->lookup.ok = 1;
+			t->lookup.families = res == 0 ? REPORT_FAM_V4 : REPORT_FAM_V4 | REPORT_FAM_V6;
+			t->lookup.elapsed_ns = res == 0 ? 400000 : 50 * MS + k * MS;
+		}
+	}
+}
+
+static const char *trial_line(char *buf, size_t len, unsigned n, const char *verdict,
+			      unsigned sockets, int race)
+{
+	snprintf(buf, len,
+		 "{\"type\":\"trial\",\"name\":\"AAAA-D50MS.t%06u.lab.test\",\"client\":\"127.0.0.1\","
+		 "\"verdict\":\"%s\",\"reason\":null,\"queries\":2,\"requeries\":0,\"answers\":2,"
+		 "\"sockets\":%u,\"tcp_queries\":0,\"first_qtype\":\"A\",\"second_qtype\":\"AAAA\","
+		 "\"parallel\":true,\"gap_us\":12.5,\"race\":%d,\"late\":0,\"duplicate\":0,"
+		 "\"evidence\":[%s%s%s]}\n",
+		 n, verdict, sockets, race, race ? "{\"kind\":\"race\",\"text\":\"" : "",
+		 race ? RACE_TEXT : "", race ? "\"}" : "");
+	return buf;
+}
+
+/* sniff output for the run made by make(): racer races in both trials, glibc as given. */
+static char *sniff_text(const char *glibc_verdict, int glibc_race, int skip_last)
+{
+	static char text[8192];
+	char line[1024];
+	text[0] = 0;
+	strcat(text, trial_line(line, sizeof(line), 1, "racing", 2, 1));
+	strcat(text, trial_line(line, sizeof(line), 2, "racing", 2, 1));
+	strcat(text, "\n");
+	strcat(text, trial_line(line, sizeof(line), 3, glibc_verdict, 1, glibc_race));
+	if (!skip_last)
+		strcat(text, trial_line(line, sizeof(line), 4, glibc_verdict, 1, glibc_race));
+	/* A stray name on the lab link is no trial of the run. */
+	strcat(text, trial_line(line, sizeof(line), 99, "racing", 2, 1));
+	strcat(text, "{\"type\":\"client\",\"client\":\"127.0.0.1\",\"verdict\":\"racing\"}\n");
+	strcat(text, "{\"type\":\"summary\",\"source\":\"lo\",\"frames\":42,\"drops\":0,"
+		     "\"drops_known\":true}\n");
+	return text;
+}
+
+static void join_ok(report_t *r, const char *text)
+{
+	char err[256] = "";
+	int rc = report_join_sniff(r, text, strlen(text), err, sizeof(err));
+	if (rc != 0)
+		fail_msg("join failed: %d %s", rc, err);
+	report_finish(r);
+}
+
+static void test_all_correct(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	join_ok(&r, sniff_text("correct", 0, 0));
+	const report_cell_t *racer = report_cell(&r, 0, 0), *glibc = report_cell(&r, 0, 1);
+	assert_int_equal(racer->verdict, VERDICT_RACING);
+	assert_int_equal(racer->racing, 2);
+	assert_int_equal(glibc->verdict, VERDICT_CORRECT);
+	assert_int_equal(glibc->correct, 2);
+	assert_true(glibc->trials[0].wire.seen);
+	assert_string_equal(racer->trials[0].wire.evidence[0], RACE_TEXT);
+	assert_string_equal(racer->behaviour, "2 sockets, A+AAAA parallel, returned A only, 0.4 ms");
+	/* median of 50 ms and 51 ms */
+	assert_string_equal(glibc->behaviour,
+			    "1 socket, A+AAAA parallel, returned A+AAAA, 50.5 ms");
+	assert_int_equal(r.exit_status, 0);
+	assert_true(r.have_capture);
+	assert_int_equal(r.frames, 42);
+	report_free(&r);
+}
+
+static void test_resolver_racing(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	join_ok(&r, sniff_text("racing", 1, 0));
+	assert_int_equal(report_cell(&r, 0, 1)->verdict, VERDICT_RACING);
+	assert_int_equal(r.exit_status, 1);
+	assert_non_null(strstr(r.exit_reason, "glibc races in scenario a-first (racing 2/2)"));
+	report_free(&r);
+
+	/* One racing trial makes the cell racing, whatever the others say. */
+	char text[4096], line[1024];
+	make(&r, 1);
+	snprintf(text, sizeof(text), "%s", sniff_text("racing", 1, 1));
+	strcat(text, trial_line(line, sizeof(line), 4, "inconclusive", 1, 0));
+	join_ok(&r, text);
+	assert_int_equal(report_cell(&r, 0, 1)->verdict, VERDICT_RACING);
+	assert_int_equal(report_cell(&r, 0, 1)->inconclusive, 1);
+	assert_int_equal(r.exit_status, 1);
+	assert_non_null(strstr(r.exit_reason, "(racing 1/2)"));
+	report_free(&r);
+}
+
+static void test_missing_trial_inconclusive(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	join_ok(&r, sniff_text("correct", 0, 1));
+	const report_cell_t *glibc = report_cell(&r, 0, 1);
+	assert_int_equal(glibc->verdict, VERDICT_INCONCLUSIVE);
+	assert_int_equal(glibc->correct, 1);
+	assert_int_equal(glibc->inconclusive, 1);
+	assert_string_equal(glibc->trials[1].reason, "no queries seen on the wire");
+	assert_int_equal(r.exit_status, 2);
+	assert_non_null(strstr(r.exit_reason, "inconclusive 1/2"));
+	assert_non_null(strstr(r.exit_reason, "no queries seen on the wire"));
+	report_free(&r);
+}
+
+static void test_no_result_is_inconclusive(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	report_cell(&r, 0, 1)->trials[0].lookup.done = 0;
+	join_ok(&r, sniff_text("correct", 0, 0));
+	assert_int_equal(report_cell(&r, 0, 1)->trials[0].verdict, VERDICT_INCONCLUSIVE);
+	assert_int_equal(r.exit_status, 2);
+	report_free(&r);
+}
+
+static void test_control_not_racing(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	char text[4096], line[1024];
+	snprintf(text, sizeof(text), "%s", trial_line(line, sizeof(line), 1, "correct", 2, 0));
+	strcat(text, trial_line(line, sizeof(line), 2, "racing", 2, 1));
+	strcat(text, trial_line(line, sizeof(line), 3, "correct", 1, 0));
+	strcat(text, trial_line(line, sizeof(line), 4, "correct", 1, 0));
+	join_ok(&r, text);
+	assert_int_equal(r.exit_status, 2);
+	assert_non_null(strstr(r.exit_reason, "the racer control did not race in scenario a-first "
+					      "(1/2): the lab cannot see races"));
+	assert_non_null(strstr(r.exit_reason, "/tmp/run-x"));
+	report_free(&r);
+
+	/* Where the scenario provokes no race the control is not held to it. */
+	make(&r, 0);
+	join_ok(&r, text);
+	assert_int_equal(r.exit_status, 0);
+	report_free(&r);
+}
+
+static void provokes(const char *spec, int want)
+{
+	directives_t d;
+	directives_init(&d);
+	assert_int_equal(directive_parse_text(spec, &d, NULL, 0), 0);
+	if (report_provokes_race(&d) != want)
+		fail_msg("'%s': want %d", spec, want);
+}
+
+static void test_provokes_race(void **state)
+{
+	(void)state;
+	provokes("aaaa-d50ms", 1);
+	provokes("a-d50ms", 1);
+	provokes("a-d1ms", 1);
+	provokes("aaaa-servfail.aaaa-d20ms", 1);
+	provokes("-", 0);
+	provokes("a-d999us", 0);
+	provokes("a-d20ms.aaaa-d20ms", 0);
+	provokes("aaaa-drop", 0);
+	provokes("a-drop.aaaa-d50ms", 0);
+}
+
+static void test_fail_is_kept(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	report_fail(&r, "interrupted after 1 of 4 trials");
+	join_ok(&r, sniff_text("correct", 0, 0));
+	assert_int_equal(r.exit_status, 2);
+	assert_string_equal(r.exit_reason, "interrupted after 1 of 4 trials");
+	report_free(&r);
+}
+
+static void test_trials_not_run(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	report_cell(&r, 0, 1)->trials[1].name[0] = 0;
+	join_ok(&r, sniff_text("correct", 0, 0));
+	const report_cell_t *glibc = report_cell(&r, 0, 1);
+	assert_int_equal(glibc->verdict, VERDICT_CORRECT);
+	assert_int_equal(glibc->correct, 1);
+	report_cell(&r, 0, 1)->trials[0].name[0] = 0;
+	report_finish(&r);
+	assert_int_equal(glibc->verdict, VERDICT_INCONCLUSIVE);
+	assert_int_equal(r.exit_status, 2);
+	report_free(&r);
+}
+
+static void expect_join_error(const char *text, const char *why)
+{
+	report_t r;
+	char err[256] = "";
+	make(&r, 1);
+	assert_int_equal(report_join_sniff(&r, text, strlen(text), err, sizeof(err)), SP_ESYNTAX);
+	if (!strstr(err, why))
+		fail_msg("error '%s' lacks '%s'", err, why);
+	report_free(&r);
+}
+
+static void test_join_errors(void **state)
+{
+	(void)state;
+	expect_join_error("{\"type\":\"client\"}\n{not json\n", "line 2: not JSON");
+	expect_join_error("[1,2]\n", "line 1: not a JSON object");
+	expect_join_error("{\"name\":\"x\"}\n", "line 1: no \"type\"");
+	expect_join_error("{\"type\":\"trial\"}", "line 1: trial without a \"name\"");
+	expect_join_error("\n\n{\"type\":\"trial\",\"name\":\"aaaa-d50ms.t000001.lab.test\","
+			  "\"verdict\":\"maybe\"}",
+			  "line 3: trial without a known verdict ('maybe')");
+}
+
+static void test_join_tolerates_odd_fields(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	/* Wrong types and negative counts read as absent; no trailing newline. */
+	const char *text = "{\"type\":\"trial\",\"name\":\"aaaa-d50ms.t000003.lab.test\","
+			   "\"verdict\":\"inconclusive\",\"queries\":-4,\"sockets\":\"two\","
+			   "\"first_qtype\":7,\"evidence\":\"none\",\"gap_us\":null}";
+	join_ok(&r, text);
+	const report_trial_t *t = &report_cell(&r, 0, 1)->trials[0];
+	assert_true(t->wire.seen);
+	assert_int_equal(t->wire.queries, 0);
+	assert_int_equal(t->wire.sockets, 0);
+	assert_string_equal(t->wire.first_qtype, "");
+	assert_false(t->wire.has_gap);
+	assert_string_equal(t->reason, "sniff gave no reason");
+	assert_false(r.have_capture);
+	report_free(&r);
+}
+
+static void test_behaviour_majority(void **state)
+{
+	(void)state;
+	report_trial_t t[4];
+	char out[256];
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 4; i++) {
+		snprintf(t[i].name, sizeof(t[i].name), "t%d", i);
+		t[i].wire.seen = 1;
+		t[i].wire.sockets = i == 0 ? 1 : 2;
+		strcpy(t[i].wire.first_qtype, "AAAA");
+		strcpy(t[i].wire.second_qtype, i == 3 ? "" : "A");
+		t[i].wire.tcp_queries = i >= 2;
+		t[i].wire.requeries = 1;
+		t[i].lookup.done = 1;
+		t[i].lookup.ok = i != 1;
+		t[i].lookup.families = REPORT_FAM_V6;
+		t[i].lookup.elapsed_ns = (uint64_t)(i + 1) * MS;
+	}
+	report_behaviour(t, 4, out, sizeof(out));
+	/* ties go to the earliest trial: TCP 2 of 4 -> not TCP; elapsed median of 1..4 ms */
+	assert_string_equal(out, "2 sockets, AAAA then A, 1 retry, returned AAAA only, 2.5 ms");
+
+	t[0].lookup.timed_out = t[1].lookup.timed_out = t[2].lookup.timed_out = 1;
+	t[0].wire.tcp_queries = 1;
+	report_behaviour(t, 4, out, sizeof(out));
+	assert_string_equal(out, "2 sockets, AAAA then A, over TCP, 1 retry, timed out, 4.0 ms");
+
+	for (int i = 0; i < 4; i++)
+		t[i].wire.seen = 0;
+	t[0].lookup.timed_out = t[1].lookup.timed_out = t[2].lookup.timed_out = 0;
+	t[1].lookup.ok = 0;
+	t[0].lookup.ok = 0;
+	t[2].lookup.ok = 0;
+	strcpy(t[0].lookup.error, "Name or service not known");
+	strcpy(t[1].lookup.error, "Name or service not known");
+	report_behaviour(t, 4, out, sizeof(out));
+	assert_string_equal(out,
+			    "no queries seen, returned an error (Name or service not known), 2.5 ms");
+
+	report_behaviour(t, 0, out, sizeof(out));
+	assert_string_equal(out, "no queries seen");
+	/* A short buffer truncates but stays a string. */
+	report_behaviour(t, 4, out, 8);
+	assert_int_equal(strlen(out), 7);
+}
+
+static void test_table(void **state)
+{
+	(void)state;
+	report_t r;
+	char *buf = NULL;
+	size_t len = 0;
+	make(&r, 1);
+	join_ok(&r, sniff_text("correct", 0, 0));
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(report_print_table(&r, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "resolver  scenario  verdict      behaviour\n"));
+	assert_non_null(strstr(buf, "racer*    a-first   racing 2/2   2 sockets"));
+	assert_non_null(strstr(buf, "glibc     a-first   correct 2/2  1 socket"));
+	assert_non_null(strstr(buf, "* control: expected to race\n"));
+	assert_non_null(strstr(buf, "\nrun: /tmp/run-x\n"));
+	assert_non_null(strstr(buf, "  racer aaaa-d50ms.t000002.lab.test: frame 6: AAAA answer"));
+	assert_non_null(strstr(buf, "result: every resolver under test is correct"));
+	free(buf);
+	report_free(&r);
+}
+
+static void test_json(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	strcpy(r.run_id, "20260101-000000");
+	report_cell(&r, 0, 1)->trials[1].lookup.ok = 0;
+	strcpy(report_cell(&r, 0, 1)->trials[1].lookup.error, "Name or service not known");
+	join_ok(&r, sniff_text("correct", 0, 1));
+	json_t *o = report_json(&r);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "tool")), "stubprobe");
+	assert_string_equal(json_string_value(json_object_get(o, "run_id")), "20260101-000000");
+	assert_int_equal(json_integer_value(json_object_get(o, "trials")), 2);
+	assert_int_equal(json_integer_value(json_object_get(o, "exit_status")), 2);
+	json_t *cells = json_object_get(o, "cells");
+	assert_int_equal(json_array_size(cells), 2);
+	json_t *racer = json_array_get(cells, 0), *glibc = json_array_get(cells, 1);
+	assert_true(json_is_true(json_object_get(racer, "control")));
+	assert_string_equal(json_string_value(json_object_get(racer, "count")), "racing 2/2");
+	json_t *t0 = json_array_get(json_object_get(racer, "trials"), 0);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(t0, "returned"), 0)),
+			    "A");
+	assert_true(json_is_null(json_object_get(t0, "error")));
+	assert_int_equal(json_integer_value(json_object_get(t0, "elapsed_us")), 400);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(t0, "evidence"), 0)),
+			    RACE_TEXT);
+	json_t *t1 = json_array_get(json_object_get(glibc, "trials"), 1);
+	assert_string_equal(json_string_value(json_object_get(t1, "verdict")), "inconclusive");
+	assert_string_equal(json_string_value(json_object_get(t1, "error")),
+			    "Name or service not known");
+	assert_int_equal(json_array_size(json_object_get(t1, "returned")), 0);
+	assert_true(json_is_null(json_object_get(t1, "first_qtype")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "capture"),
+							    "frames")),
+			 42);
+	json_decref(o);
+
+	char path[] = "/tmp/test_report.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(report_write_json(&r, path), 0);
+	json_error_t je;
+	json_t *back = json_load_file(path, 0, &je);
+	assert_non_null(back);
+	assert_int_equal(json_integer_value(json_object_get(back, "exit_status")), 2);
+	json_decref(back);
+	unlink(path);
+	assert_true(report_write_json(&r, "/nonexistent-dir/report.json") < 0);
+	report_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_correct),
+		cmocka_unit_test(test_resolver_racing),
+		cmocka_unit_test(test_missing_trial_inconclusive),
+		cmocka_unit_test(test_no_result_is_inconclusive),
+		cmocka_unit_test(test_control_not_racing),
+		cmocka_unit_test(test_provokes_race),
+		cmocka_unit_test(test_fail_is_kept),
+		cmocka_unit_test(test_trials_not_run),
+		cmocka_unit_test(test_join_errors),
+		cmocka_unit_test(test_join_tolerates_odd_fields),
+		cmocka_unit_test(test_behaviour_majority),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
