@@ -116,7 +116,7 @@ typedef struct client_rec {
 /* Open addressing with linear probing; a slot holds the record's index + 1 (0 = empty) and
  * its hash, so growing never needs the records. No deletion yet: expiry will add it. */
 typedef struct slot {
-	uint64_t hash;
+	uint32_t hash; /* low half of the 64-bit hash, enough to skip most compares */
 	uint32_t idx1;
 } slot_t;
 
@@ -187,6 +187,18 @@ static uint64_t mix_addr(uint64_t h, const sp_addr_t *a)
 	return mix(h, a->a, a->family == 4 ? 4 : a->family == 6 ? 16 : 0);
 }
 
+/* FNV's low bits depend only on the low bits of its input: tables index by the low bits,
+ * so every hash goes through a finalizer that spreads all bits down (MurmurHash3 fmix64). */
+static uint64_t finish_hash(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
 static uint64_t key_hash(const mkey_t *k, unsigned mask)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -204,7 +216,7 @@ static uint64_t key_hash(const mkey_t *k, unsigned mask)
 		h = mix(h, &k->trial, sizeof k->trial);
 	if (mask & K_QTYPE)
 		h = mix(h, &k->qtype, sizeof k->qtype);
-	return h;
+	return finish_hash(h);
 }
 
 static int key_equal(const mkey_t *x, const mkey_t *y, unsigned mask)
@@ -228,7 +240,7 @@ static int key_equal(const mkey_t *x, const mkey_t *y, unsigned mask)
 
 static uint64_t name_hash(const char *s)
 {
-	return mix(0xcbf29ce484222325ULL, s, strlen(s));
+	return finish_hash(mix(0xcbf29ce484222325ULL, s, strlen(s)));
 }
 
 static int table_grow(table_t *t)
@@ -262,7 +274,7 @@ static slot_t *table_find(const analyzer_t *a, const table_t *t, uint64_t hash, 
 		slot_t *s = &t->slot[j];
 		if (!s->idx1)
 			return NULL;
-		if (s->hash != hash)
+		if (s->hash != (uint32_t)hash)
 			continue;
 		uint32_t idx = s->idx1 - 1;
 		if (name) {
@@ -286,7 +298,7 @@ static int table_add(table_t *t, uint64_t hash, uint32_t idx)
 	size_t j = (size_t)hash & (t->cap - 1);
 	while (t->slot[j].idx1)
 		j = (j + 1) & (t->cap - 1);
-	t->slot[j].hash = hash;
+	t->slot[j].hash = (uint32_t)hash;
 	t->slot[j].idx1 = idx + 1;
 	t->n++;
 	return 0;
@@ -342,8 +354,8 @@ static const mkey_t *client_key(const analyzer_t *a, uint32_t i)
 	return &VEC_AT(&a->clients, const client_rec_t, i)->k;
 }
 
-static void table_init(table_t *t, unsigned mask, const mkey_t *(*key_of)(const analyzer_t *,
-									   uint32_t))
+static void table_init(table_t *t, unsigned mask,
+		       const mkey_t *(*key_of)(const analyzer_t *, uint32_t))
 {
 	memset(t, 0, sizeof *t);
 	t->mask = mask;
@@ -386,8 +398,8 @@ void analyzer_free(analyzer_t *a)
 		free(tr->t.name);
 		free(tr->t.evidence);
 	}
-	vec_t *vecs[] = {&a->queries, &a->answers, &a->askers,  &a->socks,
-			 &a->tclients, &a->trials, &a->clients};
+	vec_t *vecs[] = {&a->queries,  &a->answers, &a->askers, &a->socks,
+			 &a->tclients, &a->trials,  &a->clients};
 	for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
 		free(vecs[i]->p);
 	table_t *tabs[] = {&a->q_question, &a->q_msg,   &a->a_question, &a->a_msg,
@@ -676,8 +688,8 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 	const query_t *q = VEC_AT(&a->queries, query_t, an->query);
 	const asker_t *as = VEC_AT(&a->askers, asker_t, q->asker);
 	refusal_facts_t f = {
-		.earlier_answer = q->first_answer != ai,
-		.requeried = resent_between(as, q->frame, an->frame),
+	    .earlier_answer = q->first_answer != ai,
+	    .requeried = resent_between(as, q->frame, an->frame),
 	};
 
 	trial_rec_t *tr = trial_at(a, an->k.trial);
@@ -838,17 +850,14 @@ int analyzer_finish(analyzer_t *a)
 			c->s.correct++;
 		else
 			c->s.inconclusive++;
-		c->s.verdict = c->s.racing     ? VERDICT_RACING
-			       : c->s.correct  ? VERDICT_CORRECT
-					       : VERDICT_INCONCLUSIVE;
+		c->s.verdict = c->s.racing    ? VERDICT_RACING
+			       : c->s.correct ? VERDICT_CORRECT
+					      : VERDICT_INCONCLUSIVE;
 	}
 	return 0;
 }
 
-size_t analyzer_trial_count(const analyzer_t *a)
-{
-	return a->trials.n;
-}
+size_t analyzer_trial_count(const analyzer_t *a) { return a->trials.n; }
 
 const trial_t *analyzer_trial(const analyzer_t *a, size_t i)
 {
@@ -879,10 +888,7 @@ const trial_t *analyzer_find_trial(const analyzer_t *a, const char *name)
 	return s ? &trial_at(a, s->idx1 - 1)->t : NULL;
 }
 
-size_t analyzer_client_count(const analyzer_t *a)
-{
-	return a->clients.n;
-}
+size_t analyzer_client_count(const analyzer_t *a) { return a->clients.n; }
 
 const client_summary_t *analyzer_client(const analyzer_t *a, size_t i)
 {
@@ -891,7 +897,4 @@ const client_summary_t *analyzer_client(const analyzer_t *a, size_t i)
 	return &VEC_AT(&a->clients, const client_rec_t, i)->s;
 }
 
-const analyzer_stats_t *analyzer_stats(const analyzer_t *a)
-{
-	return &a->stats;
-}
+const analyzer_stats_t *analyzer_stats(const analyzer_t *a) { return &a->stats; }

@@ -110,10 +110,7 @@ static int skip(pkt_t *out, const char *note)
 }
 
 /* The rest of the cursor as its own layer. */
-static wire_t rest(wire_t *w)
-{
-	return wire_sub(w, wire_left(w));
-}
+static wire_t rest(wire_t *w) { return wire_sub(w, wire_left(w)); }
 
 /* Narrows to a length a header announces, or to what was captured when the capture is
  * shorter (snap length). */

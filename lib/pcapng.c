@@ -28,10 +28,7 @@ struct pcapng_writer {
 	int err;   /* first error met; later writes are no-ops */
 };
 
-static size_t pad4(size_t n)
-{
-	return (n + 3) & ~(size_t)3;
-}
+static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
 /* Blocks are written in host byte order; the SHB's magic tells readers which one it is. */
 static void put(pcapng_writer_t *w, const void *p, size_t n)
@@ -43,15 +40,9 @@ static void put(pcapng_writer_t *w, const void *p, size_t n)
 		w->err = errno ? -errno : -EIO;
 }
 
-static void put_u16(pcapng_writer_t *w, uint16_t v)
-{
-	put(w, &v, sizeof v);
-}
+static void put_u16(pcapng_writer_t *w, uint16_t v) { put(w, &v, sizeof v); }
 
-static void put_u32(pcapng_writer_t *w, uint32_t v)
-{
-	put(w, &v, sizeof v);
-}
+static void put_u32(pcapng_writer_t *w, uint32_t v) { put(w, &v, sizeof v); }
 
 static void put_pad(pcapng_writer_t *w, size_t n)
 {
@@ -59,10 +50,7 @@ static void put_pad(pcapng_writer_t *w, size_t n)
 	put(w, zero, pad4(n) - n);
 }
 
-static size_t opt_size(size_t len)
-{
-	return 4 + pad4(len);
-}
+static size_t opt_size(size_t len) { return 4 + pad4(len); }
 
 static void put_opt(pcapng_writer_t *w, uint16_t code, const void *val, size_t len)
 {
@@ -93,8 +81,8 @@ static void put_shb(pcapng_writer_t *w, const char *app)
 	put_u32(w, BT_SHB);
 	put_u32(w, total);
 	put_u32(w, BYTE_ORDER_MAGIC);
-	put_u16(w, 1); /* major */
-	put_u16(w, 0); /* minor */
+	put_u16(w, 1);            /* major */
+	put_u16(w, 0);            /* minor */
 	int64_t section_len = -1; /* not known in advance */
 	put(w, &section_len, sizeof section_len);
 	if (app)

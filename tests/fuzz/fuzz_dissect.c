@@ -1,0 +1,86 @@
+/* Fuzz target for the dissector and the pairing behind it: byte 0 picks the link type, the
+ * rest is one frame. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "dissect.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const int linktypes[] = {LT_NULL,      LT_ETHERNET, LT_RAW,  LT_LOOP,
+					LT_LINUX_SLL, LT_IPV4,     LT_IPV6, LT_LINUX_SLL2};
+	if (size < 1)
+		return 0;
+	int lt = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
+	const dissect_cfg_t cfg = {.dns_port = 53};
+	pkt_t p;
+	dissect_packet(&cfg, lt, data + 1, size - 1, size - 1, &p);
+
+	char buf[64];
+	sp_addr_str(&p.src, buf, sizeof buf);
+	sp_addr_str(&p.quote.dst, buf, sizeof buf);
+
+	analyzer_t *a = analyzer_new();
+	if (!a)
+		return 0;
+	/* The same frame twice: a resent query, a duplicate answer, a second ICMP error. */
+	analyzer_add(a, 1, 1000, &p);
+	analyzer_add(a, 2, 2000, &p);
+	if (p.kind == PKT_DNS) {
+		/* A whole exchange around the message: its query, it as the answer twice, and
+		 * the client's error quoting it, so the pairing sees the fuzzed fields. */
+		pkt_t q = p, ans = p, icmp;
+		int is_answer = (p.dns.h.flags & DNS_F_QR) != 0;
+		if (is_answer) {
+			q.src = p.dst;
+			q.dst = p.src;
+			q.sport = p.dport;
+			q.dport = p.sport;
+		} else {
+			ans.src = p.dst;
+			ans.dst = p.src;
+			ans.sport = p.dport;
+			ans.dport = p.sport;
+		}
+		q.dns.h.flags &= (uint16_t)~DNS_F_QR;
+		ans.dns.h.flags |= DNS_F_QR;
+		memset(&icmp, 0, sizeof icmp);
+		icmp.kind = PKT_ICMP_ERROR;
+		icmp.port_unreachable = 1;
+		icmp.src = ans.dst;
+		icmp.dst = ans.src;
+		icmp.quote.proto = 17;
+		icmp.quote.src = ans.src;
+		icmp.quote.dst = ans.dst;
+		icmp.quote.sport = ans.sport;
+		icmp.quote.dport = ans.dport;
+		icmp.quote.has_dns_id = data[0] & 0x10 ? 1 : 0;
+		icmp.quote.dns_id = ans.dns.h.id;
+		icmp.quote.has_question =
+		    icmp.quote.has_dns_id && (data[0] & 0x20) && ans.dns.has_question;
+		icmp.quote.q = ans.dns.q;
+		analyzer_add(a, 3, 3000, &q);
+		analyzer_add(a, 4, 4000, &ans);
+		if (data[0] & 0x40)
+			analyzer_add(a, 5, 5000, &ans);
+		analyzer_add(a, 6, 6000, &icmp);
+		analyzer_add(a, 7, 7000, &icmp);
+	}
+	analyzer_set_drops(a, data[0] >> 7);
+	analyzer_finish(a);
+	for (size_t i = 0; i < analyzer_trial_count(a); i++) {
+		const trial_t *t = analyzer_trial(a, i);
+		if (analyzer_find_trial(a, t->name) != t)
+			__builtin_trap();
+		for (size_t j = 0; j < t->n_evidence; j++)
+			sp_addr_str(&t->evidence[j].client, buf, sizeof buf);
+	}
+	for (size_t i = 0; i < analyzer_client_count(a); i++)
+		sp_addr_str(&analyzer_client(a, i)->addr, buf, sizeof buf);
+	analyzer_free(a);
+	return 0;
+}

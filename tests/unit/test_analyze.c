@@ -1,0 +1,652 @@
+/* Unit tests for the analyzer: hand-built pkt_t sequences for each pattern of docs/verdicts.md. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analyze.h"
+#include "dns.h"
+#include "err.h"
+
+#define MS 1000000ULL
+
+/* One client socket talking to one server. */
+typedef struct sock {
+	sp_addr_t client, server;
+	uint16_t cport, sport;
+} sock_t;
+
+static sock_t sock4(uint8_t client_last, uint16_t cport)
+{
+	sock_t s = {.client = {.family = 4, .a = {192, 0, 2, client_last}},
+		    .server = {.family = 4, .a = {127, 0, 0, 1}},
+		    .cport = cport,
+		    .sport = 53};
+	return s;
+}
+
+static sock_t sock6(uint8_t client_last, uint16_t cport)
+{
+	sock_t s = {.client = {.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = client_last}},
+		    .server = {.family = 6, .a = {[15] = 1}},
+		    .cport = cport,
+		    .sport = 53};
+	return s;
+}
+
+static pkt_t dns(const sock_t *s, int answer, uint16_t id, const char *name, uint16_t qtype)
+{
+	pkt_t p;
+	memset(&p, 0, sizeof p);
+	p.kind = PKT_DNS;
+	p.proto = 17;
+	p.src = answer ? s->server : s->client;
+	p.dst = answer ? s->client : s->server;
+	p.sport = answer ? s->sport : s->cport;
+	p.dport = answer ? s->cport : s->sport;
+	p.dns.h.id = id;
+	p.dns.h.flags = answer ? DNS_F_QR | DNS_F_RD | DNS_F_RA : DNS_F_RD;
+	p.dns.h.qdcount = name ? 1 : 0;
+	if (name) {
+		p.dns.has_question = 1;
+		p.dns.q.qtype = qtype;
+		p.dns.q.qclass = DNS_C_IN;
+		assert_int_equal(dns_name_from_text(name, &p.dns.q.name), 0);
+	}
+	return p;
+}
+
+static pkt_t query(const sock_t *s, uint16_t id, const char *name, uint16_t qtype)
+{
+	return dns(s, 0, id, name, qtype);
+}
+
+static pkt_t answer(const sock_t *s, uint16_t id, const char *name, uint16_t qtype)
+{
+	return dns(s, 1, id, name, qtype);
+}
+
+enum { Q_PORTS = 0, Q_ID = 1, Q_QUESTION = 2 };
+
+/* The client's ICMP port unreachable quoting an answer, with as much of it as depth says. */
+static pkt_t icmp(const sock_t *s, int depth, uint16_t id, const char *name, uint16_t qtype)
+{
+	pkt_t p;
+	memset(&p, 0, sizeof p);
+	p.kind = PKT_ICMP_ERROR;
+	p.src = s->client;
+	p.dst = s->server;
+	p.proto = s->client.family == 6 ? 58 : 1;
+	p.icmp_type = s->client.family == 6 ? 1 : 3;
+	p.icmp_code = s->client.family == 6 ? 4 : 3;
+	p.port_unreachable = 1;
+	p.quote.src = s->server;
+	p.quote.dst = s->client;
+	p.quote.proto = 17;
+	p.quote.sport = s->sport;
+	p.quote.dport = s->cport;
+	if (depth >= Q_ID) {
+		p.quote.has_dns_id = 1;
+		p.quote.dns_id = id;
+	}
+	if (depth >= Q_QUESTION) {
+		p.quote.has_question = 1;
+		p.quote.q.qtype = qtype;
+		p.quote.q.qclass = DNS_C_IN;
+		assert_int_equal(dns_name_from_text(name, &p.quote.q.name), 0);
+	}
+	return p;
+}
+
+/* Feeds packets with consecutive frame numbers starting at 1. */
+typedef struct feed {
+	analyzer_t *a;
+	uint64_t frame;
+} feed_t;
+
+static void add(feed_t *f, uint64_t ts, pkt_t p)
+{
+	assert_int_equal(analyzer_add(f->a, ++f->frame, ts, &p), 0);
+}
+
+static int setup(void **state)
+{
+	feed_t *f = calloc(1, sizeof *f);
+	if (!f)
+		return -1;
+	f->a = analyzer_new();
+	if (!f->a) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	feed_t *f = *state;
+	analyzer_free(f->a);
+	free(f);
+	return 0;
+}
+
+static const trial_t *only_trial(feed_t *f)
+{
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), 1);
+	return analyzer_trial(f->a, 0);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(verdict_name(VERDICT_CORRECT), "correct");
+	assert_string_equal(verdict_name(VERDICT_RACING), "racing");
+	assert_string_equal(verdict_name(VERDICT_INCONCLUSIVE), "inconclusive");
+	assert_string_equal(refusal_name(REFUSAL_RACE), "race");
+	assert_string_equal(refusal_name(REFUSAL_LATE), "late");
+	assert_string_equal(refusal_name(REFUSAL_DUPLICATE), "duplicate");
+	/* Duplicate beats late beats race. */
+	refusal_facts_t f = {0, 0};
+	assert_int_equal(refusal_classify(&f), REFUSAL_RACE);
+	f.requeried = 1;
+	assert_int_equal(refusal_classify(&f), REFUSAL_LATE);
+	f.earlier_answer = 1;
+	assert_int_equal(refusal_classify(&f), REFUSAL_DUPLICATE);
+	f.requeried = 0;
+	assert_int_equal(refusal_classify(&f), REFUSAL_DUPLICATE);
+}
+
+/* The puzzle's client: A and AAAA from two sockets, first answer wins, both closed. */
+static void racer(feed_t *f, int v6, const char *name)
+{
+	sock_t a = v6 ? sock6(10, 40000) : sock4(10, 40000);
+	sock_t b = v6 ? sock6(10, 40001) : sock4(10, 40001);
+	add(f, 0, query(&a, 0x1111, name, DNS_T_A));
+	add(f, 10000, query(&b, 0x2222, name, DNS_T_AAAA));
+	add(f, 1 * MS, answer(&a, 0x1111, name, DNS_T_A));
+	add(f, 51 * MS, answer(&b, 0x2222, name, DNS_T_AAAA));
+	add(f, 51 * MS + 30000, icmp(&b, Q_QUESTION, 0x2222, name, DNS_T_AAAA));
+}
+
+static void check_racer(feed_t *f, int v6)
+{
+	const trial_t *t = only_trial(f);
+	assert_string_equal(t->name, "r.t1.lab.test");
+	assert_int_equal(t->verdict, VERDICT_RACING);
+	assert_null(t->reason);
+	assert_int_equal(t->queries, 2);
+	assert_int_equal(t->requeries, 0);
+	assert_int_equal(t->answers, 2);
+	assert_int_equal(t->sockets, 2);
+	assert_int_equal(t->race, 1);
+	assert_int_equal(t->late + t->duplicate, 0);
+	assert_int_equal(t->first_qtype, DNS_T_A);
+	assert_int_equal(t->second_qtype, DNS_T_AAAA);
+	assert_true(t->parallel);
+	assert_int_equal(t->first_query_ts, 0);
+	assert_int_equal(t->second_query_ts, 10000);
+	assert_int_equal(t->first_answer_ts, 1 * MS);
+	assert_int_equal(t->last_answer_ts, 51 * MS);
+	assert_int_equal(t->client.family, v6 ? 6 : 4);
+	assert_int_equal(t->n_evidence, 1);
+	const evidence_t *e = &t->evidence[0];
+	assert_int_equal(e->kind, REFUSAL_RACE);
+	assert_int_equal(e->icmp_frame, 5);
+	assert_int_equal(e->answer_frame, 4);
+	assert_int_equal(e->query_frame, 2);
+	assert_int_equal(e->answer_ts_ns, 51 * MS);
+	assert_int_equal(e->icmp_ts_ns, 51 * MS + 30000);
+	assert_int_equal(e->qtype, DNS_T_AAAA);
+	assert_int_equal(e->cport, 40001);
+	assert_true(sp_addr_equal(&e->client, &t->client));
+	assert_true(e->has_taken);
+	assert_int_equal(e->taken_qtype, DNS_T_A);
+	assert_int_equal(e->taken_frame, 3);
+	assert_int_equal(e->after_taken_ns, 50 * MS);
+
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->frames, 5);
+	assert_int_equal(st->dns, 4);
+	assert_int_equal(st->queries, 2);
+	assert_int_equal(st->answers, 2);
+	assert_int_equal(st->icmp_errors, 1);
+	assert_int_equal(st->icmp_unmatched, 0);
+	assert_int_equal(st->answers_unmatched, 0);
+
+	assert_int_equal(analyzer_client_count(f->a), 1);
+	const client_summary_t *c = analyzer_client(f->a, 0);
+	assert_int_equal(c->verdict, VERDICT_RACING);
+	assert_int_equal(c->trials, 1);
+	assert_int_equal(c->racing, 1);
+	assert_int_equal(c->race, 1);
+	assert_null(analyzer_client(f->a, 1));
+}
+
+static void test_racer(void **state)
+{
+	feed_t *f = *state;
+	racer(f, 0, "r.t1.lab.test");
+	check_racer(f, 0);
+}
+
+static void test_racer_ipv6(void **state)
+{
+	feed_t *f = *state;
+	racer(f, 1, "r.t1.lab.test");
+	check_racer(f, 1);
+}
+
+static void test_correct(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(20, 41000);
+	const char *n = "c.t2.lab.test";
+	add(f, 0, query(&s, 1, n, DNS_T_A));
+	add(f, 1000, query(&s, 2, n, DNS_T_AAAA));
+	add(f, 2 * MS, answer(&s, 1, n, DNS_T_A));
+	add(f, 52 * MS, answer(&s, 2, n, DNS_T_AAAA));
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->verdict, VERDICT_CORRECT);
+	assert_null(t->reason);
+	assert_int_equal(t->sockets, 1);
+	assert_int_equal(t->answers, 2);
+	assert_int_equal(t->n_evidence, 0);
+	assert_true(t->parallel);
+	assert_int_equal(analyzer_stats(f->a)->answers_unmatched, 0);
+	assert_int_equal(analyzer_client(f->a, 0)->verdict, VERDICT_CORRECT);
+}
+
+static void test_sequential(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(21, 41000);
+	const char *n = "s.t2.lab.test";
+	add(f, 0, query(&s, 1, n, DNS_T_A));
+	add(f, 2 * MS, answer(&s, 1, n, DNS_T_A));
+	add(f, 3 * MS, query(&s, 2, n, DNS_T_AAAA));
+	add(f, 4 * MS, answer(&s, 2, n, DNS_T_AAAA));
+	const trial_t *t = only_trial(f);
+	assert_false(t->parallel);
+	assert_int_equal(t->second_qtype, DNS_T_AAAA);
+	assert_int_equal(t->second_query_ts, 3 * MS);
+}
+
+/* The client re-sent the question before the answer came: the refused answer is late. */
+static void test_late(void **state)
+{
+	feed_t *f = *state;
+	sock_t a = sock4(30, 42000), b = sock4(30, 42001);
+	const char *n = "l.t3.lab.test";
+	add(f, 0, query(&a, 7, n, DNS_T_AAAA));          /* 1 */
+	add(f, 1000 * MS, query(&b, 8, n, DNS_T_AAAA));  /* 2: resend, new socket */
+	add(f, 1001 * MS, answer(&b, 8, n, DNS_T_AAAA)); /* 3: taken */
+	add(f, 1500 * MS, answer(&a, 7, n, DNS_T_AAAA)); /* 4: to the closed socket */
+	add(f, 1500 * MS + 1, icmp(&a, Q_QUESTION, 7, n, DNS_T_AAAA));
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->queries, 2);
+	assert_int_equal(t->requeries, 1);
+	assert_int_equal(t->sockets, 2);
+	assert_int_equal(t->late, 1);
+	assert_int_equal(t->race, 0);
+	assert_int_equal(t->verdict, VERDICT_CORRECT);
+	assert_int_equal(t->n_evidence, 1);
+	assert_int_equal(t->evidence[0].kind, REFUSAL_LATE);
+	assert_int_equal(t->evidence[0].query_frame, 1);
+	assert_int_equal(t->evidence[0].answer_frame, 4);
+	assert_true(t->evidence[0].has_taken);
+	assert_int_equal(t->evidence[0].taken_frame, 3);
+	assert_int_equal(t->evidence[0].after_taken_ns, 499 * MS);
+}
+
+/* A resend after the answer does not make that answer late. */
+static void test_resend_after_answer_is_race(void **state)
+{
+	feed_t *f = *state;
+	sock_t a = sock4(31, 42000);
+	const char *n = "l2.t3.lab.test";
+	add(f, 0, query(&a, 7, n, DNS_T_AAAA));
+	add(f, 5 * MS, answer(&a, 7, n, DNS_T_AAAA));
+	add(f, 6 * MS, query(&a, 9, n, DNS_T_AAAA));
+	add(f, 7 * MS, icmp(&a, Q_ID, 7, NULL, 0));
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->race, 1);
+	assert_int_equal(t->verdict, VERDICT_RACING);
+	assert_false(t->evidence[0].has_taken);
+}
+
+/* Two answers to one query; the second drew the error. */
+static void test_duplicate(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(40, 43000);
+	const char *n = "d.t4.lab.test";
+	add(f, 0, query(&s, 5, n, DNS_T_A));
+	add(f, 1 * MS, answer(&s, 5, n, DNS_T_A));
+	add(f, 3 * MS, answer(&s, 5, n, DNS_T_A));
+	add(f, 3 * MS + 5, icmp(&s, Q_QUESTION, 5, n, DNS_T_A));
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->duplicate, 1);
+	assert_int_equal(t->race + t->late, 0);
+	assert_int_equal(t->verdict, VERDICT_CORRECT);
+	const evidence_t *e = &t->evidence[0];
+	assert_int_equal(e->kind, REFUSAL_DUPLICATE);
+	assert_int_equal(e->answer_frame, 3);
+	assert_true(e->has_taken);
+	assert_int_equal(e->taken_frame, 2);
+	assert_int_equal(e->taken_qtype, DNS_T_A);
+	assert_int_equal(e->after_taken_ns, 2 * MS);
+	assert_int_equal(analyzer_stats(f->a)->answers, 2);
+	assert_int_equal(analyzer_stats(f->a)->answers_unmatched, 0);
+
+	/* A second error quoting the same answer adds nothing. */
+	add(f, 3 * MS + 6, icmp(&s, Q_QUESTION, 5, n, DNS_T_A));
+	t = only_trial(f);
+	assert_int_equal(t->n_evidence, 1);
+	assert_int_equal(t->duplicate, 1);
+}
+
+static void test_icmp_unknown_answer(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(50, 44000), other = sock4(51, 44001);
+	const char *n = "u.t5.lab.test";
+	add(f, 0, query(&s, 1, n, DNS_T_A));
+	add(f, 1 * MS, answer(&s, 1, n, DNS_T_A));
+	/* Wrong ID, other socket, other question, nothing at all. */
+	add(f, 2 * MS, icmp(&s, Q_ID, 2, NULL, 0));
+	add(f, 2 * MS, icmp(&other, Q_PORTS, 0, NULL, 0));
+	add(f, 2 * MS, icmp(&s, Q_QUESTION, 1, n, DNS_T_AAAA));
+	add(f, 2 * MS, icmp(&s, Q_QUESTION, 1, "nope.lab.test", DNS_T_A));
+	/* An error that is not port unreachable is counted but not paired. */
+	pkt_t host = icmp(&s, Q_QUESTION, 1, n, DNS_T_A);
+	host.port_unreachable = 0;
+	host.icmp_code = 1;
+	add(f, 2 * MS, host);
+	/* An answer with no query (wrong ID), refused: nothing to judge it against. */
+	add(f, 3 * MS, answer(&s, 99, n, DNS_T_A));
+	add(f, 3 * MS, icmp(&s, Q_ID, 99, NULL, 0));
+
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->n_evidence, 0);
+	assert_int_equal(t->verdict, VERDICT_CORRECT);
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->icmp_errors, 6);
+	assert_int_equal(st->icmp_unmatched, 5);
+	assert_int_equal(st->answers_unmatched, 1);
+}
+
+static void test_drops_and_no_queries(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(60, 45000), r = sock4(61, 45001), r2 = sock4(61, 45002);
+	add(f, 0, query(&s, 1, "ok.t6.lab.test", DNS_T_A));
+	add(f, 1 * MS, answer(&s, 1, "ok.t6.lab.test", DNS_T_A));
+	/* A trial known only from its answer. */
+	add(f, 2 * MS, answer(&s, 3, "gone.t6.lab.test", DNS_T_A));
+	/* A race survives drops. */
+	add(f, 3 * MS, query(&r, 4, "race.t6.lab.test", DNS_T_A));
+	add(f, 3 * MS, query(&r2, 5, "race.t6.lab.test", DNS_T_AAAA));
+	add(f, 4 * MS, answer(&r, 4, "race.t6.lab.test", DNS_T_A));
+	add(f, 5 * MS, answer(&r2, 5, "race.t6.lab.test", DNS_T_AAAA));
+	add(f, 5 * MS, icmp(&r2, Q_ID, 5, NULL, 0));
+
+	assert_int_equal(analyzer_finish(f->a), 0);
+	const trial_t *ok = analyzer_find_trial(f->a, "ok.t6.lab.test");
+	const trial_t *gone = analyzer_find_trial(f->a, "gone.t6.lab.test");
+	const trial_t *race = analyzer_find_trial(f->a, "race.t6.lab.test");
+	assert_non_null(ok);
+	assert_non_null(gone);
+	assert_non_null(race);
+	assert_int_equal(ok->verdict, VERDICT_CORRECT);
+	assert_int_equal(gone->verdict, VERDICT_INCONCLUSIVE);
+	assert_string_equal(gone->reason, "no queries seen");
+	assert_int_equal(gone->answers, 1);
+	assert_int_equal(race->verdict, VERDICT_RACING);
+	assert_int_equal(analyzer_stats(f->a)->answers_unmatched, 1);
+	/* Trials in order of first query; the one without queries by its first packet. */
+	assert_ptr_equal(analyzer_trial(f->a, 0), ok);
+	assert_ptr_equal(analyzer_trial(f->a, 1), gone);
+	assert_ptr_equal(analyzer_trial(f->a, 2), race);
+	assert_null(analyzer_trial(f->a, 3));
+
+	analyzer_set_drops(f->a, 3);
+	assert_int_equal(analyzer_finish(f->a), 0);
+	ok = analyzer_find_trial(f->a, "ok.t6.lab.test");
+	race = analyzer_find_trial(f->a, "race.t6.lab.test");
+	assert_int_equal(ok->verdict, VERDICT_INCONCLUSIVE);
+	assert_string_equal(ok->reason, "the capture dropped packets");
+	assert_int_equal(race->verdict, VERDICT_RACING);
+	assert_int_equal(analyzer_stats(f->a)->drops, 3);
+	assert_true(analyzer_stats(f->a)->drops_known);
+}
+
+static void test_client_summaries(void **state)
+{
+	feed_t *f = *state;
+	uint64_t ts = 0;
+	char name[64];
+	/* Client 70: three correct trials, then a racing one. Client 71: correct only.
+	 * Client 72: only an answer without its query. */
+	for (int i = 0; i < 3; i++) {
+		sock_t s = sock4(70, (uint16_t)(46000 + i));
+		snprintf(name, sizeof name, "c.t%d.lab.test", i);
+		add(f, ts += MS, query(&s, (uint16_t)i, name, DNS_T_A));
+		add(f, ts += MS, query(&s, (uint16_t)(i + 100), name, DNS_T_AAAA));
+		add(f, ts += MS, answer(&s, (uint16_t)i, name, DNS_T_A));
+		add(f, ts += MS, answer(&s, (uint16_t)(i + 100), name, DNS_T_AAAA));
+		sock_t o = sock4(71, (uint16_t)(47000 + i));
+		snprintf(name, sizeof name, "o.t%d.lab.test", i);
+		add(f, ts += MS, query(&o, 1, name, DNS_T_A));
+		add(f, ts += MS, answer(&o, 1, name, DNS_T_A));
+	}
+	racer(f, 0, "r.t9.lab.test"); /* client 192.0.2.10 */
+	sock_t z = sock4(72, 48000);
+	add(f, ts += MS, answer(&z, 1, "z.t9.lab.test", DNS_T_A));
+
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), 8);
+	assert_int_equal(analyzer_client_count(f->a), 4);
+	const client_summary_t *c70 = analyzer_client(f->a, 0);
+	const client_summary_t *c71 = analyzer_client(f->a, 1);
+	const client_summary_t *c10 = analyzer_client(f->a, 2);
+	const client_summary_t *c72 = analyzer_client(f->a, 3);
+	assert_int_equal(c70->addr.a[3], 70);
+	assert_int_equal(c70->trials, 3);
+	assert_int_equal(c70->correct, 3);
+	assert_int_equal(c70->verdict, VERDICT_CORRECT);
+	assert_int_equal(c71->addr.a[3], 71);
+	assert_int_equal(c71->trials, 3);
+	assert_int_equal(c10->addr.a[3], 10);
+	assert_int_equal(c10->verdict, VERDICT_RACING);
+	assert_int_equal(c10->racing, 1);
+	assert_int_equal(c10->race, 1);
+	assert_int_equal(c72->addr.a[3], 72);
+	assert_int_equal(c72->verdict, VERDICT_INCONCLUSIVE);
+	assert_int_equal(c72->inconclusive, 1);
+
+	/* One client both racing and correct is racing. */
+	sock_t a = sock4(70, 49000), b = sock4(70, 49001);
+	add(f, ts += MS, query(&a, 1, "r2.t9.lab.test", DNS_T_A));
+	add(f, ts += MS, query(&b, 2, "r2.t9.lab.test", DNS_T_AAAA));
+	add(f, ts += MS, answer(&b, 2, "r2.t9.lab.test", DNS_T_AAAA));
+	add(f, ts += MS, answer(&a, 1, "r2.t9.lab.test", DNS_T_A));
+	add(f, ts += MS, icmp(&a, Q_PORTS, 0, NULL, 0));
+	assert_int_equal(analyzer_finish(f->a), 0);
+	c70 = analyzer_client(f->a, 0);
+	assert_int_equal(c70->trials, 4);
+	assert_int_equal(c70->racing, 1);
+	assert_int_equal(c70->correct, 3);
+	assert_int_equal(c70->verdict, VERDICT_RACING);
+	const trial_t *r2 = analyzer_find_trial(f->a, "r2.t9.lab.test");
+	assert_int_equal(r2->evidence[0].taken_qtype, DNS_T_AAAA);
+	assert_int_equal(r2->first_qtype, DNS_T_A);
+}
+
+/* 0x20 mixed case: the same trial, and answers pair with their queries. */
+static void test_case_folding(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(80, 50000);
+	add(f, 0, query(&s, 1, "MiXeD.T10.lab.TEST", DNS_T_A));
+	add(f, 1, query(&s, 2, "mixed.t10.LAB.test", DNS_T_AAAA));
+	add(f, 2, answer(&s, 1, "MiXeD.T10.lab.TEST", DNS_T_A));
+	add(f, 3, answer(&s, 2, "MIXED.T10.LAB.TEST", DNS_T_AAAA));
+	add(f, 4, icmp(&s, Q_QUESTION, 2, "mIxEd.t10.lab.test", DNS_T_AAAA));
+	const trial_t *t = only_trial(f);
+	assert_string_equal(t->name, "mixed.t10.lab.test");
+	assert_int_equal(t->queries, 2);
+	assert_int_equal(t->answers, 2);
+	assert_int_equal(t->n_evidence, 1);
+	assert_int_equal(analyzer_stats(f->a)->answers_unmatched, 0);
+	assert_ptr_equal(analyzer_find_trial(f->a, "MIXED.T10.LAB.TEST"), t);
+	assert_ptr_equal(analyzer_find_trial(f->a, "mixed.t10.lab.test."), t);
+	assert_null(analyzer_find_trial(f->a, "mixed.t11.lab.test"));
+	assert_null(analyzer_find_trial(f->a, ""));
+}
+
+/* Quotes without the DNS ID (RFC 792 minimum) pair with the latest answer on the socket. */
+static void test_quote_without_id(void **state)
+{
+	feed_t *f = *state;
+	sock_t a = sock4(90, 51000), b = sock4(90, 51001);
+	const char *n = "q.t11.lab.test";
+	add(f, 0, query(&a, 1, n, DNS_T_A));
+	add(f, 0, query(&b, 2, n, DNS_T_AAAA));
+	add(f, 1 * MS, answer(&b, 2, n, DNS_T_AAAA));
+	add(f, 9 * MS, answer(&a, 1, n, DNS_T_A));
+	add(f, 9 * MS, icmp(&a, Q_PORTS, 0, NULL, 0));
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->race, 1);
+	assert_int_equal(t->evidence[0].qtype, DNS_T_A);
+	assert_int_equal(t->evidence[0].taken_qtype, DNS_T_AAAA);
+	assert_int_equal(t->evidence[0].after_taken_ns, 8 * MS);
+}
+
+/* Answers without a question pair by socket and ID. */
+static void test_answer_without_question(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock6(91, 52000);
+	const char *n = "n.t12.lab.test";
+	add(f, 0, query(&s, 1, n, DNS_T_A));
+	add(f, 1, query(&s, 2, n, DNS_T_AAAA));
+	add(f, 2, answer(&s, 2, NULL, 0));
+	add(f, 3, answer(&s, 3, NULL, 0)); /* no such ID: unmatched, no trial */
+	add(f, 4, answer(&s, 1, n, DNS_T_A));
+	add(f, 5, icmp(&s, Q_ID, 1, NULL, 0));
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->answers, 2);
+	assert_int_equal(t->race, 1);
+	assert_int_equal(t->evidence[0].taken_qtype, DNS_T_AAAA);
+	assert_int_equal(analyzer_stats(f->a)->answers_unmatched, 1);
+}
+
+/* The same question sent twice from the same socket with the same ID: one query, resent. */
+static void test_same_socket_resend(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(92, 53000);
+	const char *n = "x.t13.lab.test";
+	add(f, 0, query(&s, 1, n, DNS_T_A));
+	add(f, 1000 * MS, query(&s, 1, n, DNS_T_A));
+	add(f, 1001 * MS, answer(&s, 1, n, DNS_T_A));
+	add(f, 1002 * MS, answer(&s, 1, n, DNS_T_A));
+	add(f, 1002 * MS, icmp(&s, Q_QUESTION, 1, n, DNS_T_A));
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->queries, 2);
+	assert_int_equal(t->requeries, 1);
+	assert_int_equal(t->sockets, 1);
+	assert_int_equal(t->duplicate, 1);
+	assert_int_equal(t->evidence[0].query_frame, 1);
+}
+
+static void test_other_kinds_and_queries_without_question(void **state)
+{
+	feed_t *f = *state;
+	pkt_t p;
+	memset(&p, 0, sizeof p);
+	p.kind = PKT_SKIPPED;
+	p.note = "IPv4 fragment";
+	add(f, 0, p);
+	p.kind = PKT_OTHER;
+	add(f, 0, p);
+	sock_t s = sock4(93, 54000);
+	add(f, 0, query(&s, 1, NULL, 0));
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), 0);
+	assert_int_equal(analyzer_client_count(f->a), 0);
+	assert_null(analyzer_trial(f->a, 0));
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->frames, 3);
+	assert_int_equal(st->skipped, 1);
+	assert_int_equal(st->queries, 1);
+	assert_int_equal(st->dns, 1);
+	assert_false(st->drops_known);
+	analyzer_free(NULL);
+}
+
+/* Many trials and clients: every answer pairs, every race is found (the tables grow). */
+static void test_many(void **state)
+{
+	feed_t *f = *state;
+	char name[64];
+	const unsigned n = 20000;
+	for (unsigned i = 0; i < n; i++) {
+		sock_t a = sock4((uint8_t)(i % 200), (uint16_t)(1024 + i % 50000));
+		sock_t b = a;
+		b.cport++;
+		snprintf(name, sizeof name, "m.t%u.lab.test", i);
+		uint64_t ts = (uint64_t)i * 100 * MS;
+		add(f, ts, query(&a, (uint16_t)i, name, DNS_T_A));
+		add(f, ts, query(&b, (uint16_t)~i, name, DNS_T_AAAA));
+		add(f, ts + MS, answer(&a, (uint16_t)i, name, DNS_T_A));
+		add(f, ts + 2 * MS, answer(&b, (uint16_t)~i, name, DNS_T_AAAA));
+		if (i % 2)
+			add(f, ts + 2 * MS, icmp(&b, Q_QUESTION, (uint16_t)~i, name, DNS_T_AAAA));
+	}
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), n);
+	assert_int_equal(analyzer_client_count(f->a), 200);
+	unsigned racing = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const trial_t *t = analyzer_trial(f->a, i);
+		snprintf(name, sizeof name, "m.t%u.lab.test", i);
+		assert_string_equal(t->name, name);
+		racing += t->verdict == VERDICT_RACING;
+	}
+	assert_int_equal(racing, n / 2);
+	assert_int_equal(analyzer_stats(f->a)->answers_unmatched, 0);
+	assert_int_equal(analyzer_stats(f->a)->icmp_unmatched, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test_setup_teardown(test_racer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_racer_ipv6, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_correct, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sequential, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_late, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resend_after_answer_is_race, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_icmp_unknown_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_drops_and_no_queries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_client_summaries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_case_folding, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quote_without_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_answer_without_question, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_same_socket_resend, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_other_kinds_and_queries_without_question, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
