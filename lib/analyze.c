@@ -824,6 +824,10 @@ int analyzer_finish(analyzer_t *a)
 		} else if (t->queries == 0) {
 			t->verdict = VERDICT_INCONCLUSIVE;
 			t->reason = "no queries seen";
+		} else if (t->answers == 0) {
+			/* Nothing was answered, so nothing could be refused: the wire cannot tell. */
+			t->verdict = VERDICT_INCONCLUSIVE;
+			t->reason = "no answers seen";
 		} else if (a->stats.drops > 0) {
 			t->verdict = VERDICT_INCONCLUSIVE;
 			t->reason = "the capture dropped packets";

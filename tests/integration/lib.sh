@@ -13,8 +13,18 @@ trap cleanup EXIT
 
 ok() { checks=$((checks + 1)); echo "ok: $*"; }
 bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
-# check DESCRIPTION COMMAND...: the command must succeed.
-check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+# check DESCRIPTION COMMAND...: the command must succeed; its output is shown only when it
+# does not.
+check() {
+	local d=$1
+	shift
+	if "$@" >"$tmp/check.out" 2>&1; then
+		ok "$d"
+	else
+		bad "$d"
+		sed 's/^/    /' "$tmp/check.out" | head -40
+	fi
+}
 
 need_root() {
 	if [[ $(id -u) -ne 0 ]]; then

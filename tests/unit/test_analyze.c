@@ -427,6 +427,28 @@ static void test_drops_and_no_queries(void **state)
 	assert_true(analyzer_stats(f->a)->drops_known);
 }
 
+/* Queries nobody answered: nothing could be refused, so the wire cannot tell. */
+static void test_no_answers(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(62, 46000);
+	add(f, 0, query(&s, 1, "quiet.t7.lab.test", DNS_T_A));
+	add(f, 0, query(&s, 2, "quiet.t7.lab.test", DNS_T_AAAA));
+	add(f, 1 * MS, query(&s, 3, "half.t7.lab.test", DNS_T_A));
+	add(f, 1 * MS, query(&s, 4, "half.t7.lab.test", DNS_T_AAAA));
+	add(f, 2 * MS, answer(&s, 3, "half.t7.lab.test", DNS_T_A));
+
+	assert_int_equal(analyzer_finish(f->a), 0);
+	const trial_t *quiet = analyzer_find_trial(f->a, "quiet.t7.lab.test");
+	const trial_t *half = analyzer_find_trial(f->a, "half.t7.lab.test");
+	assert_non_null(quiet);
+	assert_non_null(half);
+	assert_int_equal(quiet->verdict, VERDICT_INCONCLUSIVE);
+	assert_string_equal(quiet->reason, "no answers seen");
+	assert_int_equal(half->verdict, VERDICT_CORRECT);
+	assert_null(half->reason);
+}
+
 static void test_client_summaries(void **state)
 {
 	feed_t *f = *state;
@@ -639,6 +661,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_icmp_unknown_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_drops_and_no_queries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_answers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_client_summaries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_case_folding, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quote_without_id, setup, teardown),
