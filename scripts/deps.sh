@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-	gcc make cmake pkg-config
+	gcc libc6-dev make cmake pkg-config
 	libuv1-dev libc-ares-dev libpcap-dev libjansson-dev libcmocka-dev
 	jq iproute2 util-linux
 )
