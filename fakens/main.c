@@ -9,6 +9,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "cli.h"
 #include "err.h"
 #include "server.h"
 #include "sp_config.h"
@@ -42,20 +43,6 @@ static void die_listen(const char *arg)
 	exit(2);
 }
 
-/* Decimal only, no sign, no trailing bytes: 0 or -1. */
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static void parse_listen(const char *arg, struct sockaddr_storage *out)
 {
 	char host[256];
@@ -85,7 +72,7 @@ static void parse_listen(const char *arg, struct sockaddr_storage *out)
 		}
 	}
 	unsigned long port = 53;
-	if (port_text && parse_uint(port_text, 65535, &port) < 0)
+	if (port_text && sp_parse_uint(port_text, 65535, &port) < 0)
 		die_listen(arg);
 	memset(out, 0, sizeof(*out));
 	int r = v6 ? uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)out)
@@ -164,7 +151,7 @@ int main(int argc, char **argv)
 			log_path = optarg;
 			break;
 		case OPT_READY_FD:
-			if (parse_uint(optarg, INT_MAX, &v) < 0) {
+			if (sp_parse_uint(optarg, INT_MAX, &v) < 0) {
 				fprintf(stderr,
 					"fakens: bad --ready-fd '%s': expected a descriptor "
 					"number such as 3\n",
@@ -181,7 +168,7 @@ int main(int argc, char **argv)
 			cfg.ready_fd = (int)v;
 			break;
 		case OPT_SPIN_US:
-			if (parse_uint(optarg, MAX_SPIN_US, &v) < 0) {
+			if (sp_parse_uint(optarg, MAX_SPIN_US, &v) < 0) {
 				fprintf(stderr,
 					"fakens: bad --spin-us '%s': expected microseconds "
 					"from 0 to %d, such as %d\n",

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "answer.h"
+#include "cli.h"
 #include "err.h"
 #include "sched.h"
 #include "sp_config.h"
@@ -650,18 +651,12 @@ static int start(struct server *s)
 	emit(s, o);
 
 	if (s->cfg->ready_fd >= 0) {
-		static const char ready[] = "ready\n";
-		ssize_t w;
-		do
-			w = write(s->cfg->ready_fd, ready, sizeof(ready) - 1);
-		while (w < 0 && errno == EINTR);
-		int werr = errno;
-		close(s->cfg->ready_fd);
-		if (w != (ssize_t)sizeof(ready) - 1) {
+		int rc = sp_ready_signal(s->cfg->ready_fd);
+		if (rc < 0) {
 			fprintf(stderr,
 				"fakens: cannot write to --ready-fd %d: %s; pass a descriptor "
 				"open for writing\n",
-				s->cfg->ready_fd, w < 0 ? strerror(werr) : "short write");
+				s->cfg->ready_fd, sp_strerror(rc));
 			return -1;
 		}
 	}

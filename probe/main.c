@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "err.h"
 #include "report.h"
 #include "resolver.h"
@@ -82,10 +83,8 @@ static int fail(const char *fmt, ...)
 
 static int parse_trials(const char *s, unsigned *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < 1 || v > TRIALS_MAX)
+	unsigned long v;
+	if (sp_parse_uint(s, TRIALS_MAX, &v) != 0 || v < 1)
 		return -1;
 	*out = (unsigned)v;
 	return 0;

@@ -10,6 +10,7 @@
 #include <pcap/pcap.h>
 #include <uv.h>
 
+#include "cli.h"
 #include "err.h"
 #include "pcapng.h"
 #include "sniff.h"
@@ -281,16 +282,10 @@ static void on_flush(uv_timer_t *h)
 
 static void say_ready(const sniff_t *s)
 {
-	static const char ready[] = "ready\n";
-	ssize_t n;
-
-	do
-		n = write(s->o.ready_fd, ready, sizeof ready - 1);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)(sizeof ready - 1))
+	int rc = sp_ready_signal(s->o.ready_fd);
+	if (rc < 0)
 		sniff_note(s, "cannot write to --ready-fd %d: %s; capturing anyway", s->o.ready_fd,
-			   n < 0 ? strerror(errno) : "short write");
-	close(s->o.ready_fd);
+			   sp_strerror(rc));
 }
 
 static int live_open(sniff_t *s, struct live *l)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "err.h"
 #include "sniff.h"
 #include "sp_config.h"
@@ -83,21 +84,6 @@ int sniff_feed(sniff_t *s, uint64_t frame, uint64_t ts_ns, const uint8_t *data, 
 	return 0;
 }
 
-static int parse_uint(const char *text, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (text[0] < '0' || text[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 enum { OPT_JSON = 256, OPT_READY_FD };
 
 static const struct option long_opts[] = {
@@ -135,7 +121,7 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 			o->filter = optarg;
 			break;
 		case 'p':
-			if (parse_uint(optarg, 65535, &v) < 0 || v == 0) {
+			if (sp_parse_uint(optarg, 65535, &v) < 0 || v == 0) {
 				sniff_error("bad port '%s' for -p; give a number from 1 to 65535",
 					    optarg);
 				return SNIFF_EXIT_ERROR;
@@ -146,7 +132,7 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 			o->json = 1;
 			break;
 		case OPT_READY_FD:
-			if (parse_uint(optarg, 1u << 20, &v) < 0 || v < 3) {
+			if (sp_parse_uint(optarg, 1u << 20, &v) < 0 || v < 3) {
 				sniff_error("bad descriptor '%s' for --ready-fd; give an open "
 					    "descriptor number above 2",
 					    optarg);
