@@ -32,7 +32,11 @@ static const char usage_head[] =
     "                            then close it (for harnesses)\n"
     "      --spin-us N           busy-wait the last N microseconds before each delayed\n";
 static const char usage_tail[] = "  -h, --help                show this help and exit\n"
-				 "  -V, --version             show the version and exit\n";
+				 "  -V, --version             show the version and exit\n"
+				 "\n"
+				 "Runs until SIGINT or SIGTERM, then exits 0; exits 2 on an error\n"
+				 "(bad option, zone or address, cannot bind, log not writable).\n"
+				 "See docs/fakens.md and docs/directives.md.\n";
 
 static void die_listen(const char *arg)
 {
