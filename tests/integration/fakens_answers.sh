@@ -41,9 +41,11 @@ check "a-d50ms: AAAA answer first, then A" \
 out=$(q 127.0.0.1 5353 A-D20MS.AAAA-D0.t6.lab.test A AAAA)
 check "directives are case-insensitive" \
 	test "$(cut -d' ' -f1 <<<"$out" | tr '\n' ' ')" = "AAAA A "
-out=$(q 127.0.0.1 5353 aaaa-d250us.t7.lab.test AAAA A)
-check "aaaa-d250us: A answer first although AAAA was asked first" \
+out=$(q 127.0.0.1 5353 aaaa-d20ms.t7.lab.test AAAA A)
+check "aaaa-d20ms: A answer first although AAAA was asked first" \
 	test "$(cut -d' ' -f1 <<<"$out" | tr '\n' ' ')" = "A AAAA "
+out=$(q 127.0.0.1 5353 aaaa-d250us.t12.lab.test AAAA A)
+check "aaaa-d250us: both answered" test "$(grep -c 'rcode=NOERROR' <<<"$out")" = 2
 
 out=$(q 127.0.0.1 5353 a-servfail.t8.lab.test A AAAA)
 check "a-servfail: A gets SERVFAIL" grep -Eq '^A .*rcode=SERVFAIL' <<<"$out"
@@ -70,6 +72,8 @@ check "log: the delayed AAAA query is logged" \
 	jq -e -s 'map(select(.event=="query" and .qname=="aaaa-d50ms.t4.lab.test" and .qtype=="AAAA")) | length == 1' "$log"
 check "log: the delayed AAAA answer carries its delay" \
 	jq -e -s 'map(select(.event=="answer" and .qname=="aaaa-d50ms.t4.lab.test" and .qtype=="AAAA" and .delay_us==50000)) | length == 1' "$log"
+check "log: the microsecond delay is kept as asked" \
+	jq -e -s 'map(select(.event=="answer" and .qname=="aaaa-d250us.t12.lab.test" and .qtype=="AAAA" and .delay_us==250)) | length == 1' "$log"
 check "log: the unknown directive is logged with its label" \
 	jq -e -s 'map(select(.event=="refused" and (.reason|test("bogus")))) | length >= 1' "$log"
 check "log: the dropped query is logged" \
