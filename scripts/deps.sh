@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Debian packages stubprobe needs to build and test, only those missing.
+# Installs the Debian packages stubprobe needs, only those missing. Arguments name lists in
+# scripts/packages/ (build, test, bench ...); default: build.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-packages=(
-	gcc libc6-dev make cmake pkg-config
-	libuv1-dev libc-ares-dev libpcap-dev libjansson-dev libcmocka-dev
-	jq iproute2 util-linux
-)
+lists=("$@")
+[[ ${#lists[@]} -eq 0 ]] && lists=(build)
+packages=()
+for l in "${lists[@]}"; do
+	f=$here/packages/$l.txt
+	if [[ ! -f $f ]]; then
+		echo "deps: no package list '$l' (expected $f)" >&2
+		exit 2
+	fi
+	while read -r p _; do
+		[[ -z $p || $p == \#* ]] || packages+=("$p")
+	done <"$f"
+done
 
 missing=()
 for p in "${packages[@]}"; do
