@@ -350,6 +350,12 @@ int lab_enter(const lab_config_t *cfg, char *err, size_t errlen)
 	/* From here on nothing may reach the host: mounts stop propagating back. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		int e = errno;
+		/* EINVAL: "/" is not a mount point, as inside a plain chroot. */
+		if (e == EINVAL)
+			return fail(err, errlen, -e,
+				    "cannot make the lab's mounts private: / is not a mount point "
+				    "(a chroot?); run probe on the machine's own root or in a container "
+				    "with a mount namespace of its own");
 		return fail(err, errlen, -e, "cannot make the lab's mounts private: %s; run probe as root",
 			    strerror(e));
 	}
