@@ -7,10 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "cli.h"
 #include "err.h"
+#include "scenario.h"
+#include "privdrop.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "sp_config.h"
 
@@ -18,20 +22,41 @@
  * (docs/fakens.md); longer waits come from CPU contention, which no window fixes. */
 #define DEFAULT_SPIN_US 200
 #define MAX_SPIN_US 1000000
+/* RFC 7766 6.2.3 asks for seconds, not minutes; long enough for a 30 s delayed answer's
+ * client to send its next query after it. */
+#define DEFAULT_TCP_IDLE_MS 10000
+#define MAX_TCP_IDLE_MS 600000
+/* Far above what a resolver under test sends (a few queries per lookup), far below a flood. */
+#define DEFAULT_RATE_LIMIT "1000/s,2000"
 
 static const char usage_head[] =
     "Usage: fakens [options]\n"
     "A fake DNS server: answers A and AAAA for every name under its zone, with the delay,\n"
     "drop or rcode that the name's directives ask for (aaaa-d50ms.t000042.lab.test).\n"
     "\n"
-    "  -l, --listen ADDR[:PORT]  UDP address to serve, IPv6 in brackets (\"[::1]:5353\");\n"
-    "                            repeatable; default 127.0.0.1:53 and [::1]:53\n"
+    "  -l, --listen ADDR[:PORT][@N]  address to serve over UDP and TCP, IPv6 in brackets\n"
+    "                            (\"[::1]:5353\"); repeatable; default 127.0.0.1:53 and\n"
+    "                            [::1]:53; it is server N (1-9) for \"sN-\" directives,\n"
+    "                            by default its position among the --listen options\n"
+    "      --no-tcp              serve UDP only\n"
+    "      --tcp-idle-ms N       close a TCP connection idle this long (default 10000)\n"
+    "      --other-source ADDR   source address of \"otheraddr\" decoys, one per family\n"
+    "                            (default 127.0.0.254 for IPv4, none for IPv6)\n"
+    "      --list-scenarios      print the named scenarios and exit\n"
+    "      --scenarios FILE      the catalogue for --list-scenarios (default\n"
+    "                            $STUBPROBE_DATADIR/scenarios.conf, else\n"
+    "                            " SP_DATADIR "/scenarios.conf)\n"
     "  -z, --zone NAME           zone to answer (default lab.test)\n"
     "  -L, --log FILE            JSON-lines event log, \"-\" for standard output\n"
     "      --ready-fd N          write \"ready\\n\" to descriptor N once every socket is bound,\n"
     "                            then close it (for harnesses)\n"
     "      --spin-us N           busy-wait the last N microseconds before each delayed\n";
-static const char usage_tail[] = "  -h, --help                show this help and exit\n"
+static const char usage_tail[] =
+    "      --rate-limit N[/s][,BURST]  queries per second per client address, BURST at\n"
+    "                            once after a quiet spell (default " DEFAULT_RATE_LIMIT "); 0 = off\n"
+    "      --user NAME           when started as root, become NAME once the sockets are\n"
+    "                            bound (default nobody; root keeps root)\n"
+    "  -h, --help                show this help and exit\n"
 				 "  -V, --version             show the version and exit\n"
 				 "\n"
 				 "Runs until SIGINT or SIGTERM, then exits 0; exits 2 on an error\n"
@@ -47,7 +72,33 @@ static void die_listen(const char *arg)
 	exit(2);
 }
 
-static void parse_listen(const char *arg, struct sockaddr_storage *out)
+static void parse_addr(const char *arg, struct sockaddr_storage *out);
+
+/* ADDR[:PORT][@N]: the server number, when given, after the last '@'. */
+static void parse_listen(const char *arg, struct sockaddr_storage *out, int *server)
+{
+	char addr[300];
+	const char *at = strrchr(arg, '@');
+	if (at) {
+		unsigned long n;
+		if (sp_parse_uint(at + 1, DIRECTIVE_MAX_SERVERS, &n) < 0 || n == 0 ||
+		    (size_t)(at - arg) >= sizeof(addr)) {
+			fprintf(stderr,
+				"fakens: bad --listen address '%s': the server number after '@' "
+				"must be 1 to %d\n",
+				arg, DIRECTIVE_MAX_SERVERS);
+			exit(2);
+		}
+		memcpy(addr, arg, (size_t)(at - arg));
+		addr[at - arg] = '\0';
+		*server = (int)n;
+		parse_addr(addr, out);
+		return;
+	}
+	parse_addr(arg, out);
+}
+
+static void parse_addr(const char *arg, struct sockaddr_storage *out)
 {
 	char host[256];
 	const char *port_text = NULL;
@@ -87,9 +138,70 @@ static void parse_listen(const char *arg, struct sockaddr_storage *out)
 
 static void set_default_listen(fakens_config_t *c)
 {
-	parse_listen("127.0.0.1:53", &c->listen[0]);
-	parse_listen("[::1]:53", &c->listen[1]);
+	parse_addr("127.0.0.1:53", &c->listen[0]);
+	parse_addr("[::1]:53", &c->listen[1]);
+	c->listen_server[0] = 1;
+	c->listen_server[1] = 2;
 	c->nlisten = 2;
+}
+
+static void set_other_source(fakens_config_t *c, const char *arg)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	int v6 = strchr(arg, ':') != NULL;
+	int r = v6 ? uv_ip6_addr(arg, 0, (struct sockaddr_in6 *)&ss)
+		   : uv_ip4_addr(arg, 0, (struct sockaddr_in *)&ss);
+	if (r != 0) {
+		fprintf(stderr,
+			"fakens: bad --other-source '%s': expected a numeric address of this "
+			"host such as 127.0.0.254 or ::2\n",
+			arg);
+		exit(2);
+	}
+	c->other_source[v6] = ss;
+	c->other_source_given[v6] = 1;
+}
+
+/* Prints the catalogue as probe --list-scenarios does. Returns the exit status. */
+static int list_scenarios(const char *file)
+{
+	char path[4096];
+	const char *datadir = getenv("STUBPROBE_DATADIR");
+	if (file)
+		snprintf(path, sizeof(path), "%s", file);
+	else
+		snprintf(path, sizeof(path), "%s/scenarios.conf",
+			 datadir && datadir[0] ? datadir : SP_DATADIR);
+	scenario_list_t list;
+	int line = 0;
+	char why[256] = "";
+	int rc = scenario_load(path, &list, &line, why, sizeof(why));
+	if (rc < 0) {
+		if (line > 0)
+			fprintf(stderr, "fakens: %s line %d: %s\n", path, line, why);
+		else
+			fprintf(stderr,
+				"fakens: cannot read scenarios '%s': %s; give the catalogue "
+				"with --scenarios or set STUBPROBE_DATADIR\n",
+				path, sp_strerror(rc));
+		return 2;
+	}
+	size_t wn = strlen("scenario"), wd = strlen("directives");
+	for (size_t i = 0; i < list.count; i++) {
+		size_t n = strlen(list.items[i].name), d = strlen(list.items[i].spec);
+		wn = n > wn ? n : wn;
+		wd = d > wd ? d : wd;
+	}
+	printf("%-*s  %-*s  %-7s  %s\n", (int)wn, "scenario", (int)wd, "directives", "default",
+	       "description");
+	for (size_t i = 0; i < list.count; i++) {
+		const scenario_t *sc = &list.items[i];
+		printf("%-*s  %-*s  %-7s  %s\n", (int)wn, sc->name, (int)wd, sc->spec,
+		       sc->in_default ? "yes" : "", sc->description);
+	}
+	scenario_list_free(&list);
+	return 0;
 }
 
 static void set_zone(fakens_config_t *c, const char *text)
@@ -114,7 +226,30 @@ static void set_zone(fakens_config_t *c, const char *text)
 	}
 }
 
-enum { OPT_READY_FD = 256, OPT_SPIN_US };
+enum {
+	OPT_READY_FD = 256,
+	OPT_SPIN_US,
+	OPT_RATE_LIMIT,
+	OPT_USER,
+	OPT_NO_TCP,
+	OPT_TCP_IDLE,
+	OPT_OTHER_SOURCE,
+	OPT_LIST_SCENARIOS,
+	OPT_SCENARIOS,
+};
+
+static void set_rate_limit(fakens_config_t *c, const char *text)
+{
+	if (ratelimit_parse(text, &c->rate_limit, &c->rate_burst) < 0) {
+		fprintf(stderr,
+			"fakens: bad --rate-limit '%s': expected queries per second and an "
+			"optional burst, such as 1000/s,2000 (0 turns it off)\n",
+			text);
+		exit(2);
+	}
+	if (c->rate_burst == 0)
+		c->rate_burst = c->rate_limit;
+}
 
 int main(int argc, char **argv)
 {
@@ -124,6 +259,13 @@ int main(int argc, char **argv)
 	    {"log", required_argument, NULL, 'L'},
 	    {"ready-fd", required_argument, NULL, OPT_READY_FD},
 	    {"spin-us", required_argument, NULL, OPT_SPIN_US},
+	    {"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
+	    {"user", required_argument, NULL, OPT_USER},
+	    {"no-tcp", no_argument, NULL, OPT_NO_TCP},
+	    {"tcp-idle-ms", required_argument, NULL, OPT_TCP_IDLE},
+	    {"other-source", required_argument, NULL, OPT_OTHER_SOURCE},
+	    {"list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS},
+	    {"scenarios", required_argument, NULL, OPT_SCENARIOS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -133,6 +275,14 @@ int main(int argc, char **argv)
 	unsigned long v;
 	cfg.ready_fd = -1;
 	cfg.spin_ns = DEFAULT_SPIN_US * 1000ull;
+	cfg.tcp = 1;
+	cfg.tcp_idle_ms = DEFAULT_TCP_IDLE_MS;
+	/* Any 127/8 address is this host's; .254 is far from the lab's servers (.1, .2 ..). */
+	uv_ip4_addr("127.0.0.254", 0, (struct sockaddr_in *)&cfg.other_source[0]);
+	int list = 0;
+	const char *scenarios = NULL;
+	cfg.user = "nobody";
+	set_rate_limit(&cfg, DEFAULT_RATE_LIMIT);
 
 	opterr = 0;
 	int c;
@@ -146,7 +296,34 @@ int main(int argc, char **argv)
 					FAKENS_MAX_LISTEN);
 				return 2;
 			}
-			parse_listen(optarg, &cfg.listen[cfg.nlisten++]);
+			/* By default server N is the N-th --listen (s1 .. s9). */
+			cfg.listen_server[cfg.nlisten] =
+			    cfg.nlisten < DIRECTIVE_MAX_SERVERS ? cfg.nlisten + 1 : 0;
+			parse_listen(optarg, &cfg.listen[cfg.nlisten],
+				     &cfg.listen_server[cfg.nlisten]);
+			cfg.nlisten++;
+			break;
+		case OPT_NO_TCP:
+			cfg.tcp = 0;
+			break;
+		case OPT_TCP_IDLE:
+			if (sp_parse_uint(optarg, MAX_TCP_IDLE_MS, &v) < 0 || v == 0) {
+				fprintf(stderr,
+					"fakens: bad --tcp-idle-ms '%s': expected milliseconds "
+					"from 1 to %d, such as %d\n",
+					optarg, MAX_TCP_IDLE_MS, DEFAULT_TCP_IDLE_MS);
+				return 2;
+			}
+			cfg.tcp_idle_ms = v;
+			break;
+		case OPT_OTHER_SOURCE:
+			set_other_source(&cfg, optarg);
+			break;
+		case OPT_LIST_SCENARIOS:
+			list = 1;
+			break;
+		case OPT_SCENARIOS:
+			scenarios = optarg;
 			break;
 		case 'z':
 			zone = optarg;
@@ -181,6 +358,12 @@ int main(int argc, char **argv)
 			}
 			cfg.spin_ns = v * 1000ull;
 			break;
+		case OPT_RATE_LIMIT:
+			set_rate_limit(&cfg, optarg);
+			break;
+		case OPT_USER:
+			cfg.user = optarg;
+			break;
 		case 'h':
 			printf("%s                            answer (default %d)\n%s", usage_head,
 			       DEFAULT_SPIN_US, usage_tail);
@@ -205,9 +388,21 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return 2;
 	}
+	if (list)
+		return list_scenarios(scenarios);
 	if (cfg.nlisten == 0)
 		set_default_listen(&cfg);
 	set_zone(&cfg, zone);
+	if (geteuid() == 0) {
+		int r = privdrop_lookup(cfg.user, &cfg.uid, &cfg.gid);
+		if (r < 0) {
+			fprintf(stderr,
+				"fakens: cannot look up --user '%s': %s; give an existing "
+				"unprivileged user (fakens drops root to it after binding)\n",
+				cfg.user, sp_strerror(r));
+			return 2;
+		}
+	}
 
 	if (log_path && strcmp(log_path, "-") == 0) {
 		cfg.log = stdout;

@@ -1,4 +1,5 @@
-/* fakens server loop: receives queries, sends answers at their due nanosecond, logs events. */
+/* fakens server loop: receives queries over UDP and TCP, sends answers at their due nanosecond,
+ * logs events. */
 #include "server.h"
 
 #include <errno.h>
@@ -12,12 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "answer.h"
 #include "cli.h"
 #include "err.h"
+#include "errqueue.h"
+#include "privdrop.h"
+#include "ratelimit.h"
 #include "sched.h"
 #include "sp_config.h"
 #include "timeutil.h"
@@ -25,6 +30,11 @@
 /* A query that arrives while an answer is being waited for is served first when the answer
  * is more than this far off: serving it (parse, send, no log) takes 10-20 us. */
 #define QUIET_NS 25000u
+/* TCP bounds (RFC 7766 6.2.3, 6.2.4): what one client can make fakens hold. */
+#define TCP_MAX_CONNS 256
+#define TCP_MAX_PENDING 64          /* answers waiting per connection */
+#define TCP_MAX_WRITE_QUEUE 65536   /* bytes a client leaves unread before it is dropped */
+#define TCP_BACKLOG 128
 
 #ifndef MSG_PROBE /* Linux's, not in glibc's headers */
 #define MSG_PROBE 0x10
@@ -37,13 +47,41 @@ struct listener {
 	struct server *srv;
 	int fd;
 	int stamps; /* 1 when the kernel keeps a receive time for this socket */
+	int server; /* number for "sN-" directives, 0: none */
+	int alt_fd; /* same address, another port (otherport decoys); -1 when none */
+	uv_tcp_t tcp;
+	int tcp_open;
 	char label[64];
+};
+
+/* One TCP connection. Freed when both handles are closed and no answer refers to it. */
+struct conn {
+	uv_tcp_t h;
+	uv_timer_t idle;
+	struct server *srv;
+	struct listener *l;
+	struct conn *prev, *next; /* open connections */
+	struct sockaddr_storage peer;
+	int closing, eof, handles;
+	unsigned npending;
+	uint64_t nqueries;
+	size_t rlen;
+	uint8_t rbuf[2 + ANSWER_TCP_MAX_QUERY];
+};
+
+struct tcp_write {
+	uv_write_t req;
+	uint8_t buf[];
 };
 
 /* A delayed answer: everything needed to send it and, afterwards, to log it. */
 struct pending {
 	struct pending *next; /* in the sent list, waiting to be logged */
 	struct listener *l;
+	struct conn *conn; /* TCP: the connection; NULL for UDP */
+	int tcp;
+	enum answer_via via;
+	const char *extra; /* answer_msg_t.extra */
 	struct sockaddr_storage to;
 	uint64_t due_ns, sent_ns, delay_ns;
 	uint64_t send_ns; /* time spent in the send call */
@@ -68,6 +106,9 @@ struct server {
 	struct listener l[FAKENS_MAX_LISTEN];
 	struct pollfd pfd[FAKENS_MAX_LISTEN]; /* the listeners, for the check during a spin */
 	int nl;
+	int other_fd[2]; /* otheraddr decoys, IPv4 and IPv6; -1 when none */
+	struct conn *conns;
+	int nconns;
 	uv_poll_t poll;
 	int tfd;
 	int poll_open;
@@ -78,8 +119,15 @@ struct server {
 	struct pending *sent_head, *sent_tail;
 	int stopping;
 	int log_failed;
+	uv_prepare_t flush; /* writes the log out each time before the loop waits */
+	int flush_open;
 	answer_t ans; /* one at a time: the loop is single-threaded */
+	errqueue_t eq;
+	ratelimit_t rl;
+	uint64_t n_icmp;
+	char priv[256]; /* what became of root privileges, for the start event */
 	uint64_t n_queries, n_answers, n_drops, n_refused, n_bad, n_ignored, n_send_errors;
+	uint64_t n_tcp;
 };
 
 void fakens_addr_text(const struct sockaddr *sa, char *out, size_t outlen)
@@ -166,29 +214,47 @@ static void emit(struct server *s, json_t *o)
 			fputc('\n', f);
 			free(line);
 		}
-		if (fflush(f) != 0 && !s->log_failed) {
-			s->log_failed = 1;
-			fprintf(stderr,
-				"fakens: cannot write the log: %s; still serving, but "
-				"events are being lost\n",
-				strerror(errno));
-		}
 	}
 	json_decref(o);
+}
+
+/* Once per turn of the loop, not per line: a write per line halved the query rate
+ * (docs/bench.md), and the log is still written out before fakens waits. */
+static void flush_log(uv_prepare_t *h)
+{
+	struct server *s = h->data;
+	FILE *f = s->cfg->log;
+	if (f && fflush(f) != 0 && !s->log_failed) {
+		s->log_failed = 1;
+		fprintf(stderr,
+			"fakens: cannot write the log: %s; still serving, but events are being "
+			"lost\n",
+			strerror(errno));
+	}
 }
 
 static void log_answer(struct server *s, const struct listener *l, const struct sockaddr *to,
 		       const uint8_t *buf, size_t len, uint64_t due_ns, uint64_t sent_ns,
 		       uint64_t delay_ns, uint64_t send_ns, int err, int queued, unsigned rcode,
-		       uint16_t ancount)
+		       uint16_t ancount, int tcp, const char *extra)
 {
 	dns_msg_t m;
+	if (!s->cfg->log)
+		return; /* building the line costs more than answering */
 	json_t *o = ev_new(err ? "send_error" : "answer");
 	ev_mono(o, sent_ns);
+	json_object_set_new(o, "transport", json_string(tcp ? "tcp" : "udp"));
 	ev_client(o, to);
 	json_object_set_new(o, "server", json_string(l->label));
-	if (dns_parse(buf, len, &m) == 0)
+	if (extra)
+		json_object_set_new(o, "extra", json_string(extra));
+	if (dns_parse(buf, len, &m) == 0) {
 		ev_question(o, &m);
+		if (m.h.flags & DNS_F_TC)
+			json_object_set_new(o, "tc", json_true());
+	} else {
+		json_object_set_new(o, "len", json_integer((json_int_t)len));
+	}
 	ev_rcode(o, rcode);
 	json_object_set_new(o, "ancount", json_integer(ancount));
 	json_object_set_new(o, "delay_us", json_integer((json_int_t)(delay_ns / 1000)));
@@ -223,9 +289,14 @@ static int send_now(struct listener *l, const struct sockaddr *to, const uint8_t
 {
 	uv_buf_t b = uv_buf_init((char *)(uintptr_t)buf, (unsigned)len);
 	*queued = 0;
+	uint64_t t0 = sp_mono_ns(); /* on loopback the ICMP error comes back inside the send */
 	int r = uv_udp_try_send(&l->udp, &b, 1, to);
-	if (r >= 0)
+	if (r < 0 && errqueue_send_retry(r)) /* it reported an earlier ICMP error, not this send */
+		r = uv_udp_try_send(&l->udp, &b, 1, to);
+	if (r >= 0) {
+		errqueue_note_sent(&l->srv->eq, to, buf, len, t0);
 		return 0;
+	}
 	if (r != UV_EAGAIN)
 		return r;
 	struct send_req *sr = malloc(sizeof(*sr) + len);
@@ -241,6 +312,61 @@ static int send_now(struct listener *l, const struct sockaddr *to, const uint8_t
 	}
 	*queued = 1;
 	return 0;
+}
+
+static void conn_close(struct conn *c, const char *reason);
+static void conn_release(struct conn *c);
+
+static void on_tcp_written(uv_write_t *req, int status)
+{
+	free(req); /* the struct tcp_write: req is its first member */
+}
+
+/* One length-prefixed message (RFC 1035 4.2.2) onto the connection; libuv writes at once
+ * when nothing is queued before it. */
+static int tcp_send(struct conn *c, const uint8_t *buf, size_t len)
+{
+	if (c->closing)
+		return UV_ECANCELED;
+	struct tcp_write *w = malloc(sizeof(*w) + len + 2);
+	if (!w)
+		return UV_ENOMEM;
+	w->buf[0] = (uint8_t)(len >> 8);
+	w->buf[1] = (uint8_t)len;
+	memcpy(w->buf + 2, buf, len);
+	uv_buf_t b = uv_buf_init((char *)w->buf, (unsigned)len + 2);
+	int r = uv_write(&w->req, (uv_stream_t *)&c->h, &b, 1, on_tcp_written);
+	if (r < 0) {
+		free(w);
+		return r;
+	}
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->h) > TCP_MAX_WRITE_QUEUE)
+		conn_close(c, "client does not read its answers");
+	return 0;
+}
+
+/* A decoy from a socket of its own: plain sendto, nothing is ever read there. */
+static int send_from(int fd, const struct sockaddr *to, const uint8_t *buf, size_t len)
+{
+	if (fd < 0)
+		return UV_EADDRNOTAVAIL;
+	if (sendto(fd, buf, len, MSG_DONTWAIT, to, addr_len(to)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Sends one message of a query by the way it asks for. */
+static int send_msg(struct server *s, struct listener *l, struct conn *c, enum answer_via via,
+		    const struct sockaddr *to, const uint8_t *buf, size_t len, int *queued)
+{
+	*queued = 0;
+	if (c)
+		return tcp_send(c, buf, len);
+	if (via == ANSWER_VIA_OTHER_PORT)
+		return send_from(l->alt_fd, to, buf, len);
+	if (via == ANSWER_VIA_OTHER_ADDR)
+		return send_from(s->other_fd[to->sa_family == AF_INET6], to, buf, len);
+	return send_now(l, to, buf, len, queued);
 }
 
 static void rearm(struct server *s)
@@ -259,6 +385,8 @@ static void rearm(struct server *s)
  * answer's lateness on the wire (docs/fakens.md). */
 static void warm_send_path(const struct pending *p)
 {
+	if (p->tcp)
+		return;
 	const struct sockaddr *to = (const struct sockaddr *)&p->to;
 	ssize_t r = sendto(p->l->fd, p->buf, p->len, MSG_PROBE | MSG_DONTWAIT, to, addr_len(to));
 	(void)r;
@@ -300,9 +428,15 @@ static void drain_due(struct server *s)
 		}
 		sched_pop(&s->q, NULL);
 		p->sent_ns = now;
-		p->err =
-		    send_now(p->l, (const struct sockaddr *)&p->to, p->buf, p->len, &p->queued);
+		p->err = send_msg(s, p->l, p->conn, p->via, (const struct sockaddr *)&p->to, p->buf,
+				  p->len, &p->queued);
 		p->send_ns = sp_mono_ns() - p->sent_ns;
+		if (p->conn) {
+			struct conn *c = p->conn;
+			p->conn = NULL;
+			c->npending--;
+			conn_release(c);
+		}
 		p->next = NULL;
 		if (s->sent_tail)
 			s->sent_tail->next = p;
@@ -326,7 +460,7 @@ static void flush_sent(struct server *s)
 			s->n_answers++;
 		log_answer(s, p->l, (const struct sockaddr *)&p->to, p->buf, p->len, p->due_ns,
 			   p->sent_ns, p->delay_ns, p->send_ns, p->err, p->queued, p->rcode,
-			   p->ancount);
+			   p->ancount, p->tcp, p->extra);
 		free(p);
 	}
 }
@@ -359,18 +493,22 @@ static uint64_t recv_time(const struct listener *l)
 }
 
 static void log_query(struct server *s, const struct listener *l, const struct sockaddr *from,
-		      const answer_t *a, uint64_t rx)
+		      const answer_t *a, uint64_t rx, int tcp)
 {
+	if (!s->cfg->log)
+		return;
 	json_t *o = ev_new("query");
 	ev_mono(o, rx);
-	json_object_set_new(o, "transport", json_string("udp"));
+	json_object_set_new(o, "transport", json_string(tcp ? "tcp" : "udp"));
 	ev_client(o, from);
 	json_object_set_new(o, "server", json_string(l->label));
 	ev_question(o, &a->q);
 	if (DNS_OPCODE(a->q.h.flags) != 0)
 		json_object_set_new(o, "opcode", json_integer(DNS_OPCODE(a->q.h.flags)));
+	if (a->has_edns)
+		json_object_set_new(o, "edns_size", json_integer(a->edns_size));
 	if (a->has_dir) {
-		char d[512];
+		static char d[DIRECTIVE_TEXT_MAX];
 		if (directive_format(&a->dir, d, sizeof(d)) >= 0)
 			json_object_set_new(o, "directives", json_string(d));
 		if (a->dir.has_trial)
@@ -380,25 +518,101 @@ static void log_query(struct server *s, const struct listener *l, const struct s
 }
 
 static void log_reason(struct server *s, const char *event, const struct listener *l,
-		       const struct sockaddr *from, const answer_t *a, size_t len)
+		       const struct sockaddr *from, const answer_t *a, size_t len, int tcp)
 {
 	json_t *o = ev_new(event);
+	json_object_set_new(o, "transport", json_string(tcp ? "tcp" : "udp"));
 	ev_client(o, from);
 	json_object_set_new(o, "server", json_string(l->label));
 	if (a->kind == ANSWER_BAD)
 		json_object_set_new(o, "len", json_integer((json_int_t)len));
 	else
 		ev_question(o, &a->q);
+	if (a->kind == ANSWER_FORMERR)
+		ev_rcode(o, DNS_R_FORMERR);
 	json_object_set_new(o, "reason", json_string(a->reason));
 	emit(s, o);
 }
 
-static void handle_query(struct server *s, struct listener *l, const uint8_t *pkt, size_t len,
-			 const struct sockaddr *from)
+static int same_endpoint(const struct sockaddr_storage *a, const struct sockaddr *b)
 {
-	uint64_t rx = recv_time(l);
+	if (a->ss_family != b->sa_family)
+		return 0;
+	if (b->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+		return x->sin6_port == y->sin6_port &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+	const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+	return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+}
+
+/* Conntrack-style loss: does this UDP 5-tuple (client address and port, this socket) still
+ * hold an answer that has not left? Only names that ask for it pay for the scan. */
+static int tuple_busy(const struct server *s, const struct listener *l,
+		      const struct sockaddr *from)
+{
+	for (size_t i = 0; i < s->q.n; i++) {
+		const struct pending *p = s->q.v[i].data;
+		if (!p->tcp && p->l == l && same_endpoint(&p->to, from))
+			return 1;
+	}
+	return 0;
+}
+
+/* Queues msg[i] of the answer; 0 or a negative code (the heap is full, no memory). */
+static int schedule(struct server *s, struct listener *l, struct conn *c,
+		    const struct sockaddr *to, const answer_msg_t *m, uint64_t rx)
+{
+	struct pending *p = malloc(sizeof(*p));
+	if (!p)
+		return SP_ENOMEM;
+	memset(p, 0, offsetof(struct pending, buf));
+	p->l = l;
+	p->conn = c;
+	p->tcp = c != NULL;
+	p->via = m->via;
+	p->extra = m->extra;
+	memcpy(&p->to, to, addr_len(to));
+	p->delay_ns = m->delay_ns;
+	p->due_ns = rx + m->delay_ns;
+	p->rcode = m->rcode;
+	p->ancount = m->ancount;
+	p->len = m->len;
+	memcpy(p->buf, m->buf, m->len);
+	int rc = sched_push(&s->q, p->due_ns, p);
+	if (rc < 0) {
+		free(p);
+		return rc;
+	}
+	if (c)
+		c->npending++;
+	return 0;
+}
+
+/* One query from a datagram (c NULL) or a TCP message (c its connection). */
+static void handle_query(struct server *s, struct listener *l, struct conn *c,
+			 const uint8_t *pkt, size_t len, const struct sockaddr *from)
+{
+	uint64_t rx = c ? sp_mono_ns() : recv_time(l), limited;
 	answer_t *a = &s->ans;
-	int err = answer_make(pkt, len, &s->cfg->zone, a);
+	int tcp = c != NULL;
+	enum ratelimit_verdict rl = ratelimit_check(&s->rl, from, rx, &limited);
+	if (rl != RATELIMIT_PASS) {
+		if (rl == RATELIMIT_DROP_LOG) {
+			json_t *o = ev_new("rate_limited");
+			ev_client(o, from);
+			json_object_set_new(o, "server", json_string(l->label));
+			json_object_set_new(o, "dropped", json_integer((json_int_t)limited));
+			emit(s, o);
+		}
+		return;
+	}
+	answer_ctx_t ctx = {.zone = &s->cfg->zone, .server = l->server,
+			    .transport = tcp ? ANSWER_TCP : ANSWER_UDP};
+	int err = answer_make(pkt, len, &ctx, a);
 	if (err < 0) {
 		json_t *o = ev_new("error");
 		ev_client(o, from);
@@ -408,73 +622,112 @@ static void handle_query(struct server *s, struct listener *l, const uint8_t *pk
 	}
 	if (a->kind == ANSWER_BAD) {
 		s->n_bad++;
-		log_reason(s, "bad_query", l, from, a, len);
+		log_reason(s, "bad_query", l, from, a, len, tcp);
 		return;
 	}
 	if (a->kind == ANSWER_IGNORE) {
 		s->n_ignored++;
-		log_reason(s, "ignored", l, from, a, len);
+		log_reason(s, "ignored", l, from, a, len, tcp);
 		return;
 	}
-	s->n_queries++;
+	if (a->kind == ANSWER_FORMERR)
+		s->n_bad++;
+	else
+		s->n_queries++;
+	if (c)
+		c->nqueries++;
 
-	int now = a->kind == ANSWER_REFUSED || (a->kind == ANSWER_SEND && a->delay_ns == 0);
-	uint64_t sent_ns = 0, send_ns = 0;
-	int serr = 0, queued = 0;
-	if (now) {
-		sent_ns = sp_mono_ns();
-		serr = send_now(l, from, a->buf, a->len, &queued);
-		send_ns = sp_mono_ns() - sent_ns;
-	} else if (a->kind == ANSWER_SEND) {
-		struct pending *p = malloc(sizeof(*p));
-		int perr = p ? 0 : SP_ENOMEM;
-		if (p) {
-			memset(p, 0, offsetof(struct pending, buf));
-			p->l = l;
-			memcpy(&p->to, from, addr_len(from));
-			p->delay_ns = a->delay_ns;
-			p->due_ns = rx + a->delay_ns;
-			p->rcode = a->rcode;
-			p->ancount = a->ancount;
-			p->len = a->len;
-			memcpy(p->buf, a->buf, a->len);
-			perr = sched_push(&s->q, p->due_ns, p);
-			if (perr < 0)
-				free(p);
+	if (a->kind == ANSWER_SEND && a->ctloss && tuple_busy(s, l, from)) {
+		a->kind = ANSWER_DROP;
+		a->nmsg = 0;
+		snprintf(a->reason, sizeof(a->reason),
+			 "ctloss: the 5-tuple still holds an unanswered query");
+	}
+	if (a->kind == ANSWER_SEND && c && c->npending + (unsigned)a->nmsg > TCP_MAX_PENDING) {
+		a->kind = ANSWER_DROP;
+		a->nmsg = 0;
+		snprintf(a->reason, sizeof(a->reason), "too many pending answers on this connection");
+	}
+
+	/* Messages due at once leave now, in order; the rest wait in the heap. */
+	uint64_t sent_ns[ANSWER_MAX_MSGS] = {0}, send_ns[ANSWER_MAX_MSGS] = {0};
+	int serr[ANSWER_MAX_MSGS] = {0}, queued[ANSWER_MAX_MSGS] = {0};
+	int nnow = 0, delayed = 0;
+	for (int i = 0; i < a->nmsg; i++) {
+		const answer_msg_t *m = &a->msg[i];
+		if (m->delay_ns == 0 && !delayed) {
+			sent_ns[i] = sp_mono_ns();
+			serr[i] = send_msg(s, l, c, m->via, from, m->buf, m->len, &queued[i]);
+			send_ns[i] = sp_mono_ns() - sent_ns[i];
+			nnow = i + 1;
+			continue;
 		}
+		delayed = 1;
+		int perr = schedule(s, l, c, from, m, rx);
 		if (perr < 0) {
-			a->kind = ANSWER_DROP;
+			/* What could not be queued is not sent; what was queued still is. */
+			if (i == 0)
+				a->kind = ANSWER_DROP;
+			a->nmsg = i;
 			snprintf(a->reason, sizeof(a->reason), "%s",
 				 perr == SP_ENOSPACE ? "too many pending answers"
 						     : sp_strerror(perr));
+			break;
 		}
-		drain_due(s);
 	}
+	if (delayed)
+		drain_due(s);
 
-	log_query(s, l, from, a, rx);
+	if (a->kind != ANSWER_FORMERR)
+		log_query(s, l, from, a, rx, tcp);
 	if (a->kind == ANSWER_DROP) {
 		s->n_drops++;
-		log_reason(s, "drop", l, from, a, len);
+		log_reason(s, "drop", l, from, a, len, tcp);
 	} else if (a->kind == ANSWER_REFUSED) {
 		s->n_refused++;
 		json_t *o = ev_new("refused");
-		ev_mono(o, sent_ns);
+		ev_mono(o, sent_ns[0]);
+		json_object_set_new(o, "transport", json_string(tcp ? "tcp" : "udp"));
 		ev_client(o, from);
 		json_object_set_new(o, "server", json_string(l->label));
 		ev_question(o, &a->q);
 		json_object_set_new(o, "reason", json_string(a->reason));
-		if (serr)
-			json_object_set_new(o, "error", json_string(uv_strerror(serr)));
+		if (serr[0])
+			json_object_set_new(o, "error", json_string(uv_strerror(serr[0])));
 		emit(s, o);
-	} else if (now) {
-		if (serr)
+	} else if (a->kind == ANSWER_FORMERR) {
+		log_reason(s, "bad_query", l, from, a, len, tcp);
+		if (serr[0])
 			s->n_send_errors++;
-		else
-			s->n_answers++;
-		log_answer(s, l, from, a->buf, a->len, rx, sent_ns, 0, send_ns, serr, queued,
-			   a->rcode, a->ancount);
+	} else {
+		for (int i = 0; i < nnow; i++) {
+			const answer_msg_t *m = &a->msg[i];
+			if (serr[i])
+				s->n_send_errors++;
+			else
+				s->n_answers++;
+			log_answer(s, l, from, m->buf, m->len, rx, sent_ns[i], 0, send_ns[i],
+				   serr[i], queued[i], m->rcode, m->ancount, tcp, m->extra);
+		}
 	}
 	flush_sent(s);
+}
+
+/* Logs every entry waiting in the socket's error queue; returns how many. */
+static int drain_errqueue(struct server *s, struct listener *l)
+{
+	errqueue_event_t ev;
+	int n = 0;
+	while (errqueue_read(&s->eq, l->fd, &ev) > 0) {
+		n++;
+		s->n_icmp += ev.icmp;
+		json_t *o = ev_new(ev.icmp ? "icmp" : "errqueue");
+		ev_mono(o, ev.at_ns);
+		json_object_set_new(o, "server", json_string(l->label));
+		errqueue_json(&ev, o);
+		emit(s, o);
+	}
+	return n;
 }
 
 static char rxbuf[65536];
@@ -491,6 +744,8 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 	struct server *s = l->srv;
 	if (s->stopping || (nread == 0 && !from))
 		return;
+	if (nread < 0 && drain_errqueue(s, l) > 0)
+		return; /* an ICMP error for an answer (IP_RECVERR), now logged */
 	if (nread < 0) {
 		json_t *o = ev_new("recv_error");
 		json_object_set_new(o, "server", json_string(l->label));
@@ -498,18 +753,184 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 		emit(s, o);
 		return;
 	}
-	handle_query(s, l, (const uint8_t *)buf->base, (size_t)nread, from);
+	handle_query(s, l, NULL, (const uint8_t *)buf->base, (size_t)nread, from);
+}
+
+/* ---- TCP (RFC 7766): length-prefixed queries, pipelined, each answered when due ---- */
+
+static void log_conn(struct server *s, const char *event, const struct conn *c,
+		     const char *reason)
+{
+	json_t *o = ev_new(event);
+	ev_client(o, (const struct sockaddr *)&c->peer);
+	json_object_set_new(o, "server", json_string(c->l->label));
+	if (reason) {
+		json_object_set_new(o, "queries", json_integer((json_int_t)c->nqueries));
+		json_object_set_new(o, "reason", json_string(reason));
+	}
+	emit(s, o);
+}
+
+/* Frees the connection once libuv is done with it and no pending answer points to it. */
+static void conn_release(struct conn *c)
+{
+	if (c->handles == 0 && c->npending == 0 && c->closing)
+		free(c);
+	else if (c->eof && c->npending == 0 && !c->closing)
+		conn_close(c, "client closed");
+}
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	c->handles--;
+	conn_release(c);
+}
+
+static void conn_close(struct conn *c, const char *reason)
+{
+	if (c->closing)
+		return;
+	struct server *s = c->srv;
+	c->closing = 1;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nconns--;
+	log_conn(s, "tcp_close", c, reason);
+	uv_close((uv_handle_t *)&c->h, on_conn_closed);
+	uv_close((uv_handle_t *)&c->idle, on_conn_closed);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+	/* An answer still to come keeps the connection: the client is waiting for it. */
+	if (c->npending > 0)
+		uv_timer_start(&c->idle, on_idle, c->srv->cfg->tcp_idle_ms, 0);
+	else
+		conn_close(c, "idle timeout");
+}
+
+static void on_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct conn *c = h->data;
+	*buf = uv_buf_init((char *)c->rbuf + c->rlen, (unsigned)(sizeof(c->rbuf) - c->rlen));
+}
+
+static void on_conn_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn *c = h->data;
+	struct server *s = c->srv;
+	if (s->stopping || c->closing)
+		return;
+	if (nread < 0) {
+		if (nread != UV_EOF) {
+			conn_close(c, uv_strerror((int)nread));
+			return;
+		}
+		/* A half-close still gets the answers it is owed (RFC 7766 6.2.4). */
+		c->eof = 1;
+		uv_read_stop(h);
+		conn_release(c);
+		return;
+	}
+	c->rlen += (size_t)nread;
+	uv_timer_start(&c->idle, on_idle, s->cfg->tcp_idle_ms, 0);
+	for (;;) {
+		size_t n = 0;
+		int rc = answer_tcp_frame(c->rbuf, c->rlen, ANSWER_TCP_MAX_QUERY, &n);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			/* No way to skip a message this long safely: the stream is lost. */
+			wire_t w;
+			wire_init(&w, c->rbuf, c->rlen);
+			unsigned announced = wire_u16(&w);
+			s->n_bad++;
+			json_t *o = ev_new("bad_query");
+			json_object_set_new(o, "transport", json_string("tcp"));
+			ev_client(o, (const struct sockaddr *)&c->peer);
+			json_object_set_new(o, "server", json_string(c->l->label));
+			json_object_set_new(o, "len", json_integer(announced));
+			char why[96];
+			snprintf(why, sizeof(why), "TCP length %u over the limit of %d bytes",
+				 announced, ANSWER_TCP_MAX_QUERY);
+			json_object_set_new(o, "reason", json_string(why));
+			emit(s, o);
+			conn_close(c, "oversized length");
+			return;
+		}
+		handle_query(s, c->l, c, c->rbuf + 2, n, (const struct sockaddr *)&c->peer);
+		if (c->closing)
+			return;
+		memmove(c->rbuf, c->rbuf + 2 + n, c->rlen - 2 - n);
+		c->rlen -= 2 + n;
+	}
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct listener *l = server->data;
+	struct server *s = l->srv;
+	if (status < 0 || s->stopping)
+		return;
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return; /* the connection waits in the backlog; the next try may have memory */
+	c->srv = s;
+	c->l = l;
+	uv_tcp_init(&s->loop, &c->h);
+	uv_timer_init(&s->loop, &c->idle);
+	c->h.data = c->idle.data = c;
+	c->handles = 2;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	int r = uv_accept(server, (uv_stream_t *)&c->h);
+	int plen = sizeof(c->peer);
+	if (r == 0)
+		r = uv_tcp_getpeername(&c->h, (struct sockaddr *)&c->peer, &plen);
+	if (r < 0) {
+		conn_close(c, uv_strerror(r));
+		return;
+	}
+	s->n_tcp++;
+	log_conn(s, "tcp_open", c, NULL);
+	if (s->nconns > TCP_MAX_CONNS) {
+		conn_close(c, "too many connections");
+		return;
+	}
+	uv_tcp_nodelay(&c->h, 1);
+	uv_timer_start(&c->idle, on_idle, s->cfg->tcp_idle_ms, 0);
+	r = uv_read_start((uv_stream_t *)&c->h, on_conn_alloc, on_conn_read);
+	if (r < 0)
+		conn_close(c, uv_strerror(r));
 }
 
 /* ---- start and stop ---- */
 
 static void close_all(struct server *s)
 {
-	for (int i = 0; i < s->nl; i++)
+	for (int i = 0; i < s->nl; i++) {
 		if (!uv_is_closing((uv_handle_t *)&s->l[i].udp))
 			uv_close((uv_handle_t *)&s->l[i].udp, NULL);
+		if (s->l[i].tcp_open && !uv_is_closing((uv_handle_t *)&s->l[i].tcp))
+			uv_close((uv_handle_t *)&s->l[i].tcp, NULL);
+	}
+	while (s->conns)
+		conn_close(s->conns, "fakens stopping");
 	if (s->poll_open && !uv_is_closing((uv_handle_t *)&s->poll))
 		uv_close((uv_handle_t *)&s->poll, NULL);
+	if (s->flush_open && !uv_is_closing((uv_handle_t *)&s->flush)) {
+		flush_log(&s->flush);
+		uv_close((uv_handle_t *)&s->flush, NULL);
+	}
 	for (int i = 0; i < s->nsig; i++)
 		if (!uv_is_closing((uv_handle_t *)&s->sig[i]))
 			uv_close((uv_handle_t *)&s->sig[i], NULL);
@@ -525,6 +946,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	uint64_t discarded = 0;
 	void *p;
 	while ((p = sched_pop(&s->q, NULL)) != NULL) {
+		struct pending *pp = p;
+		if (pp->conn)
+			pp->conn->npending--;
 		free(p);
 		discarded++;
 	}
@@ -537,6 +961,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	json_object_set_new(o, "bad_queries", json_integer((json_int_t)s->n_bad));
 	json_object_set_new(o, "ignored", json_integer((json_int_t)s->n_ignored));
 	json_object_set_new(o, "send_errors", json_integer((json_int_t)s->n_send_errors));
+	json_object_set_new(o, "tcp_connections", json_integer((json_int_t)s->n_tcp));
+	json_object_set_new(o, "icmp", json_integer((json_int_t)s->n_icmp));
+	json_object_set_new(o, "rate_limited", json_integer((json_int_t)s->rl.dropped));
 	json_object_set_new(o, "pending_discarded", json_integer((json_int_t)discarded));
 	emit(s, o);
 	close_all(s);
@@ -561,13 +988,49 @@ static const char *bind_hint(int err)
 	}
 }
 
-static int open_listener(struct server *s, const struct sockaddr *sa)
+/* A UDP socket bound to addr (port 0 for any), for decoys from another source. Returns the
+ * descriptor or -errno. */
+static int open_other(const struct sockaddr *addr)
+{
+	int fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, addr, addr_len(addr)) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* TCP on the address and port the UDP socket got, so both transports are one server. */
+static int open_tcp(struct server *s, struct listener *l, const struct sockaddr *got)
+{
+	int r = uv_tcp_init_ex(&s->loop, &l->tcp, got->sa_family);
+	if (r == 0) {
+		l->tcp_open = 1;
+		l->tcp.data = l;
+		r = uv_tcp_bind(&l->tcp, got, got->sa_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
+	}
+	if (r == 0)
+		r = uv_listen((uv_stream_t *)&l->tcp, TCP_BACKLOG, on_connection);
+	if (r < 0) {
+		fprintf(stderr, "fakens: cannot listen on TCP %s: %s; %s (or give --no-tcp)\n",
+			l->label, uv_strerror(r), bind_hint(r));
+		return -1;
+	}
+	return 0;
+}
+
+static int open_listener(struct server *s, const struct sockaddr *sa, int server)
 {
 	struct listener *l = &s->l[s->nl];
 	char want[64];
 	fakens_addr_text(sa, want, sizeof(want));
 	memset(l, 0, sizeof(*l));
 	l->srv = s;
+	l->server = server;
+	l->alt_fd = -1;
 	int r = uv_udp_init_ex(&s->loop, &l->udp, sa->sa_family);
 	if (r == 0) {
 		s->nl++;
@@ -594,20 +1057,61 @@ static int open_listener(struct server *s, const struct sockaddr *sa)
 	 * ENOENT (nothing received yet); any other failure means this kernel has none. */
 	struct timespec ts;
 	l->stamps = ioctl(l->fd, SIOCGSTAMPNS, &ts) == 0 || errno == ENOENT;
+	/* Room for bursts: a client with hundreds of queries in flight overflows the default
+	 * 208 KiB, and every query dropped there costs it a timeout. FORCE works as root, before
+	 * the drop; otherwise the kernel's rmem_max caps it. */
+	int rcvbuf = 4 << 20;
+	if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	r = errqueue_enable(l->fd, sa->sa_family);
+	if (r < 0) {
+		fprintf(stderr, "fakens: cannot turn on ICMP error reports on %s: %s\n", l->label,
+			strerror(-r));
+		return -1;
+	}
 	r = uv_udp_recv_start(&l->udp, on_alloc, on_recv);
 	if (r < 0) {
 		fprintf(stderr, "fakens: cannot receive on %s: %s; %s\n", l->label, uv_strerror(r),
 			bind_hint(r));
 		return -1;
 	}
+	struct sockaddr_storage alt = got;
+	if (alt.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&alt)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&alt)->sin_port = 0;
+	l->alt_fd = open_other((const struct sockaddr *)&alt);
+	if (l->alt_fd < 0) {
+		fprintf(stderr, "fakens: cannot open a second socket on %s: %s\n", l->label,
+			strerror(-l->alt_fd));
+		return -1;
+	}
+	if (s->cfg->tcp && open_tcp(s, l, (const struct sockaddr *)&got) < 0)
+		return -1;
 	return 0;
 }
 
 static int start(struct server *s)
 {
 	for (int i = 0; i < s->cfg->nlisten; i++)
-		if (open_listener(s, (const struct sockaddr *)&s->cfg->listen[i]) < 0)
+		if (open_listener(s, (const struct sockaddr *)&s->cfg->listen[i],
+				  s->cfg->listen_server[i]) < 0)
 			return -1;
+	for (int f = 0; f < 2; f++) {
+		const struct sockaddr *o = (const struct sockaddr *)&s->cfg->other_source[f];
+		if (o->sa_family == AF_UNSPEC)
+			continue;
+		s->other_fd[f] = open_other(o);
+		if (s->other_fd[f] < 0 && s->cfg->other_source_given[f]) {
+			char t[64];
+			fakens_addr_text(o, t, sizeof(t));
+			fprintf(stderr,
+				"fakens: cannot send from --other-source %s: %s; give an address "
+				"of this host\n",
+				t, strerror(-s->other_fd[f]));
+			return -1;
+		}
+	}
 
 	s->tfd = sched_timer_open();
 	if (s->tfd < 0) {
@@ -628,6 +1132,11 @@ static int start(struct server *s)
 		return -1;
 	}
 
+	uv_prepare_init(&s->loop, &s->flush);
+	s->flush_open = 1;
+	s->flush.data = s;
+	uv_prepare_start(&s->flush, flush_log);
+
 	static const int signums[2] = {SIGINT, SIGTERM};
 	for (int i = 0; i < 2; i++) {
 		uv_signal_init(&s->loop, &s->sig[i]);
@@ -640,6 +1149,13 @@ static int start(struct server *s)
 		}
 	}
 
+	/* Every socket is bound by now: root is no longer needed. */
+	if (privdrop_apply(s->cfg->user, s->cfg->uid, s->cfg->gid, s->priv, sizeof(s->priv)) < 0) {
+		fprintf(stderr, "fakens: cannot drop root privileges to user '%s': %s; give another "
+			"user with --user\n", s->cfg->user, s->priv);
+		return -1;
+	}
+
 	json_t *o = ev_new("start");
 	json_object_set_new(o, "version", json_string(SP_VERSION));
 	json_object_set_new(o, "zone", json_string(s->cfg->zone_text));
@@ -647,7 +1163,15 @@ static int start(struct server *s)
 	for (int i = 0; i < s->nl; i++)
 		json_array_append_new(ls, json_string(s->l[i].label));
 	json_object_set_new(o, "listen", ls);
+	json_t *nums = json_array();
+	for (int i = 0; i < s->nl; i++)
+		json_array_append_new(nums, json_integer(s->l[i].server));
+	json_object_set_new(o, "servers", nums);
+	json_object_set_new(o, "tcp", json_boolean(s->cfg->tcp));
 	json_object_set_new(o, "spin_us", json_integer((json_int_t)(s->cfg->spin_ns / 1000)));
+	json_object_set_new(o, "rate_limit", json_integer(s->cfg->rate_limit));
+	json_object_set_new(o, "rate_burst", json_integer(s->cfg->rate_burst));
+	json_object_set_new(o, "privileges", json_string(s->priv));
 	emit(s, o);
 
 	if (s->cfg->ready_fd >= 0) {
@@ -670,7 +1194,10 @@ int fakens_run(const fakens_config_t *cfg)
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->tfd = -1;
+	s->other_fd[0] = s->other_fd[1] = -1;
 	sched_init(&s->q, FAKENS_MAX_PENDING);
+	errqueue_init(&s->eq);
+	ratelimit_init(&s->rl, cfg->rate_limit, cfg->rate_burst);
 	int r = uv_loop_init(&s->loop);
 	if (r < 0) {
 		fprintf(stderr, "fakens: cannot start the event loop: %s\n", uv_strerror(r));
@@ -690,5 +1217,11 @@ int fakens_run(const fakens_config_t *cfg)
 	while ((p = sched_pop(&s->q, NULL)) != NULL)
 		free(p);
 	sched_free(&s->q);
+	for (int i = 0; i < s->nl; i++)
+		if (s->l[i].alt_fd >= 0)
+			close(s->l[i].alt_fd);
+	for (int f = 0; f < 2; f++)
+		if (s->other_fd[f] >= 0)
+			close(s->other_fd[f]);
 	return status;
 }

@@ -99,9 +99,136 @@ static int parse_delay(const char *s, size_t len, uint64_t *ns)
 	return 0;
 }
 
-/* qtype "-" action, one label. */
+/* "dup" [N] ["after"], N one digit 1..DIRECTIVE_MAX_DUPS; "dup" alone is one copy. */
+static int parse_dup(const char *s, size_t len, uint8_t *n, int *after)
+{
+	if (len < 3 || !word_is(s, 3, "dup"))
+		return SP_EDIRECTIVE;
+	size_t i = 3;
+	unsigned v = 1;
+	if (i < len && is_digit(s[i])) {
+		size_t j = i;
+		while (j < len && is_digit(s[j]))
+			j++;
+		/* More than one digit (dup10, dup01) is out of range, not unknown. */
+		if (j - i != 1 || s[i] == '0') {
+			size_t rest = len - j;
+			if (rest == 0 || word_is(s + j, rest, "after"))
+				return SP_ERANGE;
+			return SP_EDIRECTIVE;
+		}
+		v = (unsigned)(s[i] - '0');
+		i = j;
+	}
+	*after = 0;
+	if (i < len) {
+		if (!word_is(s + i, len - i, "after"))
+			return SP_EDIRECTIVE;
+		*after = 1;
+	}
+	*n = (uint8_t)v;
+	return 0;
+}
+
+static const struct {
+	const char *word;
+	enum directive_action action;
+} action_words[] = {
+	{"drop", DIR_DROP},         {"nodata", DIR_NODATA},   {"servfail", DIR_SERVFAIL},
+	{"lame", DIR_LAME},         {"nxdomain", DIR_NXDOMAIN}, {"refused", DIR_REFUSED},
+	{"notimp", DIR_NOTIMP},
+};
+
+static const struct {
+	const char *word;
+	uint8_t bit;
+} decoy_words[] = {
+	{"badid", DIR_DECOY_BADID},         {"wrongq", DIR_DECOY_WRONGQ},
+	{"runt", DIR_DECOY_RUNT},           {"otherport", DIR_DECOY_OTHERPORT},
+	{"otheraddr", DIR_DECOY_OTHERADDR},
+};
+
+#define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A drop sends nothing, so nothing that shapes or repeats the answer can go with it;
+ * decoys can (they are sent instead of nothing). */
+static int drop_conflicts(const directive_rule_t *r)
+{
+	return r->action_set && r->action == DIR_DROP &&
+	       (r->delay_set || r->tc || r->dups || r->ctloss);
+}
+
+/* action, one word, applied to r. */
+static int apply_action(const char *act, size_t al, directive_rule_t *r)
+{
+	for (size_t i = 0; i < N_ELEM(action_words); i++) {
+		if (!word_is(act, al, action_words[i].word))
+			continue;
+		if (r->action_set)
+			return SP_ECONFLICT;
+		r->action = action_words[i].action;
+		r->action_set = 1;
+		return drop_conflicts(r) ? SP_ECONFLICT : 0;
+	}
+	for (size_t i = 0; i < N_ELEM(decoy_words); i++) {
+		if (!word_is(act, al, decoy_words[i].word))
+			continue;
+		if (r->decoys & decoy_words[i].bit)
+			return SP_ECONFLICT;
+		r->decoys |= decoy_words[i].bit;
+		return 0;
+	}
+	if (word_is(act, al, "tc") || word_is(act, al, "ctloss")) {
+		int tc = word_is(act, al, "tc");
+		if (tc ? r->tc : r->ctloss)
+			return SP_ECONFLICT;
+		if (tc)
+			r->tc = 1;
+		else
+			r->ctloss = 1;
+		return drop_conflicts(r) ? SP_ECONFLICT : 0;
+	}
+	uint8_t n;
+	int after;
+	int rc = parse_dup(act, al, &n, &after);
+	if (rc == 0) {
+		if (r->dups)
+			return SP_ECONFLICT;
+		r->dups = n;
+		r->dup_after = (unsigned)after;
+		return drop_conflicts(r) ? SP_ECONFLICT : 0;
+	}
+	if (rc != SP_EDIRECTIVE)
+		return rc;
+
+	uint64_t ns = 0;
+	rc = parse_delay(act, al, &ns);
+	if (rc)
+		return rc;
+	if (r->delay_set)
+		return SP_ECONFLICT;
+	r->delay_ns = ns;
+	r->delay_set = 1;
+	return drop_conflicts(r) ? SP_ECONFLICT : 0;
+}
+
+/* ["s" 1-9 "-"] qtype "-" action, one label. The rule is changed only when the label is
+ * accepted whole. */
 static int parse_rule(const char *s, size_t len, directives_t *d)
 {
+	int server = 0;
+	if (len >= 3 && lower(s[0]) == 's' && is_digit(s[1])) {
+		size_t j = 1;
+		while (j < len && is_digit(s[j]))
+			j++;
+		if (j < len && s[j] == '-') {
+			if (j != 2 || s[1] == '0')
+				return SP_ERANGE; /* s0-, s10-, s01- */
+			server = s[1] - '0';
+			s += 3;
+			len -= 3;
+		}
+	}
 	size_t dash = 0;
 	while (dash < len && s[dash] != '-')
 		dash++;
@@ -115,33 +242,12 @@ static int parse_rule(const char *s, size_t len, directives_t *d)
 	else
 		return SP_EDIRECTIVE;
 
-	const char *act = s + dash + 1;
-	size_t al = len - dash - 1;
-	directive_rule_t *r = &d->rule[q];
-	enum directive_action a;
-	if (word_is(act, al, "drop")) {
-		a = DIR_DROP;
-	} else if (word_is(act, al, "nodata")) {
-		a = DIR_NODATA;
-	} else if (word_is(act, al, "servfail")) {
-		a = DIR_SERVFAIL;
-	} else {
-		uint64_t ns = 0;
-		int rc = parse_delay(act, al, &ns);
-		if (rc)
-			return rc;
-		/* A delayed drop means nothing: nothing is sent either way. */
-		if (r->delay_set || (r->action_set && r->action == DIR_DROP))
-			return SP_ECONFLICT;
-		r->delay_ns = ns;
-		r->delay_set = 1;
-		return 0;
-	}
-	if (r->action_set || (a == DIR_DROP && r->delay_set))
-		return SP_ECONFLICT;
-	r->action = a;
-	r->action_set = 1;
-	return 0;
+	directive_rule_t *r = server ? &d->server[server - 1][q] : &d->rule[q];
+	directive_rule_t tmp = *r;
+	int rc = apply_action(s + dash + 1, len - dash - 1, &tmp);
+	if (rc == 0)
+		*r = tmp;
+	return rc;
 }
 
 int directive_parse_label(const char *label, size_t len, directives_t *d)
@@ -262,52 +368,76 @@ static void format_delay(char *buf, size_t buflen, uint64_t ns)
 		snprintf(buf, buflen, "d%" PRIu64 "us", us);
 }
 
+/* Appends "[sN-]qtype-word" and a dot before it when something precedes. */
+static int append(char *out, size_t outlen, size_t *o, int server, int q, const char *word)
+{
+	char part[48];
+	char pre[16] = "";
+	if (server)
+		snprintf(pre, sizeof pre, "s%d-", server);
+	int pl = snprintf(part, sizeof part, "%s%s-%s", pre, qtype_text[q], word);
+	size_t need = (size_t)pl + (*o ? 1 : 0);
+	if (*o + need >= outlen)
+		return SP_ENOSPACE;
+	if (*o)
+		out[(*o)++] = '.';
+	memcpy(out + *o, part, (size_t)pl);
+	*o += (size_t)pl;
+	out[*o] = '\0';
+	return 0;
+}
+
+static int format_rule(const directive_rule_t *r, int server, int q, char *out, size_t outlen,
+		       size_t *o)
+{
+	int rc = 0;
+	if (r->action != DIR_ANSWER && (unsigned)r->action < DIR_ACTION_COUNT) {
+		for (size_t i = 0; i < N_ELEM(action_words); i++)
+			if (action_words[i].action == r->action)
+				rc = append(out, outlen, o, server, q, action_words[i].word);
+	}
+	if (!rc && (r->delay_set || r->delay_ns)) {
+		char delay[24];
+		format_delay(delay, sizeof delay, r->delay_ns);
+		rc = append(out, outlen, o, server, q, delay);
+	}
+	if (!rc && r->tc)
+		rc = append(out, outlen, o, server, q, "tc");
+	if (!rc && r->dups) {
+		char dup[16];
+		snprintf(dup, sizeof dup, "dup%u%s", (unsigned)r->dups, r->dup_after ? "after" : "");
+		rc = append(out, outlen, o, server, q, dup);
+	}
+	for (size_t i = 0; !rc && i < N_ELEM(decoy_words); i++)
+		if (r->decoys & decoy_words[i].bit)
+			rc = append(out, outlen, o, server, q, decoy_words[i].word);
+	if (!rc && r->ctloss)
+		rc = append(out, outlen, o, server, q, "ctloss");
+	return rc;
+}
+
 int directive_format(const directives_t *d, char *out, size_t outlen)
 {
-	static const char *const action_text[] = {
-		[DIR_ANSWER] = NULL, [DIR_DROP] = "drop", [DIR_NODATA] = "nodata",
-		[DIR_SERVFAIL] = "servfail",
-	};
 	if (!out || outlen == 0)
 		return SP_ENOSPACE;
 	size_t o = 0;
 	out[0] = '\0';
-	for (int q = 0; q < DIR_Q_COUNT; q++) {
-		const directive_rule_t *r = &d->rule[q];
-		char parts[2][32];
-		int np = 0;
-		if ((unsigned)r->action <= DIR_SERVFAIL && action_text[r->action])
-			snprintf(parts[np++], sizeof parts[0], "%s-%s", qtype_text[q],
-				 action_text[r->action]);
-		if (r->delay_set || r->delay_ns) {
-			char delay[24];
-			format_delay(delay, sizeof delay, r->delay_ns);
-			snprintf(parts[np++], sizeof parts[0], "%s-%s", qtype_text[q], delay);
-		}
-		for (int i = 0; i < np; i++) {
-			size_t pl = strlen(parts[i]);
-			size_t need = pl + (o ? 1 : 0);
-			if (o + need >= outlen) {
+	for (int sv = 0; sv <= DIRECTIVE_MAX_SERVERS; sv++) {
+		for (int q = 0; q < DIR_Q_COUNT; q++) {
+			const directive_rule_t *r = sv ? &d->server[sv - 1][q] : &d->rule[q];
+			if (format_rule(r, sv, q, out, outlen, &o) < 0) {
 				out[0] = '\0';
 				return SP_ENOSPACE;
 			}
-			if (o)
-				out[o++] = '.';
-			memcpy(out + o, parts[i], pl);
-			o += pl;
-			out[o] = '\0';
 		}
 	}
 	return (int)o;
 }
 
-uint64_t directive_max_delay_ns(const directives_t *d)
+int directive_rule_is_set(const directive_rule_t *r)
 {
-	uint64_t max = 0;
-	for (int q = 0; q < DIR_Q_COUNT; q++)
-		if (d->rule[q].action != DIR_DROP && d->rule[q].delay_ns > max)
-			max = d->rule[q].delay_ns;
-	return max;
+	return r->delay_set || r->action_set || r->delay_ns || r->action != DIR_ANSWER || r->tc ||
+	       r->dups || r->decoys || r->ctloss;
 }
 
 const directive_rule_t *directive_rule_for(const directives_t *d, uint16_t qtype)
@@ -317,4 +447,61 @@ const directive_rule_t *directive_rule_for(const directives_t *d, uint16_t qtype
 	if (qtype == DNS_T_AAAA)
 		return &d->rule[DIR_Q_AAAA];
 	return NULL;
+}
+
+static const directive_rule_t *rule_q(const directives_t *d, int server, int q)
+{
+	if (server >= 1 && server <= DIRECTIVE_MAX_SERVERS &&
+	    directive_rule_is_set(&d->server[server - 1][q]))
+		return &d->server[server - 1][q];
+	return &d->rule[q];
+}
+
+const directive_rule_t *directive_rule_for_server(const directives_t *d, int server,
+						  uint16_t qtype)
+{
+	if (qtype == DNS_T_A)
+		return rule_q(d, server, DIR_Q_A);
+	if (qtype == DNS_T_AAAA)
+		return rule_q(d, server, DIR_Q_AAAA);
+	return NULL;
+}
+
+/* When the answer for q leaves, when it is sent at all (0 for a drop: nothing waits). */
+static uint64_t answer_at(const directive_rule_t *r)
+{
+	return r->action == DIR_DROP ? 0 : r->delay_ns;
+}
+
+static uint64_t dup_at(const directives_t *d, int server, int q)
+{
+	const directive_rule_t *r = rule_q(d, server, q);
+	if (!r->dup_after)
+		return answer_at(r);
+	uint64_t own = answer_at(r), other = answer_at(rule_q(d, server, 1 - q));
+	return (own > other ? own : other) + DIRECTIVE_DUP_AFTER_GAP_NS;
+}
+
+uint64_t directive_dup_delay_ns(const directives_t *d, int server, uint16_t qtype)
+{
+	if (qtype == DNS_T_A)
+		return dup_at(d, server, DIR_Q_A);
+	if (qtype == DNS_T_AAAA)
+		return dup_at(d, server, DIR_Q_AAAA);
+	return 0;
+}
+
+uint64_t directive_max_delay_ns(const directives_t *d)
+{
+	uint64_t max = 0;
+	for (int sv = 0; sv <= DIRECTIVE_MAX_SERVERS; sv++)
+		for (int q = 0; q < DIR_Q_COUNT; q++) {
+			const directive_rule_t *r = rule_q(d, sv, q);
+			uint64_t t = answer_at(r);
+			if (r->dups && dup_at(d, sv, q) > t)
+				t = dup_at(d, sv, q);
+			if (t > max)
+				max = t;
+		}
+	return max;
 }

@@ -251,17 +251,28 @@ static int join_line(report_t *r, report_trial_t **index, size_t nindex, const j
 	return fill_wire(&(*hit)->wire, o, why, whylen);
 }
 
-int report_join_sniff(report_t *r, const char *text, size_t len, char *err, size_t errlen)
+/* The trials that have a name, sorted by it for bsearch with cmp_name_trial; free it. */
+static report_trial_t **name_index(report_t *r, size_t *nindex)
 {
-	size_t total = r->ncells * r->trials, nindex = 0;
+	size_t total = r->ncells * r->trials;
 	report_trial_t **index = calloc(total ? total : 1, sizeof(*index));
+	*nindex = 0;
 	if (!index)
-		return SP_ENOMEM;
+		return NULL;
 	for (size_t c = 0; c < r->ncells; c++)
 		for (unsigned k = 0; k < r->trials; k++)
 			if (r->cells[c].trials[k].name[0])
-				index[nindex++] = &r->cells[c].trials[k];
-	qsort(index, nindex, sizeof(*index), cmp_trial_ptr);
+				index[(*nindex)++] = &r->cells[c].trials[k];
+	qsort(index, *nindex, sizeof(*index), cmp_trial_ptr);
+	return index;
+}
+
+int report_join_sniff(report_t *r, const char *text, size_t len, char *err, size_t errlen)
+{
+	size_t nindex;
+	report_trial_t **index = name_index(r, &nindex);
+	if (!index)
+		return SP_ENOMEM;
 
 	int rc = 0;
 	unsigned lineno = 0;
@@ -292,6 +303,64 @@ int report_join_sniff(report_t *r, const char *text, size_t len, char *err, size
 	}
 	free(index);
 	return rc;
+}
+
+/* ---- the second witness: fakens's log (docs/fakens.md) ---- */
+
+int report_join_fakens(report_t *r, const char *text, size_t len)
+{
+	size_t nindex;
+	report_trial_t **index = name_index(r, &nindex);
+	if (!index)
+		return SP_ENOMEM;
+	for (size_t c = 0; c < r->ncells; c++)
+		for (unsigned k = 0; k < r->trials; k++)
+			r->cells[c].trials[k].fakens_refused = 0;
+	size_t pos = 0;
+	while (pos < len) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t linelen = nl ? (size_t)(nl - line) : len - pos;
+		pos += linelen + (nl ? 1 : 0);
+		/* Cheap filter first: the log holds a line per query and answer. */
+		if (!memmem(line, linelen, "\"icmp\"", 6))
+			continue;
+		json_t *o = json_loadb(line, linelen, 0, NULL);
+		const char *event = json_string_value(json_object_get(o, "event"));
+		const char *name = json_string_value(json_object_get(o, "qname"));
+		if (event && name && strcmp(event, "icmp") == 0 && nindex) {
+			report_trial_t **hit =
+			    bsearch(name, index, nindex, sizeof(*index), cmp_name_trial);
+			if (hit)
+				(*hit)->fakens_refused++;
+		}
+		json_decref(o);
+	}
+	r->have_fakens = 1;
+	free(index);
+	return 0;
+}
+
+static unsigned sniff_refused(const report_trial_t *t)
+{
+	return t->wire.race + t->wire.late + t->wire.duplicate;
+}
+
+size_t report_disagreements(const report_t *r, const report_trial_t **first)
+{
+	size_t n = 0;
+	if (first)
+		*first = NULL;
+	for (size_t c = 0; r->have_fakens && c < r->ncells; c++) {
+		for (unsigned k = 0; k < r->trials; k++) {
+			const report_trial_t *t = &r->cells[c].trials[k];
+			if (!t->name[0] || sniff_refused(t) == t->fakens_refused)
+				continue;
+			if (n++ == 0 && first)
+				*first = t;
+		}
+	}
+	return n;
 }
 
 /* ---- verdicts ---- */
@@ -669,6 +738,13 @@ int report_print_table(const report_t *r, FILE *f)
 				t->wire.evidence[0]);
 		}
 	}
+	const report_trial_t *t1;
+	size_t nd = report_disagreements(r, &t1);
+	if (nd > 0)
+		fprintf(f,
+			"witnesses disagree on refused answers in %zu trial%s, first %s: sniff "
+			"saw %u, fakens heard of %u (see fakens.jsonl and the capture)\n",
+			nd, nd == 1 ? "" : "s", t1->name, sniff_refused(t1), t1->fakens_refused);
 	fprintf(f, "result: %s\n", r->exit_reason);
 	if (fflush(f) != 0 || ferror(f))
 		return errno ? -errno : -EIO;
@@ -712,7 +788,7 @@ static void push(json_t *a, json_t *value, int *bad)
 		*bad = 1;
 }
 
-static json_t *trial_json(const report_trial_t *t, int *bad)
+static json_t *trial_json(const report_trial_t *t, int have_fakens, int *bad)
 {
 	json_t *o = json_object(), *ret = json_array(), *ev = json_array();
 	const report_wire_t *w = &t->wire;
@@ -740,6 +816,7 @@ static json_t *trial_json(const report_trial_t *t, int *bad)
 	put(o, "race", json_integer(w->race), bad);
 	put(o, "late", json_integer(w->late), bad);
 	put(o, "duplicate", json_integer(w->duplicate), bad);
+	put(o, "fakens_refused", have_fakens ? json_integer(t->fakens_refused) : json_null(), bad);
 	if (l->done && l->ok) {
 		if (l->families & REPORT_FAM_V4)
 			push(ret, jstr("A"), bad);
@@ -781,7 +858,7 @@ static json_t *cell_json(const report_t *r, const report_cell_t *c, int *bad)
 	put(o, "behaviour", jstr(c->behaviour), bad);
 	for (unsigned k = 0; k < r->trials; k++)
 		if (c->trials[k].name[0])
-			push(trials, trial_json(&c->trials[k], bad), bad);
+			push(trials, trial_json(&c->trials[k], r->have_fakens, bad), bad);
 	put(o, "trials", trials, bad);
 	return o;
 }

@@ -49,6 +49,7 @@ typedef struct report_trial {
 	char name[REPORT_NAME_MAX]; /* query name, lower case; "" while the trial has not run */
 	report_lookup_t lookup;
 	report_wire_t wire;
+	unsigned fakens_refused;    /* "icmp" events in fakens's log for this name */
 	enum verdict verdict;       /* set by report_finish */
 	const char *reason;         /* set by report_finish; borrowed (wire.reason or static) */
 } report_trial_t;
@@ -89,6 +90,7 @@ typedef struct report {
 	int have_capture;           /* sniff's summary line was read */
 	uint64_t frames, drops;
 	int drops_known;
+	int have_fakens;            /* fakens's log was read: fakens_refused counts are known */
 	int failed;                 /* report_fail was called */
 	int exit_status;            /* 0, 1, 2: set by report_finish or report_fail */
 	char exit_reason[512];
@@ -111,6 +113,15 @@ void report_free(report_t *r);
  * report fill its wire facts, the "summary" line the capture facts; other names and line
  * types are ignored. Returns 0, SP_ENOMEM, or SP_ESYNTAX with "line N: why" in err. */
 int report_join_sniff(report_t *r, const char *text, size_t len, char *err, size_t errlen);
+
+/* Reads fakens's log (JSON lines, docs/fakens.md): each "icmp" event whose qname is a trial
+ * of this report counts one refused answer for it, fakens's own witness beside sniff's.
+ * Lines that do not parse (a last line cut short) are skipped. Returns 0 or SP_ENOMEM. */
+int report_join_fakens(report_t *r, const char *text, size_t len);
+
+/* Trials where sniff's refused answers (race + late + duplicate) and fakens's differ; the
+ * first such trial in *first when not NULL. Only once fakens's log was read, else 0. */
+size_t report_disagreements(const report_t *r, const report_trial_t **first);
 
 /* Marks the run as failed: exit status 2 with reason (kept by report_finish). */
 void report_fail(report_t *r, const char *reason);

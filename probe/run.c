@@ -586,6 +586,14 @@ int run_probe(const run_config_t *cfg)
 			report_fail(&rep, err);
 		}
 	}
+	/* fakens's error queue is the second witness of refused answers; without its log the
+	 * report just lacks the comparison. */
+	free(text);
+	text = slurp(log, &len);
+	if (!text || report_join_fakens(&rep, text, len) < 0)
+		say("cannot read fakens's log '%s' for its ICMP errors: %s; the report has no "
+		    "second witness",
+		    log, text ? "out of memory" : strerror(errno));
 	report_finish(&rep);
 	status = write_outputs(cfg, &rep);
 	if (status == 0)

@@ -201,7 +201,7 @@ static void test_parse_text(void **state)
 static void roundtrip(const char *in, const char *canonical)
 {
 	directives_t d, back;
-	char out[128], bad[64];
+	char out[256], bad[64];
 	int rc = directive_parse_text(in, &d, bad, sizeof bad);
 	if (rc)
 		fail_msg("'%s': %s at '%s'", in, sp_strerror(rc), bad);
@@ -210,6 +210,7 @@ static void roundtrip(const char *in, const char *canonical)
 	assert_string_equal(out, canonical);
 	assert_int_equal(directive_parse_text(out, &back, bad, sizeof bad), 0);
 	assert_memory_equal(back.rule, d.rule, sizeof d.rule);
+	assert_memory_equal(back.server, d.server, sizeof d.server);
 }
 
 static void test_format_roundtrip(void **state)
@@ -226,6 +227,122 @@ static void test_format_roundtrip(void **state)
 	roundtrip("a-d0ms", "a-d0");
 	roundtrip("a-d3000us.aaaa-drop", "a-d3ms.aaaa-drop");
 	roundtrip("A-D30S.AAAA-NODATA.AAAA-D1US", "a-d30s.aaaa-nodata.aaaa-d1us");
+}
+
+
+static void test_issue3_directives(void **state)
+{
+	(void)state;
+	directives_t d;
+	expect_ok("a-nxdomain.aaaa-lame.t1.lab.test", &d);
+	assert_int_equal(d.rule[DIR_Q_A].action, DIR_NXDOMAIN);
+	assert_int_equal(d.rule[DIR_Q_AAAA].action, DIR_LAME);
+	expect_ok("a-refused.aaaa-notimp.lab.test", &d);
+	assert_int_equal(d.rule[DIR_Q_A].action, DIR_REFUSED);
+	assert_int_equal(d.rule[DIR_Q_AAAA].action, DIR_NOTIMP);
+	expect_ok("AAAA-TC.aaaa-d5ms.lab.test", &d);
+	assert_true(d.rule[DIR_Q_AAAA].tc);
+	assert_int_equal(d.rule[DIR_Q_AAAA].delay_ns, 5 * MS);
+	expect_ok("a-dup.aaaa-dup9after.lab.test", &d);
+	assert_int_equal(d.rule[DIR_Q_A].dups, 1);
+	assert_false(d.rule[DIR_Q_A].dup_after);
+	assert_int_equal(d.rule[DIR_Q_AAAA].dups, 9);
+	assert_true(d.rule[DIR_Q_AAAA].dup_after);
+	expect_ok("a-badid.a-wrongq.a-runt.a-otherport.a-otheraddr.lab.test", &d);
+	assert_int_equal(d.rule[DIR_Q_A].decoys, DIR_DECOY_ALL);
+	expect_ok("a-badid.a-drop.lab.test", &d); /* decoys instead of nothing */
+	expect_ok("aaaa-ctloss.a-d5ms.lab.test", &d);
+	assert_true(d.rule[DIR_Q_AAAA].ctloss);
+	expect_ok("s2-a-nxdomain.s9-aaaa-d1s.a-d5ms.lab.test", &d);
+	assert_int_equal(d.server[1][DIR_Q_A].action, DIR_NXDOMAIN);
+	assert_int_equal(d.server[8][DIR_Q_AAAA].delay_ns, 1000 * MS);
+	assert_false(directive_rule_is_set(&d.server[0][DIR_Q_A]));
+	/* A server's rule for a type replaces the rule for every server, on that server only. */
+	assert_ptr_equal(directive_rule_for_server(&d, 2, DNS_T_A), &d.server[1][DIR_Q_A]);
+	assert_ptr_equal(directive_rule_for_server(&d, 1, DNS_T_A), &d.rule[DIR_Q_A]);
+	assert_ptr_equal(directive_rule_for_server(&d, 2, DNS_T_AAAA), &d.rule[DIR_Q_AAAA]);
+	assert_ptr_equal(directive_rule_for_server(&d, 0, DNS_T_A), &d.rule[DIR_Q_A]);
+	assert_ptr_equal(directive_rule_for_server(&d, 12, DNS_T_A), &d.rule[DIR_Q_A]);
+	assert_null(directive_rule_for_server(&d, 2, DNS_T_MX));
+	assert_int_equal(directive_max_delay_ns(&d), 1000 * MS);
+}
+
+static void test_issue3_invalid(void **state)
+{
+	(void)state;
+	expect_err("a-tc.a-tc.lab.test", SP_ECONFLICT, "a-tc");
+	expect_err("a-drop.a-tc.lab.test", SP_ECONFLICT, "a-tc");
+	expect_err("a-dup2.a-drop.lab.test", SP_ECONFLICT, "a-drop");
+	expect_err("a-ctloss.a-drop.lab.test", SP_ECONFLICT, "a-drop");
+	expect_err("a-dup.a-dup2.lab.test", SP_ECONFLICT, "a-dup2");
+	expect_err("a-badid.a-badid.lab.test", SP_ECONFLICT, "a-badid");
+	expect_err("a-nxdomain.a-lame.lab.test", SP_ECONFLICT, "a-lame");
+	expect_err("s2-a-d5ms.s2-a-d6ms.lab.test", SP_ECONFLICT, "s2-a-d6ms");
+	expect_err("a-dup10.lab.test", SP_ERANGE, "a-dup10");
+	expect_err("a-dup0.lab.test", SP_ERANGE, "a-dup0");
+	expect_err("a-dup2later.lab.test", SP_EDIRECTIVE, "a-dup2later");
+	expect_err("a-dupafterx.lab.test", SP_EDIRECTIVE, "a-dupafterx");
+	expect_err("s0-a-d5ms.lab.test", SP_ERANGE, "s0-a-d5ms");
+	expect_err("s10-a-d5ms.lab.test", SP_ERANGE, "s10-a-d5ms");
+	expect_err("s2-mx-tc.lab.test", SP_EDIRECTIVE, "s2-mx-tc");
+	expect_err("s2-.lab.test", SP_EDIRECTIVE, "s2-");
+	expect_err("s2-t1.lab.test", SP_EDIRECTIVE, "s2-t1");
+	expect_err("a-lame2.lab.test", SP_EDIRECTIVE, "a-lame2");
+	/* A refused label leaves the rule as it was before it. */
+	directives_t d;
+	directives_init(&d);
+	assert_int_equal(directive_parse_label("a-d5ms", 6, &d), 0);
+	assert_int_equal(directive_parse_label("a-drop", 6, &d), SP_ECONFLICT);
+	assert_false(d.rule[DIR_Q_A].action_set);
+	assert_int_equal(d.rule[DIR_Q_A].delay_ns, 5 * MS);
+}
+
+static void test_dup_delay(void **state)
+{
+	(void)state;
+	directives_t d;
+	assert_int_equal(directive_parse_text("a-dup2.aaaa-d50ms", &d, NULL, 0), 0);
+	assert_int_equal(directive_dup_delay_ns(&d, 0, DNS_T_A), 0);
+	assert_int_equal(directive_parse_text("a-dup2after.aaaa-d50ms", &d, NULL, 0), 0);
+	assert_int_equal(directive_dup_delay_ns(&d, 0, DNS_T_A),
+			 50 * MS + DIRECTIVE_DUP_AFTER_GAP_NS);
+	assert_int_equal(directive_max_delay_ns(&d), 50 * MS + DIRECTIVE_DUP_AFTER_GAP_NS);
+	/* After the other type's answer: a dropped one leaves nothing to wait for. */
+	assert_int_equal(directive_parse_text("a-d20ms.a-dup1after.aaaa-drop", &d, NULL, 0), 0);
+	assert_int_equal(directive_dup_delay_ns(&d, 0, DNS_T_A),
+			 20 * MS + DIRECTIVE_DUP_AFTER_GAP_NS);
+	assert_int_equal(directive_dup_delay_ns(&d, 0, DNS_T_MX), 0);
+}
+
+static void test_format_roundtrip_issue3(void **state)
+{
+	(void)state;
+	roundtrip("aaaa-tc", "aaaa-tc");
+	roundtrip("a-dup.aaaa-d5ms.aaaa-dup3after", "a-dup1.aaaa-d5ms.aaaa-dup3after");
+	roundtrip("a-otheraddr.a-runt.a-badid", "a-badid.a-runt.a-otheraddr");
+	roundtrip("s2-aaaa-nxdomain.a-d5ms.s1-a-lame", "a-d5ms.s1-a-lame.s2-aaaa-nxdomain");
+	roundtrip("aaaa-ctloss.a-d5ms.aaaa-refused.aaaa-tc",
+		  "a-d5ms.aaaa-refused.aaaa-tc.aaaa-ctloss");
+	roundtrip("S3-A-NOTIMP.a-wrongq", "a-wrongq.s3-a-notimp");
+	/* Every setting at once, on every scope, fits DIRECTIVE_TEXT_MAX. */
+	directives_t d;
+	directives_init(&d);
+	for (int sv = 0; sv <= DIRECTIVE_MAX_SERVERS; sv++)
+		for (int q = 0; q < DIR_Q_COUNT; q++) {
+			directive_rule_t *r = sv ? &d.server[sv - 1][q] : &d.rule[q];
+			r->action = DIR_NXDOMAIN;
+			r->action_set = r->delay_set = r->tc = r->dup_after = r->ctloss = 1;
+			r->delay_ns = 29999999000ULL;
+			r->dups = 9;
+			r->decoys = DIR_DECOY_ALL;
+		}
+	static char big[DIRECTIVE_TEXT_MAX];
+	int len = directive_format(&d, big, sizeof big);
+	assert_true(len > 0);
+	directives_t back;
+	assert_int_equal(directive_parse_text(big, &back, NULL, 0), 0);
+	assert_memory_equal(&back.rule, &d.rule, sizeof d.rule);
+	assert_memory_equal(&back.server, &d.server, sizeof d.server);
 }
 
 static void test_format_small_buffer(void **state)
@@ -292,6 +409,10 @@ int main(void)
 		cmocka_unit_test(test_format_small_buffer),
 		cmocka_unit_test(test_rule_for_and_max_delay),
 		cmocka_unit_test(test_duration_text),
+		cmocka_unit_test(test_issue3_directives),
+		cmocka_unit_test(test_issue3_invalid),
+		cmocka_unit_test(test_dup_delay),
+		cmocka_unit_test(test_format_roundtrip_issue3),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

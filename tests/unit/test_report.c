@@ -350,6 +350,82 @@ static void test_table(void **state)
 	report_free(&r);
 }
 
+/* fakens's log as the second witness: "icmp" events counted per trial, compared with sniff. */
+static void test_fakens_witness(void **state)
+{
+	(void)state;
+	report_t r;
+	char *buf = NULL;
+	size_t len = 0;
+	const report_trial_t *first = NULL;
+	static const char icmp1[] =
+	    "{\"event\":\"icmp\",\"client\":\"127.0.0.1\",\"cport\":41000,\"id\":2,"
+	    "\"qname\":\"aaaa-d50ms.t000001.lab.test\",\"qtype\":\"AAAA\",\"icmp_type\":3,"
+	    "\"icmp_code\":3}\n";
+	static const char icmp2[] =
+	    "{\"event\":\"icmp\",\"qname\":\"aaaa-d50ms.t000002.lab.test\"}\n";
+	static const char noise[] =
+	    "{\"event\":\"start\",\"zone\":\"lab.test\"}\n"
+	    "{\"event\":\"answer\",\"qname\":\"aaaa-d50ms.t000003.lab.test\"}\n"
+	    "{\"event\":\"icmp\",\"qname\":\"aaaa-d50ms.t000099.lab.test\"}\n"
+	    "{\"event\":\"icmp\",\"id\":7}\n"
+	    "not json at all, \"icmp\"\n"
+	    "{\"event\":\"icmp\",\"qname\":\"aaaa-d50ms.t0000";
+
+	make(&r, 1);
+	join_ok(&r, sniff_text("correct", 0, 0));
+	/* Without fakens's log there is nothing to compare. */
+	assert_int_equal(report_disagreements(&r, &first), 0);
+	assert_null(first);
+	json_t *o = report_json(&r);
+	json_t *t0 = json_array_get(json_object_get(json_array_get(json_object_get(o, "cells"), 0),
+						    "trials"),
+				    0);
+	assert_true(json_is_null(json_object_get(t0, "fakens_refused")));
+	json_decref(o);
+
+	char text[2048];
+	snprintf(text, sizeof(text), "%s%s%s", icmp1, icmp2, noise);
+	assert_int_equal(report_join_fakens(&r, text, strlen(text)), 0);
+	report_finish(&r);
+	assert_true(r.have_fakens);
+	assert_int_equal(report_cell(&r, 0, 0)->trials[0].fakens_refused, 1);
+	assert_int_equal(report_cell(&r, 0, 0)->trials[1].fakens_refused, 1);
+	assert_int_equal(report_cell(&r, 0, 1)->trials[0].fakens_refused, 0);
+	assert_int_equal(report_disagreements(&r, &first), 0);
+	o = report_json(&r);
+	t0 = json_array_get(json_object_get(json_array_get(json_object_get(o, "cells"), 0),
+					    "trials"),
+			    0);
+	assert_int_equal(json_integer_value(json_object_get(t0, "fakens_refused")), 1);
+	json_decref(o);
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(report_print_table(&r, f), 0);
+	fclose(f);
+	assert_null(strstr(buf, "disagree"));
+	free(buf);
+	buf = NULL;
+
+	/* fakens did not hear of the second race, and heard of one sniff did not see; joining
+	 * again starts the counts afresh. */
+	snprintf(text, sizeof(text), "%s%s", icmp1,
+		 "{\"event\":\"icmp\",\"qname\":\"aaaa-d50ms.t000004.lab.test\"}\n");
+	assert_int_equal(report_join_fakens(&r, text, strlen(text)), 0);
+	report_finish(&r);
+	assert_int_equal(report_cell(&r, 0, 0)->trials[0].fakens_refused, 1);
+	assert_int_equal(report_disagreements(&r, &first), 2);
+	assert_ptr_equal(first, &report_cell(&r, 0, 0)->trials[1]);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(report_print_table(&r, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "witnesses disagree on refused answers in 2 trials, first "
+				    "aaaa-d50ms.t000002.lab.test: sniff saw 1, fakens heard of 0"));
+	free(buf);
+	report_free(&r);
+}
+
 static void test_json(void **state)
 {
 	(void)state;
@@ -419,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_behaviour_majority),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_fakens_witness),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,7 @@ static void test_committed_catalogue(void **state)
 	if (rc)
 		fail_msg("scenarios.conf line %d: %s", line, why);
 	assert_int_equal(line, 0);
-	assert_int_equal(l.count, 8);
+	assert_true(l.count >= 8); /* the 8 of issue 2 first, more after them */
 	const scenario_t *s = scenario_find(&l, "a-first");
 	assert_non_null(s);
 	assert_true(s->in_default);
