@@ -1,8 +1,10 @@
 /* sniff capture sources: a pcap/pcapng file read to its end, or libpcap live on a libuv loop. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,7 +21,7 @@
 #define SNIFF_SNAPLEN 65535
 
 /* A file may hold any 64-bit time; saturate rather than wrap so that order survives. */
-static uint64_t ts_to_ns(const struct timeval *tv, int nano)
+uint64_t sniff_ts_ns(const struct timeval *tv, int nano)
 {
 	const uint64_t max_sec = UINT64_MAX / 1000000000u - 1;
 	uint64_t sec, frac;
@@ -70,6 +72,46 @@ static void cannot_read(const char *shown, int err)
 		    strerror(err));
 }
 
+static int same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* Standard input cannot be read twice: the second pass of -w reads this copy instead. */
+static int open_spool(sniff_t *s, pcap_t *p, pcapng_writer_t **w)
+{
+	int fd, rc;
+
+	if (asprintf(&s->spool, "%s.stdin-XXXXXX", s->o.write) < 0) {
+		s->spool = NULL;
+		sniff_error("out of memory before reading anything; free some memory and retry");
+		return -1;
+	}
+	fd = mkstemp(s->spool);
+	if (fd < 0) {
+		sniff_error("cannot write capture file '%s': %s; give a writable path with -w",
+			    s->o.write, strerror(errno));
+		free(s->spool);
+		s->spool = NULL;
+		return -1;
+	}
+	close(fd);
+	rc = pcapng_open(w, s->spool, s->linktype, (uint32_t)pcap_snapshot(p), NULL,
+			 "sniff " SP_VERSION);
+	if (rc < 0) {
+		sniff_error("cannot write capture file '%s': %s; give a writable path with -w",
+			    s->o.write, sp_strerror(rc));
+		unlink(s->spool);
+		free(s->spool);
+		s->spool = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int capture_offline(sniff_t *s)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -79,6 +121,7 @@ int capture_offline(sniff_t *s)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct stat st;
+	pcapng_writer_t *spool = NULL;
 	pcap_t *p;
 	FILE *fp;
 	int nano, rc, ret = 0;
@@ -99,6 +142,13 @@ int capture_offline(sniff_t *s)
 		cannot_read(shown, EISDIR);
 		return -1;
 	}
+	if (s->o.write && !from_stdin && same_file(fileno(fp), s->o.write)) {
+		fclose(fp);
+		sniff_error("-w '%s' is the capture being read; give another path for the "
+			    "annotated copy",
+			    s->o.write);
+		return -1;
+	}
 	/* pcapng too: libpcap reads both through the same call. */
 	p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!p) {
@@ -116,6 +166,11 @@ int capture_offline(sniff_t *s)
 		return -1;
 	}
 	nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	if (from_stdin && s->o.write && open_spool(s, p, &spool) < 0) {
+		pcap_freecode(&prog);
+		pcap_close(p);
+		return -1;
+	}
 	for (;;) {
 		uint64_t frame, next;
 
@@ -124,10 +179,18 @@ int capture_offline(sniff_t *s)
 			/* Frames keep their place in the file even when the filter passes them
 			 * over, so that frame N here is frame N in Wireshark. */
 			frame = ++s->frames_read;
+			if (spool && pcapng_write(spool, sniff_ts_ns(&h->ts, nano), data, h->caplen,
+						  h->len, NULL) < 0) {
+				sniff_error("cannot keep standard input in '%s' for -w: %s; free "
+					    "some space or give a file with -r",
+					    s->spool, sp_strerror(pcapng_flush(spool)));
+				ret = -1;
+				break;
+			}
 			if (!pcap_offline_filter(&prog, h, data))
 				continue;
-			if (sniff_feed(s, frame, ts_to_ns(&h->ts, nano), data, h->caplen, h->len) <
-			    0) {
+			if (sniff_feed(s, frame, sniff_ts_ns(&h->ts, nano), data, h->caplen,
+				       h->len) < 0) {
 				ret = -1;
 				break;
 			}
@@ -151,6 +214,12 @@ int capture_offline(sniff_t *s)
 	}
 	pcap_freecode(&prog);
 	pcap_close(p); /* closes fp as well */
+	if (spool && (rc = pcapng_close(spool)) < 0 && ret == 0) {
+		sniff_error("cannot keep standard input in '%s' for -w: %s; free some space or "
+			    "give a file with -r",
+			    s->spool, sp_strerror(rc));
+		ret = -1;
+	}
 	return ret;
 }
 
@@ -166,8 +235,8 @@ struct live {
 	uv_loop_t loop;
 	uv_poll_t poll;
 	uv_signal_t sigint, sigterm;
-	uv_timer_t flush;
-	int have_poll, have_sigint, have_sigterm, have_flush;
+	uv_timer_t flush, tick;
+	int have_poll, have_sigint, have_sigterm, have_flush, have_tick;
 };
 
 static void live_stop(struct live *l)
@@ -183,6 +252,46 @@ static void live_stop(struct live *l)
 		uv_close((uv_handle_t *)&l->sigterm, NULL);
 	if (l->have_flush)
 		uv_close((uv_handle_t *)&l->flush, NULL);
+	if (l->have_tick)
+		uv_close((uv_handle_t *)&l->tick, NULL);
+}
+
+/* Drops so far: the kernel's count goes on growing, and a verdict formed after a drop must
+ * say its evidence may be incomplete. */
+static void live_drops(struct live *l, int quiet_fail)
+{
+	struct pcap_stat st;
+
+	if (pcap_stats(l->p, &st) == 0)
+		analyzer_set_drops(l->s->an, (uint64_t)st.ps_drop + st.ps_ifdrop);
+	else if (!quiet_fail)
+		sniff_note(l->s, "cannot read the drop count of '%s' (%s); drops count as unknown",
+			   l->s->o.iface, pcap_geterr(l->p));
+}
+
+/* Once a second: verdicts so far, and a line for each client whose verdict changed. Until
+ * trials are known to be finished, a verdict can still change (correct, then racing when
+ * the ICMP error of a late answer comes). */
+static void on_tick(uv_timer_t *h)
+{
+	struct live *l = h->data;
+	int rc;
+
+	live_drops(l, 1);
+	rc = analyzer_finish(l->s->an);
+	if (rc == 0)
+		rc = output_live_updates(l->s, stdout);
+	if (rc == SP_ENOMEM) {
+		sniff_error("cannot keep the analysis of '%s': %s; capture for a shorter time",
+			    l->s->o.iface, sp_strerror(rc));
+		l->fatal = 1;
+		pcap_breakloop(l->p);
+		live_stop(l);
+	} else if (rc < 0) {
+		sniff_error("cannot write the verdicts to standard output: %s", sp_strerror(rc));
+		l->s->failed = 1;
+		live_stop(l);
+	}
 }
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
@@ -196,7 +305,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	/* Numbered in capture order, which is also the order of the -w file, so that
 	 * reading that file back gives the same frame numbers. */
 	frame = ++l->s->frames_read;
-	ts = ts_to_ns(&h->ts, l->nano);
+	ts = sniff_ts_ns(&h->ts, l->nano);
 	if (l->w) {
 		rc = pcapng_write(l->w, ts, data, h->caplen, h->len, NULL);
 		if (rc < 0) {
@@ -305,6 +414,8 @@ static int live_open(sniff_t *s, struct live *l)
 	pcap_set_snaplen(l->p, SNIFF_SNAPLEN);
 	/* Packets must reach the analyzer (and -w) as they come, not when a buffer fills. */
 	pcap_set_immediate_mode(l->p, 1);
+	if (s->o.buffer_kib)
+		pcap_set_buffer_size(l->p, (int)s->o.buffer_kib * 1024);
 	if (pcap_set_tstamp_precision(l->p, PCAP_TSTAMP_PRECISION_NANO) != 0)
 		pcap_set_tstamp_precision(l->p, PCAP_TSTAMP_PRECISION_MICRO);
 	rc = pcap_activate(l->p);
@@ -396,6 +507,11 @@ static int live_handles(struct live *l)
 		/* What was captured is on disk within a second, even if sniff is killed. */
 		rc = uv_timer_start(&l->flush, on_flush, 1000, 1000);
 	}
+	if (rc == 0 && (rc = uv_timer_init(&l->loop, &l->tick)) == 0) {
+		l->have_tick = 1;
+		l->tick.data = l;
+		rc = uv_timer_start(&l->tick, on_tick, 1000, 1000);
+	}
 	if (rc < 0) {
 		sniff_error("cannot watch the capture on '%s': %s; retry, or report this",
 			    l->s->o.iface, uv_strerror(rc));
@@ -407,7 +523,6 @@ static int live_handles(struct live *l)
 int capture_live(sniff_t *s)
 {
 	struct live l;
-	struct pcap_stat st;
 	int rc, ret = 0, have_loop = 0;
 
 	memset(&l, 0, sizeof l);
@@ -429,11 +544,7 @@ int capture_live(sniff_t *s)
 		   s->o.filter);
 	uv_run(&l.loop, UV_RUN_DEFAULT);
 
-	if (pcap_stats(l.p, &st) == 0)
-		analyzer_set_drops(s->an, (uint64_t)st.ps_drop + st.ps_ifdrop);
-	else
-		sniff_note(s, "cannot read the drop count of '%s' (%s); drops count as unknown",
-			   s->o.iface, pcap_geterr(l.p));
+	live_drops(&l, 0);
 	rc = pcapng_close(l.w);
 	l.w = NULL;
 	if (rc < 0 && s->o.write && !s->failed) { /* a failed flush already said why */

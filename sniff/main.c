@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "err.h"
@@ -18,12 +19,14 @@ static const char usage_text[] =
     "usage:\n"
     "  sniff -i IFACE [options]     capture live on IFACE until SIGINT/SIGTERM\n"
     "  sniff -r FILE [options]      read a pcap or pcapng file (\"-\" = standard input)\n"
-    "    -w FILE        (live) also write every captured packet to FILE as pcapng\n"
+    "    -w FILE        also write every packet read to FILE as pcapng, with a comment on\n"
+    "                   each packet of evidence (live: commented when the capture ends)\n"
     "    -f FILTER      BPF filter (default \"udp port 53 or icmp or icmp6\", port from -p)\n"
     "    -p, --port N   DNS port (default 53)\n"
     "        --json     JSON lines on standard output instead of the tables\n"
     "        --ready-fd N  live: write \"ready\\n\" to descriptor N once capture is active, "
     "close it\n"
+    "    -B, --buffer-size KIB  live: kernel capture buffer in KiB (default libpcap's)\n"
     "    -q, --quiet    no progress/notes on standard error\n"
     "    -h, --help / -V, --version\n"
     "  Exit 0 when no trial races, 1 when one does, 2 on error.\n";
@@ -91,6 +94,7 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
     {"quiet", no_argument, NULL, 'q'},
+    {"buffer-size", required_argument, NULL, 'B'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -106,7 +110,7 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 	o->port = 53;
 	o->ready_fd = -1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:r:w:f:p:qhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:r:w:f:p:B:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->iface = optarg;
@@ -127,6 +131,15 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 				return SNIFF_EXIT_ERROR;
 			}
 			o->port = (uint16_t)v;
+			break;
+		case 'B':
+			if (sp_parse_uint(optarg, 1u << 20, &v) < 0 || v == 0) {
+				sniff_error(
+				    "bad buffer size '%s' for -B; give KiB from 1 to 1048576",
+				    optarg);
+				return SNIFF_EXIT_ERROR;
+			}
+			o->buffer_kib = (unsigned)v;
 			break;
 		case OPT_JSON:
 			o->json = 1;
@@ -171,8 +184,8 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 			    "see sniff --help");
 		return SNIFF_EXIT_ERROR;
 	}
-	if (o->write && !o->iface) {
-		sniff_error("-w saves a live capture; use it with -i, not with -r");
+	if (o->buffer_kib && !o->iface) {
+		sniff_error("-B sizes a live capture's buffer; use it with -i, not with -r");
 		return SNIFF_EXIT_ERROR;
 	}
 	if (o->ready_fd >= 0) {
@@ -189,6 +202,32 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 		}
 	}
 	return -1;
+}
+
+static void cleanup(sniff_t *s)
+{
+	if (s->spool) {
+		unlink(s->spool);
+		free(s->spool);
+		s->spool = NULL;
+	}
+	story_free(s);
+	analyzer_free(s->an);
+	output_live_free();
+}
+
+/* -w: the frames read again, now with their comments. A live capture's file was written as
+ * it came and is replaced by its annotated copy only when there is something to say. */
+static void annotate(sniff_t *s)
+{
+	const char *src = s->spool ? s->spool : s->o.iface ? s->o.write : s->o.file;
+
+	if (s->o.iface && (s->failed || !story_has_notes(s)))
+		return;
+	if (story_write(s, src, s->o.write) < 0)
+		s->failed = 1;
+	else
+		s->annotated = 1;
 }
 
 int main(int argc, char **argv)
@@ -218,7 +257,7 @@ int main(int argc, char **argv)
 	rc = s.o.iface ? capture_live(&s) : capture_offline(&s);
 	if (rc < 0) {
 		/* Nothing worth printing: the capture never started or memory ran out. */
-		analyzer_free(s.an);
+		cleanup(&s);
 		return SNIFF_EXIT_ERROR;
 	}
 	if (s.skipped > SNIFF_SKIP_NOTES)
@@ -228,19 +267,26 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		sniff_error("cannot finish the analysis: %s; analyse a smaller capture",
 			    sp_strerror(rc));
-		analyzer_free(s.an);
+		cleanup(&s);
 		return SNIFF_EXIT_ERROR;
 	}
+	if (story_collect(&s) < 0) {
+		sniff_error("cannot gather the evidence: out of memory; analyse a smaller capture");
+		cleanup(&s);
+		return SNIFF_EXIT_ERROR;
+	}
+	if (s.o.write)
+		annotate(&s);
 	rc = s.o.json ? output_json(&s, stdout) : output_human(&s, stdout);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = -errno;
 	if (rc < 0) {
 		sniff_error("cannot write the results to standard output: %s", sp_strerror(rc));
-		analyzer_free(s.an);
+		cleanup(&s);
 		return SNIFF_EXIT_ERROR;
 	}
 	status = output_overall(s.an) == VERDICT_RACING ? SNIFF_EXIT_RACING : SNIFF_EXIT_CORRECT;
-	analyzer_free(s.an);
+	cleanup(&s);
 	/* The results are out, but a capture that failed under way must not pass for a clean
 	 * run (capture_* said why). */
 	return s.failed ? SNIFF_EXIT_ERROR : status;

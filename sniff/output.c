@@ -29,6 +29,13 @@ enum verdict output_overall(const analyzer_t *an)
 	return any_correct ? VERDICT_CORRECT : VERDICT_INCONCLUSIVE;
 }
 
+int output_incomplete(const analyzer_t *an)
+{
+	const analyzer_stats_t *st = analyzer_stats(an);
+
+	return st->drops_known && st->drops > 0;
+}
+
 static const char *qtype_str(uint16_t t, char *buf, size_t len)
 {
 	return dns_type_name(t, buf, len);
@@ -180,12 +187,13 @@ static void print_trials(const analyzer_t *an, FILE *out)
 	free(r);
 }
 
-enum { CC_ADDR, CC_VERDICT, CC_RACING, CC_CORRECT, CC_INCONCL, CC_RLD, CC_N };
-static const char *const client_heads[CC_N] = {"CLIENT",  "VERDICT",      "RACING",
-					       "CORRECT", "INCONCLUSIVE", "RACE/LATE/DUP"};
+enum { CC_ADDR, CC_VERDICT, CC_RACING, CC_CORRECT, CC_INCONCL, CC_RLD, CC_EVIDENCE, CC_N };
+static const char *const client_heads[CC_N] = {
+    "CLIENT", "VERDICT", "RACING", "CORRECT", "INCONCLUSIVE", "RACE/LATE/DUP", "EVIDENCE"};
 
-static void client_cells(const client_summary_t *cs, char cell[CC_N][CELL])
+static void client_cells(const client_summary_t *cs, uint64_t drops, char cell[CC_N][CELL])
 {
+	snprintf(cell[CC_EVIDENCE], CELL, "may be incomplete (%" PRIu64 " dropped)", drops);
 	sp_addr_str(&cs->addr, cell[CC_ADDR], CELL);
 	snprintf(cell[CC_VERDICT], CELL, "%s", verdict_name(cs->verdict));
 	snprintf(cell[CC_RACING], CELL, "racing %u/%u", cs->racing, cs->trials);
@@ -199,6 +207,9 @@ static void print_clients(const analyzer_t *an, FILE *out)
 	size_t i, n = analyzer_client_count(an), w[CC_N];
 	char cell[CC_N][CELL];
 	const char *cells[CC_N];
+	uint64_t drops = analyzer_stats(an)->drops;
+	/* The column is there only when it has something to say: drops are capture-wide. */
+	int nc = output_incomplete(an) ? CC_N : CC_N - 1;
 	int c;
 
 	for (c = 0; c < CC_N; c++) {
@@ -206,15 +217,15 @@ static void print_clients(const analyzer_t *an, FILE *out)
 		cells[c] = cell[c];
 	}
 	for (i = 0; i < n; i++) {
-		client_cells(analyzer_client(an, i), cell);
+		client_cells(analyzer_client(an, i), drops, cell);
 		for (c = 0; c < CC_N; c++)
 			if (strlen(cell[c]) > w[c])
 				w[c] = strlen(cell[c]);
 	}
-	print_row(out, client_heads, w, CC_N);
+	print_row(out, client_heads, w, nc);
 	for (i = 0; i < n; i++) {
-		client_cells(analyzer_client(an, i), cell);
-		print_row(out, cells, w, CC_N);
+		client_cells(analyzer_client(an, i), drops, cell);
+		print_row(out, cells, w, nc);
 	}
 }
 
@@ -228,6 +239,31 @@ static int finish_output(FILE *out)
 static const char *plural(uint64_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
+}
+
+/* Where to look in Wireshark: the frames of the evidence, and the -w file's comments. */
+static void print_story(const sniff_t *s, FILE *out)
+{
+	uint64_t frames;
+	const char *f = story_filter(s, &frames);
+
+	if (!f)
+		return;
+	if (story_listed_all(s))
+		fprintf(out, "display filter (%" PRIu64 " %s of evidence): %s\n", frames,
+			plural(frames, "frame", "frames"), f);
+	else
+		fprintf(out,
+			"display filter (the first 200 of %" PRIu64 " frames of evidence; -w "
+			"comments them all): %s\n",
+			frames, f);
+	if (s->annotated)
+		fprintf(out,
+			"annotated: %s, %" PRIu64 " %s commented; display filter there: "
+			"frame.comment\n",
+			s->o.write, story_comments(s),
+			plural(story_comments(s), "packet", "packets"));
+	fputc('\n', out);
 }
 
 int output_human(const sniff_t *s, FILE *out)
@@ -244,6 +280,7 @@ int output_human(const sniff_t *s, FILE *out)
 		fprintf(out, "no DNS query seen, so no trial to judge\n");
 	}
 	fputc('\n', out);
+	print_story(s, out);
 	fprintf(out, "summary: %s (%s, %s): %" PRIu64 " %s", s->o.iface ? s->o.iface : s->o.file,
 		s->o.iface ? "live" : "file", dissect_linktype_name(s->linktype), st->frames,
 		plural(st->frames, "frame", "frames"));
@@ -264,7 +301,11 @@ int output_human(const sniff_t *s, FILE *out)
 		fprintf(out, "%" PRIu64 " %s", st->drops, plural(st->drops, "drop", "drops"));
 	else
 		fprintf(out, "drops unknown");
-	fprintf(out, "; verdict %s\n", verdict_name(output_overall(s->an)));
+	fprintf(out, "; verdict %s", verdict_name(output_overall(s->an)));
+	if (output_incomplete(s->an))
+		fprintf(out, " (evidence may be incomplete: the capture dropped %" PRIu64 " %s)",
+			st->drops, plural(st->drops, "packet", "packets"));
+	fputc('\n', out);
 	return finish_output(out);
 }
 
@@ -378,7 +419,7 @@ static json_t *trial_json(const trial_t *t)
 	return o;
 }
 
-static json_t *client_json(const client_summary_t *cs)
+static json_t *client_json(const client_summary_t *cs, int incomplete)
 {
 	json_t *o = json_object();
 
@@ -394,6 +435,7 @@ static json_t *client_json(const client_summary_t *cs)
 	set(o, "race", jint(cs->race));
 	set(o, "late", jint(cs->late));
 	set(o, "duplicate", jint(cs->duplicate));
+	set(o, "incomplete", json_boolean(incomplete));
 	return o;
 }
 
@@ -401,6 +443,8 @@ static json_t *summary_json(const sniff_t *s)
 {
 	const analyzer_stats_t *st = analyzer_stats(s->an);
 	json_t *o = json_object();
+	const char *f;
+	uint64_t frames;
 
 	if (!o)
 		return NULL;
@@ -419,6 +463,13 @@ static json_t *summary_json(const sniff_t *s)
 	set(o, "drops", jint(st->drops));
 	set(o, "drops_known", json_boolean(st->drops_known));
 	set(o, "verdict", jstr(verdict_name(output_overall(s->an))));
+	set(o, "frames_read", jint(s->frames_read));
+	set(o, "incomplete", json_boolean(output_incomplete(s->an)));
+	f = story_filter(s, &frames);
+	set(o, "display_filter", f ? jstr(f) : json_null());
+	set(o, "evidence_frames", jint(frames));
+	set(o, "annotated", s->annotated ? jstr(s->o.write) : json_null());
+	set(o, "comments", jint(story_comments(s)));
 	return o;
 }
 
@@ -452,9 +503,110 @@ int output_json(const sniff_t *s, FILE *out)
 		if ((rc = emit(trial_json(analyzer_trial(s->an, i)), out)) < 0)
 			return rc;
 	for (i = 0; i < analyzer_client_count(s->an); i++)
-		if ((rc = emit(client_json(analyzer_client(s->an, i)), out)) < 0)
+		if ((rc = emit(client_json(analyzer_client(s->an, i), output_incomplete(s->an)),
+			       out)) < 0)
 			return rc;
 	if ((rc = emit(summary_json(s), out)) < 0)
 		return rc;
+	return finish_output(out);
+}
+
+/* What the last live update said of each client, to print only what changed. Open
+ * addressing by address; live captures see few clients, the table grows as needed. */
+struct seen {
+	sp_addr_t addr;
+	int used;
+	enum verdict verdict;
+	int incomplete;
+};
+
+static struct seen *seen;
+static size_t seen_cap, seen_n;
+
+static size_t addr_hash(const sp_addr_t *a)
+{
+	size_t h = 1469598103u, i;
+
+	for (i = 0; i < sizeof a->a; i++)
+		h = (h ^ a->a[i]) * 16777619u;
+	return h ^ a->family;
+}
+
+static struct seen *seen_get(const sp_addr_t *a)
+{
+	size_t i;
+
+	if ((seen_n + 1) * 2 > seen_cap) {
+		size_t cap = seen_cap ? seen_cap * 2 : 64, k;
+		struct seen *t = calloc(cap, sizeof *t);
+		if (!t)
+			return NULL;
+		for (k = 0; k < seen_cap; k++) {
+			if (!seen[k].used)
+				continue;
+			for (i = addr_hash(&seen[k].addr) & (cap - 1); t[i].used;
+			     i = (i + 1) & (cap - 1))
+				;
+			t[i] = seen[k];
+		}
+		free(seen);
+		seen = t;
+		seen_cap = cap;
+	}
+	for (i = addr_hash(a) & (seen_cap - 1); seen[i].used; i = (i + 1) & (seen_cap - 1))
+		if (sp_addr_equal(&seen[i].addr, a))
+			return &seen[i];
+	seen[i].used = 1;
+	seen[i].addr = *a;
+	seen[i].verdict = (enum verdict) - 1;
+	seen_n++;
+	return &seen[i];
+}
+
+void output_live_free(void)
+{
+	free(seen);
+	seen = NULL;
+	seen_cap = seen_n = 0;
+}
+
+int output_live_updates(sniff_t *s, FILE *out)
+{
+	size_t i, n = analyzer_client_count(s->an);
+	int incomplete = output_incomplete(s->an), rc, any = 0;
+	uint64_t drops = analyzer_stats(s->an)->drops;
+
+	errno = 0;
+	for (i = 0; i < n; i++) {
+		const client_summary_t *cs = analyzer_client(s->an, i);
+		struct seen *x = seen_get(&cs->addr);
+		char addr[ADDR_TEXT];
+
+		if (!x)
+			return SP_ENOMEM;
+		if (x->verdict == cs->verdict && x->incomplete == incomplete)
+			continue;
+		x->verdict = cs->verdict;
+		x->incomplete = incomplete;
+		any = 1;
+		if (s->o.json) {
+			json_t *o = client_json(cs, incomplete);
+			if (o)
+				json_object_set_new(o, "type", json_string("client_update"));
+			set(o, "frames", jint(s->frames_read));
+			if ((rc = emit(o, out)) < 0)
+				return rc;
+			continue;
+		}
+		fprintf(out, "live: %s %s (racing %u/%u trials, race/late/dup %u/%u/%u)",
+			sp_addr_str(&cs->addr, addr, sizeof addr), verdict_name(cs->verdict),
+			cs->racing, cs->trials, cs->race, cs->late, cs->duplicate);
+		if (incomplete)
+			fprintf(out, "; evidence may be incomplete (%" PRIu64 " dropped)", drops);
+		fputc('\n', out);
+	}
+	/* A reader on a pipe sees each line when it forms, not when a buffer fills. */
+	if (any && fflush(out) != 0)
+		return errno ? -errno : -EIO;
 	return finish_output(out);
 }

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/time.h>
 
 #include "analyze.h"
 #include "dissect.h"
@@ -17,13 +18,16 @@ enum { SNIFF_EXIT_CORRECT = 0, SNIFF_EXIT_RACING = 1, SNIFF_EXIT_ERROR = 2 };
 typedef struct sniff_opts {
 	const char *iface;  /* -i: live capture */
 	const char *file;   /* -r: offline, "-" = standard input */
-	const char *write;  /* -w: pcapng copy of a live capture */
+	const char *write;  /* -w: annotated pcapng copy of what was read */
 	const char *filter; /* -f, or the default built from the port */
 	uint16_t port;      /* -p */
 	int json;
 	int quiet;
-	int ready_fd; /* --ready-fd, -1 when not given */
+	int ready_fd;        /* --ready-fd, -1 when not given */
+	unsigned buffer_kib; /* -B: live capture buffer, 0 = libpcap's default */
 } sniff_opts_t;
+
+struct story;
 
 typedef struct sniff {
 	sniff_opts_t o;
@@ -34,7 +38,13 @@ typedef struct sniff {
 	uint64_t skipped;     /* PKT_SKIPPED frames seen */
 	int failed;           /* the capture broke off with an error, said on stderr: the results
 			       * are still printed, then sniff exits 2 */
+	char *spool;          /* -r - with -w: the frames read, kept for the second pass */
+	struct story *story;  /* the evidence as comments; story_collect */
+	int annotated;        /* the -w file was written with its comments */
 } sniff_t;
+
+/* Capture time in nanoseconds; nano says tv_usec holds nanoseconds. */
+uint64_t sniff_ts_ns(const struct timeval *tv, int nano);
 
 /* "sniff: note: ..." on standard error unless -q. */
 void sniff_note(const sniff_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -51,10 +61,31 @@ int sniff_feed(sniff_t *s, uint64_t frame, uint64_t ts_ns, const uint8_t *data, 
 int capture_offline(sniff_t *s);
 int capture_live(sniff_t *s);
 
+/* The evidence of s->an (analyzer_finish called) as comments per frame, and a display filter
+ * for it. Returns 0 or SP_ENOMEM; free with story_free in any case. */
+int story_collect(sniff_t *s);
+void story_free(sniff_t *s);
+/* Reads src (the capture the analysis came from, every frame in the same order) and writes
+ * dst as pcapng with the comments, through a temporary file renamed at the end; queries of
+ * trials with evidence get a comment too. Returns 0, or -1 after saying why. */
+int story_write(sniff_t *s, const char *src, const char *dst);
+/* "frame.number in {...}" or NULL when there is no evidence; *frames = distinct frames it
+ * stands for (it lists at most the first 200: story_listed_all). */
+const char *story_filter(const sniff_t *s, uint64_t *frames);
+int story_listed_all(const sniff_t *s);
+uint64_t story_comments(const sniff_t *s);
+int story_has_notes(const sniff_t *s);
+
 /* Print the analysis of s->an (analyzer_finish already called). Return 0, or -errno when
  * out could not be written. */
 int output_human(const sniff_t *s, FILE *out);
 int output_json(const sniff_t *s, FILE *out);
+/* Live: one line per client whose verdict (or the completeness of its evidence) changed
+ * since the last call; s->an finished just before. Returns 0 or -errno / SP_ENOMEM. */
+int output_live_updates(sniff_t *s, FILE *out);
+void output_live_free(void);
+/* Verdicts may rest on incomplete evidence: the capture dropped packets. */
+int output_incomplete(const analyzer_t *an);
 
 /* racing if any trial races; correct if any is correct; inconclusive otherwise (also when
  * there is no trial at all). The same rule as a client summary's verdict. */

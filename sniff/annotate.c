@@ -1,0 +1,475 @@
+/* sniff story: the evidence as pcapng packet comments (-w), and a display filter that shows it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "err.h"
+#include "pcapng.h"
+#include "sniff.h"
+#include "sp_config.h"
+#include "timeutil.h"
+
+/* Frame numbers listed in the display filter at most; past that, -w's comments show all. */
+#define FILTER_FRAMES 200
+#define ADDR_TEXT 64
+
+/* One comment for one frame; a frame with several is joined at write time. */
+typedef struct note {
+	uint64_t frame;
+	uint32_t seq; /* keeps the notes of one frame in the order they were made */
+	char *text;
+} note_t;
+
+/* A trial with evidence: its queries get a comment too, found by name in the second pass. */
+typedef struct story_trial {
+	char *name;
+	enum verdict verdict;
+	unsigned race, late, duplicate;
+} story_trial_t;
+
+struct story {
+	note_t *notes;
+	size_t n, cap;
+	story_trial_t *trials;
+	size_t n_trials;
+	uint64_t comments; /* frames given a comment in the -w file */
+	char *filter;
+	uint64_t filter_frames; /* distinct frames the filter stands for */
+};
+
+static int add_note(struct story *st, uint64_t frame, char *text)
+{
+	if (!text)
+		return SP_ENOMEM;
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		note_t *n = realloc(st->notes, cap * sizeof *n);
+		if (!n) {
+			free(text);
+			return SP_ENOMEM;
+		}
+		st->notes = n;
+		st->cap = cap;
+	}
+	st->notes[st->n].frame = frame;
+	st->notes[st->n].seq = (uint32_t)st->n;
+	st->notes[st->n].text = text;
+	st->n++;
+	return 0;
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *out = NULL;
+
+	va_start(ap, f);
+	if (vasprintf(&out, f, ap) < 0)
+		out = NULL;
+	va_end(ap);
+	return out;
+}
+
+static void where_str(const evidence_t *e, char *out, size_t len)
+{
+	char addr[ADDR_TEXT];
+
+	sp_addr_str(&e->client, addr, sizeof addr);
+	snprintf(out, len, e->client.family == 6 ? "[%s]:%u" : "%s:%u", addr, (unsigned)e->cport);
+}
+
+/* "trial x.lab.test racing" */
+static void trial_str(const trial_t *t, char *out, size_t len)
+{
+	snprintf(out, len, "trial %s %s", t->name ? t->name : "(unnamed)",
+		 verdict_name(t->verdict));
+}
+
+static int evidence_notes(struct story *st, const trial_t *t, const evidence_t *e)
+{
+	char qbuf[32], tbuf[32], where[ADDR_TEXT + 8], tr[DNS_NAME_TEXT + 32], dur[32];
+	const char *kind = refusal_name(e->kind), *tqt;
+	const char *qt = dns_type_name(e->qtype, qbuf, sizeof qbuf);
+	int rc;
+
+	where_str(e, where, sizeof where);
+	trial_str(t, tr, sizeof tr);
+	rc = add_note(st, e->answer_frame,
+		      fmt("%s answer refused by %s (ICMP port unreachable in frame %" PRIu64
+			  "): %s; %s",
+			  qt, where, e->icmp_frame, kind, tr));
+	if (rc == 0)
+		rc = add_note(st, e->icmp_frame,
+			      fmt("ICMP port unreachable for frame %" PRIu64
+				  " (%s answer to %s): %s; %s",
+				  e->answer_frame, qt, where, kind, tr));
+	if (rc == 0 && e->query_frame)
+		rc = add_note(st, e->query_frame,
+			      fmt("%s query; its answer (frame %" PRIu64 ") was refused: %s; %s",
+				  qt, e->answer_frame, kind, tr));
+	if (rc == 0 && e->has_taken) {
+		tqt = dns_type_name(e->taken_qtype, tbuf, sizeof tbuf);
+		rc = add_note(st, e->taken_frame,
+			      fmt("taken: %s answer %s before the refused %s (frame %" PRIu64
+				  "); %s",
+				  tqt, sp_duration_str(e->after_taken_ns, dur, sizeof dur), qt,
+				  e->answer_frame, tr));
+	}
+	return rc;
+}
+
+static int note_cmp(const void *x, const void *y)
+{
+	const note_t *a = x, *b = y;
+
+	if (a->frame != b->frame)
+		return a->frame < b->frame ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int trial_cmp(const void *x, const void *y)
+{
+	return strcmp(((const story_trial_t *)x)->name, ((const story_trial_t *)y)->name);
+}
+
+/* Appends text to the growing filter string; SP_ENOMEM leaves *f as it was. */
+static int append(char **f, size_t *len, size_t *cap, const char *text)
+{
+	size_t tl = strlen(text);
+
+	if (*len + tl + 1 > *cap) {
+		size_t c = *cap;
+		char *g;
+		while (*len + tl + 1 > c)
+			c *= 2;
+		g = realloc(*f, c);
+		if (!g)
+			return SP_ENOMEM;
+		*f = g;
+		*cap = c;
+	}
+	memcpy(*f + *len, text, tl + 1);
+	*len += tl;
+	return 0;
+}
+
+/* "frame.number in {3..5, 9}" (notes sorted by frame): consecutive frames as ranges, the
+ * first FILTER_FRAMES distinct frames only. */
+static int build_filter(struct story *st)
+{
+	size_t i, j, len = 0, cap = 256, nu = 0;
+	uint64_t *u = malloc(st->n * sizeof *u);
+	char *f = malloc(cap), item[48];
+	int rc;
+
+	if (!u || !f) {
+		free(u);
+		free(f);
+		return SP_ENOMEM;
+	}
+	for (i = 0; i < st->n; i++)
+		if (nu == 0 || u[nu - 1] != st->notes[i].frame)
+			u[nu++] = st->notes[i].frame;
+	st->filter_frames = nu;
+	if (nu > FILTER_FRAMES)
+		nu = FILTER_FRAMES;
+	f[0] = '\0';
+	rc = append(&f, &len, &cap, "frame.number in {");
+	for (i = 0; i < nu && rc == 0; i = j) {
+		for (j = i + 1; j < nu && u[j] == u[j - 1] + 1; j++)
+			;
+		if (j - i == 1)
+			snprintf(item, sizeof item, "%s%" PRIu64, i ? ", " : "", u[i]);
+		else
+			snprintf(item, sizeof item, "%s%" PRIu64 "..%" PRIu64, i ? ", " : "", u[i],
+				 u[j - 1]);
+		rc = append(&f, &len, &cap, item);
+	}
+	if (rc == 0)
+		rc = append(&f, &len, &cap, "}");
+	free(u);
+	if (rc) {
+		free(f);
+		return rc;
+	}
+	st->filter = f;
+	return 0;
+}
+
+int story_collect(sniff_t *s)
+{
+	size_t i, k, n = analyzer_trial_count(s->an), nt = 0;
+	struct story *st = calloc(1, sizeof *st);
+	int rc = 0;
+
+	if (!st)
+		return SP_ENOMEM;
+	s->story = st;
+	for (i = 0; i < n; i++)
+		if (analyzer_trial(s->an, i)->n_evidence)
+			nt++;
+	if (nt && !(st->trials = calloc(nt, sizeof *st->trials)))
+		return SP_ENOMEM;
+	for (i = 0; i < n && rc == 0; i++) {
+		const trial_t *t = analyzer_trial(s->an, i);
+		story_trial_t *x;
+
+		if (!t->n_evidence)
+			continue;
+		for (k = 0; k < t->n_evidence && rc == 0; k++)
+			rc = evidence_notes(st, t, &t->evidence[k]);
+		if (rc || !t->name)
+			continue;
+		x = &st->trials[st->n_trials];
+		if (!(x->name = strdup(t->name)))
+			return SP_ENOMEM;
+		st->n_trials++;
+		x->verdict = t->verdict;
+		x->race = t->race;
+		x->late = t->late;
+		x->duplicate = t->duplicate;
+	}
+	if (rc)
+		return rc;
+	if (st->n_trials > 1)
+		qsort(st->trials, st->n_trials, sizeof *st->trials, trial_cmp);
+	if (st->n > 1)
+		qsort(st->notes, st->n, sizeof *st->notes, note_cmp);
+	return st->n ? build_filter(st) : 0;
+}
+
+void story_free(sniff_t *s)
+{
+	struct story *st = s->story;
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->n; i++)
+		free(st->notes[i].text);
+	for (i = 0; i < st->n_trials; i++)
+		free(st->trials[i].name);
+	free(st->notes);
+	free(st->trials);
+	free(st->filter);
+	free(st);
+	s->story = NULL;
+}
+
+const char *story_filter(const sniff_t *s, uint64_t *frames)
+{
+	const struct story *st = s->story;
+
+	*frames = st ? st->filter_frames : 0;
+	return st ? st->filter : NULL;
+}
+
+int story_listed_all(const sniff_t *s)
+{
+	return !s->story || s->story->filter_frames <= FILTER_FRAMES;
+}
+
+uint64_t story_comments(const sniff_t *s) { return s->story ? s->story->comments : 0; }
+
+int story_has_notes(const sniff_t *s) { return s->story && s->story->n > 0; }
+
+/* The comment for a query frame that no evidence named: a query of a trial with evidence. */
+static char *query_note(const struct story *st, const dissect_cfg_t *cfg, int linktype,
+			const struct pcap_pkthdr *h, const u_char *data)
+{
+	char name[DNS_NAME_TEXT], qt[32];
+	story_trial_t key, *t;
+	pkt_t p;
+
+	if (!st->n_trials)
+		return NULL;
+	(void)dissect_packet(cfg, linktype, data, h->caplen, h->len, &p);
+	if (p.kind != PKT_DNS || (p.dns.h.flags & DNS_F_QR) || !p.dns.has_question)
+		return NULL;
+	if (dns_name_to_text(&p.dns.q.name, name, sizeof name) < 0)
+		return NULL;
+	key.name = name;
+	t = bsearch(&key, st->trials, st->n_trials, sizeof *st->trials, trial_cmp);
+	if (!t)
+		return NULL;
+	return fmt("%s query of trial %s %s (race/late/duplicate %u/%u/%u)",
+		   dns_type_name(p.dns.q.qtype, qt, sizeof qt), t->name, verdict_name(t->verdict),
+		   t->race, t->late, t->duplicate);
+}
+
+/* The notes of one frame joined, or NULL when it has none; *i moves past them. */
+static char *frame_note(const struct story *st, size_t *i, uint64_t frame)
+{
+	size_t j, len = 0;
+	char *out, *p;
+
+	while (*i < st->n && st->notes[*i].frame < frame)
+		(*i)++;
+	if (*i >= st->n || st->notes[*i].frame != frame)
+		return NULL;
+	for (j = *i; j < st->n && st->notes[j].frame == frame; j++)
+		len += strlen(st->notes[j].text) + 3;
+	out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	p = out;
+	for (j = *i; j < st->n && st->notes[j].frame == frame; j++) {
+		size_t l = strlen(st->notes[j].text);
+		if (p != out) {
+			memcpy(p, " | ", 3);
+			p += 3;
+		}
+		memcpy(p, st->notes[j].text, l);
+		p += l;
+	}
+	*p = '\0';
+	*i = j;
+	return out;
+}
+
+/* Frames without a note of their own (text NULL) that the display filter shows too. */
+static int more_frames(struct story *st, const uint64_t *frames, size_t n)
+{
+	size_t i;
+	char *old = st->filter;
+
+	if (st->n + n > st->cap) {
+		note_t *t = realloc(st->notes, (st->n + n) * sizeof *t);
+		if (!t)
+			return SP_ENOMEM;
+		st->notes = t;
+		st->cap = st->n + n;
+	}
+	for (i = 0; i < n; i++) {
+		st->notes[st->n].frame = frames[i];
+		st->notes[st->n].seq = (uint32_t)st->n;
+		st->notes[st->n].text = NULL;
+		st->n++;
+	}
+	qsort(st->notes, st->n, sizeof *st->notes, note_cmp);
+	if (build_filter(st) < 0)
+		return SP_ENOMEM;
+	free(old);
+	return 0;
+}
+
+/* A name beside dst for the file being written, so that dst appears only whole. */
+static char *temp_beside(const char *dst, int *fd)
+{
+	char *t = fmt("%s.tmp-XXXXXX", dst);
+
+	if (!t)
+		return NULL;
+	*fd = mkstemp(t);
+	if (*fd < 0) {
+		int e = errno;
+		free(t);
+		errno = e;
+		return NULL;
+	}
+	return t;
+}
+
+int story_write(sniff_t *s, const char *src, const char *dst)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct story *st = s->story;
+	struct bpf_program prog;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcapng_writer_t *w = NULL;
+	uint64_t frame = 0;
+	size_t ni = 0;
+	char *tmp;
+	pcap_t *p;
+	int fd, rc, wrc, nano, have_prog = 0, ret = -1;
+	uint64_t *extra = NULL;
+	size_t extra_n = 0, extra_cap;
+
+	p = pcap_open_offline_with_tstamp_precision(src, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p) {
+		sniff_error("cannot read '%s' again to annotate it (libpcap: %s); give a file "
+			    "with -r that stays in place",
+			    src, errbuf);
+		return -1;
+	}
+	tmp = temp_beside(dst, &fd);
+	if (!tmp) {
+		sniff_error("cannot write capture file '%s': %s; give a writable path with -w", dst,
+			    strerror(errno));
+		pcap_close(p);
+		return -1;
+	}
+	close(fd);
+	nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	if (pcap_compile(p, &prog, s->o.filter, 1, PCAP_NETMASK_UNKNOWN) == 0)
+		have_prog = 1;
+	rc = pcapng_open(&w, tmp, s->linktype, (uint32_t)pcap_snapshot(p),
+			 s->o.iface ? s->o.iface : NULL, "sniff " SP_VERSION);
+	if (rc < 0) {
+		sniff_error("cannot write capture file '%s': %s; give a writable path with -w", dst,
+			    sp_strerror(rc));
+		goto out;
+	}
+	/* Queries commented here join the display filter afterwards; one per trial and type
+	 * beyond the evidence's own is the usual count, room for four per trial is plenty. */
+	extra_cap = st->n_trials * 4;
+	extra = extra_cap ? malloc(extra_cap * sizeof *extra) : NULL;
+	if (!extra)
+		extra_cap = 0;
+	st->comments = 0;
+	wrc = 0;
+	while (wrc == 0 && pcap_next_ex(p, &h, &data) == 1) {
+		char *note;
+
+		/* Every frame, filtered or not, so that frame N stays frame N. */
+		frame++;
+		note = frame_note(st, &ni, frame);
+		if (!note && (!have_prog || pcap_offline_filter(&prog, h, data))) {
+			note = query_note(st, &s->cfg, s->linktype, h, data);
+			if (note && extra_n < extra_cap)
+				extra[extra_n++] = frame;
+		}
+		if (note)
+			st->comments++;
+		wrc = pcapng_write(w, sniff_ts_ns(&h->ts, nano), data, h->caplen, h->len, note);
+		free(note);
+	}
+	/* The loop ends at the end of the file, or at the damage the first pass met and
+	 * noted already. */
+	rc = pcapng_close(w);
+	w = NULL;
+	if (wrc < 0 || rc < 0) {
+		sniff_error("cannot write capture file '%s': %s; free some space or give another "
+			    "path with -w",
+			    dst, sp_strerror(wrc < 0 ? wrc : rc));
+		goto out;
+	}
+	if (rename(tmp, dst) < 0) {
+		sniff_error("cannot put capture file '%s' in place: %s; give a writable path with "
+			    "-w",
+			    dst, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+	if (extra_n && more_frames(st, extra, extra_n) < 0)
+		sniff_note(s, "out of memory: the display filter leaves out the queries");
+out:
+	free(extra);
+	if (ret < 0)
+		unlink(tmp);
+	free(tmp);
+	if (have_prog)
+		pcap_freecode(&prog);
+	pcap_close(p);
+	return ret;
+}
