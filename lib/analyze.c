@@ -1,4 +1,5 @@
-/* Pairing of queries, answers and ICMP errors, and the verdicts of docs/verdicts.md. */
+/* Pairing of queries, answers and ICMP errors, DNS over TCP, the verdicts of
+ * docs/verdicts.md, and the expiry that keeps memory bounded. */
 #include "analyze.h"
 
 #include <stdlib.h>
@@ -7,6 +8,8 @@
 #include "err.h"
 
 #define NONE UINT32_MAX
+#define PROTO_TCP 6
+#define PROTO_UDP 17
 
 const char *verdict_name(enum verdict v)
 {
@@ -44,11 +47,12 @@ enum refusal refusal_classify(const refusal_facts_t *f)
 }
 
 /* The fields records are looked up by; each table compares only the ones in its mask. A
- * question is (trial, qtype): the trial is the lower-cased name. */
+ * question is (trial, qtype): the trial stands for the lower-cased name. */
 typedef struct key {
 	sp_addr_t client, server;
 	uint16_t cport, sport, id, qtype;
 	uint32_t trial;
+	uint8_t proto;
 } mkey_t;
 
 enum {
@@ -59,116 +63,235 @@ enum {
 	K_ID = 1 << 4,
 	K_TRIAL = 1 << 5,
 	K_QTYPE = 1 << 6,
+	K_PROTO = 1 << 7,
 };
 
-#define K_SOCKETS (K_CLIENT | K_CPORT | K_SERVER | K_SPORT)
+#define K_SOCKETS (K_CLIENT | K_CPORT | K_SERVER | K_SPORT | K_PROTO)
 #define K_MSG (K_SOCKETS | K_ID)
 #define K_QUESTION (K_MSG | K_TRIAL | K_QTYPE)
+
+/* Every record starts with its key and the capture clock of its last use (expiry). */
+typedef struct rec {
+	mkey_t k;
+	uint64_t touch;
+} rec_t;
 
 /* One query as the pairing sees it: a (socket pair, ID, question). A resend with all of
  * these equal is the same query sent again. */
 typedef struct query {
 	mkey_t k;
+	uint64_t touch;
 	uint32_t asker;
-	uint32_t first_answer; /* NONE until answered */
-	uint64_t frame, ts;    /* first send */
+	unsigned answers;   /* answers paired with it so far */
+	uint64_t frame, ts; /* first send */
 } query_t;
 
+/* An answer carries what judging its refusal needs, so its query may expire first. */
 typedef struct answer {
-	mkey_t k;          /* trial/qtype NONE/0 when neither the answer nor its query say */
-	uint32_t query;    /* NONE: no query in the capture */
-	uint32_t tc;       /* its (trial, client) record, NONE without a trial */
-	uint32_t evidence; /* index into its trial's evidence, NONE if not refused */
+	mkey_t k; /* trial/qtype NONE/0 when neither the answer nor its query say */
+	uint64_t touch;
+	uint32_t tc;                       /* its (trial, client) record, NONE without a trial */
+	uint32_t evidence;                 /* index into its trial's evidence, NONE if none kept */
+	uint8_t paired;                    /* a query in the capture */
+	uint8_t earlier_answer, requeried; /* refusal_facts_t, as of its arrival */
+	uint8_t refused;
+	uint64_t query_frame;
 	uint64_t frame, ts;
 } answer_t;
 
-/* Every send of one question by one client address, in capture order, to find resends
- * between a query and its answer (any port, any ID). */
+/* Sends of one question by one client address: enough to tell a resend. */
 typedef struct asker {
 	mkey_t k; /* client, trial, qtype */
-	uint64_t *frames;
-	size_t n, cap;
+	uint64_t touch;
+	uint64_t last_frame;
+	unsigned sends;
 } asker_t;
 
 /* A (trial, client, port) that sent queries: counts the trial's sockets. */
 typedef struct sock {
 	mkey_t k;
+	uint64_t touch;
 } sock_t;
 
-/* A (trial, client address): the answers it took, for evidence_t.taken_*. */
+/* The answer a client had taken: for evidence_t.taken_*. */
+typedef struct taken {
+	int valid;
+	uint16_t qtype;
+	uint64_t frame, ts;
+} taken_t;
+
+/* A (trial, client address): the latest answer it took. */
 typedef struct tclient {
 	mkey_t k;
-	uint32_t last_taken; /* scratch of analyzer_finish */
+	uint64_t touch;
+	taken_t last, scratch; /* scratch: analyzer_finish's pass over the live answers */
 } tclient_t;
+
+/* One direction of a TCP connection to or from the DNS port (RFC 7766 section 8). */
+typedef struct stream {
+	mkey_t k; /* client = source, server = destination of the segments */
+	uint64_t touch;
+	int has_seq;
+	uint32_t next; /* sequence number of the next byte expected */
+	uint8_t *buf;  /* a message begun in an earlier segment, its length prefix first */
+	size_t len, cap;
+} stream_t;
 
 typedef struct trial_rec {
 	trial_t t;
+	uint64_t touch;
+	uint32_t hash;
+	uint8_t used, done;
 	uint64_t first_seen_frame; /* order key for trials known only from answers */
 	uint64_t first_query_frame;
 	size_t ev_cap;
+	unsigned unanswered_done; /* from queries already expired */
 } trial_rec_t;
 
+/* Gap histogram: exact below 16 us, then 8 buckets per power of two up to 2^40 us. */
+#define GAP_BUCKETS (16 + 37 * 8)
+
 typedef struct client_rec {
-	mkey_t k; /* first, as in every record find_or_add makes */
-	client_summary_t s;
+	mkey_t k;
+	uint64_t touch; /* unused: clients are kept */
+	client_summary_t done, view;
+	uint32_t hist_done[GAP_BUCKETS], hist_view[GAP_BUCKETS];
 } client_rec_t;
 
-/* Open addressing with linear probing; a slot holds the record's index + 1 (0 = empty) and
- * its hash, so growing never needs the records. No deletion yet: expiry will add it. */
 typedef struct slot {
 	uint32_t hash; /* low half of the 64-bit hash, enough to skip most compares */
-	uint32_t idx1;
+	uint32_t idx1; /* record index + 1; 0 = empty */
 } slot_t;
 
-struct table;
-typedef int (*eq_fn)(const analyzer_t *a, const struct table *t, uint32_t idx, const void *key);
+struct pool;
 
+/* Open addressing with linear probing and backward-shift deletion. */
 typedef struct table {
 	slot_t *slot;
 	size_t cap, n;
 	unsigned mask;
-	const mkey_t *(*key_of)(const analyzer_t *a, uint32_t idx);
+	const struct pool *pool; /* records compared by key under mask */
 } table_t;
+
+/* Records of one kind, with a free list so expired indices are used again, and a FIFO of
+ * (index, clock) in the order of their last use, for expiry. */
+typedef struct fifo_ent {
+	uint32_t idx;
+	uint64_t at;
+} fifo_ent_t;
+
+typedef struct pool {
+	void *p;
+	size_t n, cap, size;
+	uint32_t *free; /* cap entries, so that releasing never allocates */
+	size_t nfree;
+	size_t used;
+	fifo_ent_t *q;
+	size_t qhead, qn, qcap; /* qcap a power of two */
+} pool_t;
 
 struct order {
 	uint64_t key;
 	uint32_t idx;
 };
 
-/* A growable array of fixed-size records. */
-typedef struct vec {
-	void *p;
-	size_t n, cap, size;
-} vec_t;
-
 struct analyzer {
-	vec_t queries, answers, askers, socks, tclients, trials, clients;
+	pool_t queries, answers, askers, socks, tclients, streams, trials, clients;
 	table_t q_question, q_msg;         /* queries by question; latest by message key */
 	table_t a_question, a_msg, a_sock; /* latest answer by each key */
-	table_t t_name;                    /* trials by name */
-	table_t k_asker, k_sock, k_tclient, k_client;
-	struct order *order; /* trials in order of first query; built by finish */
+	table_t t_name;                    /* live trials by name (and client) */
+	table_t k_asker, k_sock, k_tclient, k_client, k_stream;
+	struct order *order; /* used trials in order of first query; built by finish */
 	size_t order_n, order_cap;
+	int order_valid;
+	uint64_t window, now;
+	int started;
+	int per_client;
+	analyzer_trial_cb cb;
+	void *cb_ctx;
 	analyzer_stats_t stats;
 };
 
-#define VEC_AT(v, type, i) (&((type *)(v)->p)[i])
+#define AT(pl, type, i) (&((type *)(pl)->p)[i])
 
-static int vec_push(vec_t *v, uint32_t *idx)
+static rec_t *rec_at(const pool_t *pl, uint32_t i)
 {
-	if (v->n >= NONE - 1)
-		return SP_ENOMEM;
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		void *p = realloc(v->p, cap * v->size);
-		if (!p)
+	return (rec_t *)(void *)((char *)pl->p + (size_t)i * pl->size);
+}
+
+static int pool_alloc(pool_t *pl, uint32_t *idx)
+{
+	if (pl->nfree) {
+		*idx = pl->free[--pl->nfree];
+	} else {
+		if (pl->n >= NONE - 1)
 			return SP_ENOMEM;
-		v->p = p;
-		v->cap = cap;
+		if (pl->n == pl->cap) {
+			size_t cap = pl->cap ? pl->cap * 2 : 16;
+			uint32_t *f = realloc(pl->free, cap * sizeof *f);
+			if (!f)
+				return SP_ENOMEM;
+			pl->free = f;
+			void *p = realloc(pl->p, cap * pl->size);
+			if (!p)
+				return SP_ENOMEM;
+			pl->p = p;
+			pl->cap = cap;
+		}
+		*idx = (uint32_t)pl->n++;
 	}
-	memset((char *)v->p + v->n * v->size, 0, v->size);
-	*idx = (uint32_t)v->n++;
+	memset(rec_at(pl, *idx), 0, pl->size);
+	pl->used++;
 	return 0;
+}
+
+/* Takes back the last index pool_alloc gave (an add that failed half way). */
+static void pool_unalloc(pool_t *pl, uint32_t idx)
+{
+	pl->used--;
+	if (idx + 1 == pl->n) {
+		pl->n--;
+		return;
+	}
+	pl->free[pl->nfree++] = idx; /* room: it came from there */
+}
+
+static void pool_release(pool_t *pl, uint32_t idx)
+{
+	pl->free[pl->nfree++] = idx;
+	pl->used--;
+}
+
+static int fifo_push(pool_t *pl, uint32_t idx, uint64_t at)
+{
+	if (pl->qn == pl->qcap) {
+		size_t cap = pl->qcap ? pl->qcap * 2 : 64;
+		fifo_ent_t *q = malloc(cap * sizeof *q);
+		if (!q)
+			return SP_ENOMEM;
+		for (size_t i = 0; i < pl->qn; i++)
+			q[i] = pl->q[(pl->qhead + i) & (pl->qcap - 1)];
+		free(pl->q);
+		pl->q = q;
+		pl->qhead = 0;
+		pl->qcap = cap;
+	}
+	pl->q[(pl->qhead + pl->qn++) & (pl->qcap - 1)] = (fifo_ent_t){idx, at};
+	return 0;
+}
+
+/* The next index whose FIFO entry is older than cutoff (all = every one), or NONE. */
+static uint32_t fifo_pop(pool_t *pl, uint64_t cutoff, int all)
+{
+	if (!pl->qn)
+		return NONE;
+	fifo_ent_t *e = &pl->q[pl->qhead];
+	if (!all && e->at >= cutoff)
+		return NONE;
+	uint32_t idx = e->idx;
+	pl->qhead = (pl->qhead + 1) & (pl->qcap - 1);
+	pl->qn--;
+	return idx;
 }
 
 static uint64_t mix(uint64_t h, const void *p, size_t n)
@@ -216,6 +339,8 @@ static uint64_t key_hash(const mkey_t *k, unsigned mask)
 		h = mix(h, &k->trial, sizeof k->trial);
 	if (mask & K_QTYPE)
 		h = mix(h, &k->qtype, sizeof k->qtype);
+	if (mask & K_PROTO)
+		h = mix(h, &k->proto, sizeof k->proto);
 	return finish_hash(h);
 }
 
@@ -235,12 +360,9 @@ static int key_equal(const mkey_t *x, const mkey_t *y, unsigned mask)
 		return 0;
 	if ((mask & K_QTYPE) && x->qtype != y->qtype)
 		return 0;
+	if ((mask & K_PROTO) && x->proto != y->proto)
+		return 0;
 	return 1;
-}
-
-static uint64_t name_hash(const char *s)
-{
-	return finish_hash(mix(0xcbf29ce484222325ULL, s, strlen(s)));
 }
 
 static int table_grow(table_t *t)
@@ -263,10 +385,8 @@ static int table_grow(table_t *t)
 	return 0;
 }
 
-/* The slot holding a record equal to key, or NULL. Tables with a key_of compare keys under
- * their mask; the trial table compares names. */
-static slot_t *table_find(const analyzer_t *a, const table_t *t, uint64_t hash, const mkey_t *k,
-			  const char *name)
+/* The slot holding a record equal to k under the table's mask, or NULL. */
+static slot_t *table_find(const table_t *t, uint64_t hash, const mkey_t *k)
 {
 	if (!t->cap)
 		return NULL;
@@ -274,92 +394,94 @@ static slot_t *table_find(const analyzer_t *a, const table_t *t, uint64_t hash, 
 		slot_t *s = &t->slot[j];
 		if (!s->idx1)
 			return NULL;
-		if (s->hash != (uint32_t)hash)
-			continue;
-		uint32_t idx = s->idx1 - 1;
-		if (name) {
-			const trial_rec_t *tr = VEC_AT(&a->trials, const trial_rec_t, idx);
-			if (strcmp(tr->t.name, name) == 0)
-				return s;
-		} else if (key_equal(t->key_of(a, idx), k, t->mask)) {
+		if (s->hash == (uint32_t)hash &&
+		    key_equal(&rec_at(t->pool, s->idx1 - 1)->k, k, t->mask))
 			return s;
-		}
 	}
 }
 
-/* Adds a record known not to be in the table yet. */
-static int table_add(table_t *t, uint64_t hash, uint32_t idx)
+/* Makes room for one more record, so that the add after it cannot fail. */
+static int table_reserve(table_t *t)
 {
-	if ((t->n + 1) * 2 > t->cap) {
-		int rc = table_grow(t);
-		if (rc)
-			return rc;
-	}
+	if ((t->n + 1) * 2 > t->cap)
+		return table_grow(t);
+	return 0;
+}
+
+/* Adds a record known not to be in the table yet (room reserved). */
+static void table_put(table_t *t, uint64_t hash, uint32_t idx)
+{
 	size_t j = (size_t)hash & (t->cap - 1);
 	while (t->slot[j].idx1)
 		j = (j + 1) & (t->cap - 1);
 	t->slot[j].hash = (uint32_t)hash;
 	t->slot[j].idx1 = idx + 1;
 	t->n++;
-	return 0;
 }
 
-static uint32_t lookup(const analyzer_t *a, const table_t *t, const mkey_t *k)
+/* Backward-shift deletion: later entries of the probe run move up so that every lookup
+ * still finds them without tombstones. */
+static void table_del(table_t *t, slot_t *s)
 {
-	slot_t *s = table_find(a, t, key_hash(k, t->mask), k, NULL);
+	size_t mask = t->cap - 1, i = (size_t)(s - t->slot), k = i;
+	for (;;) {
+		k = (k + 1) & mask;
+		if (!t->slot[k].idx1)
+			break;
+		size_t home = (size_t)t->slot[k].hash & mask;
+		/* It may fill the hole only if the hole lies on its probe path. */
+		if (((k - home) & mask) < ((k - i) & mask))
+			continue;
+		t->slot[i] = t->slot[k];
+		i = k;
+	}
+	t->slot[i].idx1 = 0;
+	t->slot[i].hash = 0;
+	t->n--;
+}
+
+static uint32_t lookup(const table_t *t, const mkey_t *k)
+{
+	slot_t *s = table_find(t, key_hash(k, t->mask), k);
 	return s ? s->idx1 - 1 : NONE;
 }
 
 /* Points the entry for k at idx, adding it if needed ("the latest record with this key"). */
-static int set_latest(analyzer_t *a, table_t *t, const mkey_t *k, uint32_t idx)
+static int set_latest(table_t *t, const mkey_t *k, uint32_t idx)
 {
 	uint64_t h = key_hash(k, t->mask);
-	slot_t *s = table_find(a, t, h, k, NULL);
+	slot_t *s = table_find(t, h, k);
 	if (s) {
 		s->idx1 = idx + 1;
 		return 0;
 	}
-	return table_add(t, h, idx);
+	int rc = table_reserve(t);
+	if (rc)
+		return rc;
+	table_put(t, h, idx);
+	return 0;
 }
 
-static void table_clear(table_t *t)
+/* Removes the entry for idx's key if it still points at idx. */
+static void unset(table_t *t, uint32_t idx)
 {
-	if (t->slot)
-		memset(t->slot, 0, t->cap * sizeof *t->slot);
-	t->n = 0;
+	const mkey_t *k = &rec_at(t->pool, idx)->k;
+	slot_t *s = table_find(t, key_hash(k, t->mask), k);
+	if (s && s->idx1 == idx + 1)
+		table_del(t, s);
 }
 
-static const mkey_t *query_key(const analyzer_t *a, uint32_t i)
-{
-	return &VEC_AT(&a->queries, const query_t, i)->k;
-}
-static const mkey_t *answer_key(const analyzer_t *a, uint32_t i)
-{
-	return &VEC_AT(&a->answers, const answer_t, i)->k;
-}
-static const mkey_t *asker_key(const analyzer_t *a, uint32_t i)
-{
-	return &VEC_AT(&a->askers, const asker_t, i)->k;
-}
-static const mkey_t *sock_key(const analyzer_t *a, uint32_t i)
-{
-	return &VEC_AT(&a->socks, const sock_t, i)->k;
-}
-static const mkey_t *tclient_key(const analyzer_t *a, uint32_t i)
-{
-	return &VEC_AT(&a->tclients, const tclient_t, i)->k;
-}
-static const mkey_t *client_key(const analyzer_t *a, uint32_t i)
-{
-	return &VEC_AT(&a->clients, const client_rec_t, i)->k;
-}
-
-static void table_init(table_t *t, unsigned mask,
-		       const mkey_t *(*key_of)(const analyzer_t *, uint32_t))
+static void table_init(table_t *t, unsigned mask, const pool_t *pool)
 {
 	memset(t, 0, sizeof *t);
 	t->mask = mask;
-	t->key_of = key_of;
+	t->pool = pool;
+}
+
+static void pool_init(pool_t *pl, size_t size)
+{
+	memset(pl, 0, sizeof *pl);
+	pl->size = size;
 }
 
 analyzer_t *analyzer_new(void)
@@ -367,44 +489,55 @@ analyzer_t *analyzer_new(void)
 	analyzer_t *a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
-	a->queries.size = sizeof(query_t);
-	a->answers.size = sizeof(answer_t);
-	a->askers.size = sizeof(asker_t);
-	a->socks.size = sizeof(sock_t);
-	a->tclients.size = sizeof(tclient_t);
-	a->trials.size = sizeof(trial_rec_t);
-	a->clients.size = sizeof(client_rec_t);
-	table_init(&a->q_question, K_QUESTION, query_key);
-	table_init(&a->q_msg, K_MSG, query_key);
-	table_init(&a->a_question, K_QUESTION, answer_key);
-	table_init(&a->a_msg, K_MSG, answer_key);
-	table_init(&a->a_sock, K_SOCKETS, answer_key);
+	pool_init(&a->queries, sizeof(query_t));
+	pool_init(&a->answers, sizeof(answer_t));
+	pool_init(&a->askers, sizeof(asker_t));
+	pool_init(&a->socks, sizeof(sock_t));
+	pool_init(&a->tclients, sizeof(tclient_t));
+	pool_init(&a->streams, sizeof(stream_t));
+	pool_init(&a->trials, sizeof(trial_rec_t));
+	pool_init(&a->clients, sizeof(client_rec_t));
+	table_init(&a->q_question, K_QUESTION, &a->queries);
+	table_init(&a->q_msg, K_MSG, &a->queries);
+	table_init(&a->a_question, K_QUESTION, &a->answers);
+	table_init(&a->a_msg, K_MSG, &a->answers);
+	table_init(&a->a_sock, K_SOCKETS, &a->answers);
 	table_init(&a->t_name, 0, NULL);
-	table_init(&a->k_asker, K_CLIENT | K_TRIAL | K_QTYPE, asker_key);
-	table_init(&a->k_sock, K_CLIENT | K_CPORT | K_TRIAL, sock_key);
-	table_init(&a->k_tclient, K_CLIENT | K_TRIAL, tclient_key);
-	table_init(&a->k_client, K_CLIENT, client_key);
+	table_init(&a->k_asker, K_CLIENT | K_TRIAL | K_QTYPE, &a->askers);
+	table_init(&a->k_sock, K_CLIENT | K_CPORT | K_TRIAL, &a->socks);
+	table_init(&a->k_tclient, K_CLIENT | K_TRIAL, &a->tclients);
+	table_init(&a->k_client, K_CLIENT, &a->clients);
+	table_init(&a->k_stream, K_SOCKETS, &a->streams);
+	a->window = ANALYZER_WINDOW_DEFAULT_NS;
 	return a;
+}
+
+static trial_rec_t *trial_at(const analyzer_t *a, uint32_t i)
+{
+	return AT(&a->trials, trial_rec_t, i);
 }
 
 void analyzer_free(analyzer_t *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->askers.n; i++)
-		free(VEC_AT(&a->askers, asker_t, i)->frames);
 	for (size_t i = 0; i < a->trials.n; i++) {
-		trial_rec_t *tr = VEC_AT(&a->trials, trial_rec_t, i);
+		trial_rec_t *tr = trial_at(a, (uint32_t)i);
 		free(tr->t.name);
 		free(tr->t.evidence);
 	}
-	vec_t *vecs[] = {&a->queries,  &a->answers, &a->askers, &a->socks,
-			 &a->tclients, &a->trials,  &a->clients};
-	for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
-		free(vecs[i]->p);
-	table_t *tabs[] = {&a->q_question, &a->q_msg,   &a->a_question, &a->a_msg,
-			   &a->a_sock,     &a->t_name,  &a->k_asker,    &a->k_sock,
-			   &a->k_tclient,  &a->k_client};
+	for (size_t i = 0; i < a->streams.n; i++)
+		free(AT(&a->streams, stream_t, i)->buf);
+	pool_t *pools[] = {&a->queries,  &a->answers, &a->askers, &a->socks,
+			   &a->tclients, &a->streams, &a->trials, &a->clients};
+	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
+		free(pools[i]->p);
+		free(pools[i]->free);
+		free(pools[i]->q);
+	}
+	table_t *tabs[] = {&a->q_question, &a->q_msg,    &a->a_question, &a->a_msg,
+			   &a->a_sock,     &a->t_name,   &a->k_asker,    &a->k_sock,
+			   &a->k_tclient,  &a->k_client, &a->k_stream};
 	for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++)
 		free(tabs[i]->slot);
 	free(a->order);
@@ -417,74 +550,292 @@ void analyzer_set_drops(analyzer_t *a, uint64_t drops)
 	a->stats.drops_known = 1;
 }
 
-static trial_rec_t *trial_at(const analyzer_t *a, uint32_t i)
+void analyzer_set_window(analyzer_t *a, uint64_t window_ns) { a->window = window_ns; }
+
+void analyzer_set_per_client(analyzer_t *a, int on)
 {
-	return VEC_AT(&a->trials, trial_rec_t, i);
+	if (!a->started)
+		a->per_client = on != 0;
 }
 
-/* The trial of a question's name, NONE if there is none (and create is 0). */
-static int trial_get(analyzer_t *a, const dns_name_t *name, int create, uint64_t frame,
+void analyzer_set_trial_cb(analyzer_t *a, analyzer_trial_cb cb, void *ctx)
+{
+	a->cb = cb;
+	a->cb_ctx = ctx;
+}
+
+/* ---- clients ---- */
+
+static unsigned gap_bucket(uint64_t gap_ns)
+{
+	uint64_t us = gap_ns / 1000;
+	if (us < 16)
+		return (unsigned)us;
+	unsigned e = 63 - (unsigned)__builtin_clzll(us);
+	if (e > 40)
+		return GAP_BUCKETS - 1;
+	return 16 + (e - 4) * 8 + (unsigned)((us >> (e - 3)) & 7);
+}
+
+/* The middle of a bucket, in ns. */
+static uint64_t gap_value(unsigned b)
+{
+	if (b < 16)
+		return (uint64_t)b * 1000;
+	unsigned e = (b - 16) / 8 + 4, m = (b - 16) % 8;
+	uint64_t lo = (uint64_t)(8 + m) << (e - 3);
+	return (lo + (1ULL << (e - 3)) / 2) * 1000;
+}
+
+static void gap_median(client_summary_t *c, const uint32_t *hist)
+{
+	c->gap_median_ns = 0;
+	if (!c->gaps)
+		return;
+	uint64_t rank = (c->gaps - 1) / 2, seen = 0;
+	for (unsigned b = 0; b < GAP_BUCKETS; b++) {
+		seen += hist[b];
+		if (seen > rank) {
+			uint64_t v = gap_value(b);
+			/* A bucket's middle can lie outside what was seen. */
+			c->gap_median_ns = v < c->gap_min_ns   ? c->gap_min_ns
+					   : v > c->gap_max_ns ? c->gap_max_ns
+							       : v;
+			return;
+		}
+	}
+}
+
+static void client_add(client_summary_t *c, uint32_t *hist, const trial_t *t)
+{
+	c->trials++;
+	c->race += t->race;
+	c->late += t->late;
+	c->duplicate += t->duplicate;
+	if (t->verdict == VERDICT_RACING)
+		c->racing++;
+	else if (t->verdict == VERDICT_CORRECT)
+		c->correct++;
+	else
+		c->inconclusive++;
+	c->verdict = c->racing    ? VERDICT_RACING
+		     : c->correct ? VERDICT_CORRECT
+				  : VERDICT_INCONCLUSIVE;
+	c->queries += t->queries;
+	c->requeries += t->requeries;
+	c->answers += t->answers;
+	c->tcp_queries += t->tcp_queries;
+	c->unanswered += t->unanswered;
+	c->truncated += t->truncated;
+	c->errors += t->errors;
+	if (!t->queries)
+		return;
+	if (t->sockets <= 1)
+		c->one_socket++;
+	else if (t->sockets == 2)
+		c->two_sockets++;
+	else
+		c->more_sockets++;
+	if (t->tcp_queries == 0)
+		c->udp_only++;
+	else if (t->tcp_queries == t->queries)
+		c->tcp_only++;
+	else
+		c->udp_and_tcp++;
+	if (!t->second_qtype) {
+		c->single_type++;
+		return;
+	}
+	if (t->first_qtype == DNS_T_A && t->second_qtype == DNS_T_AAAA)
+		c->a_first++;
+	else if (t->first_qtype == DNS_T_AAAA && t->second_qtype == DNS_T_A)
+		c->aaaa_first++;
+	if (t->parallel)
+		c->parallel++;
+	else
+		c->sequential++;
+	uint64_t gap =
+	    t->second_query_ts > t->first_query_ts ? t->second_query_ts - t->first_query_ts : 0;
+	if (!c->gaps || gap < c->gap_min_ns)
+		c->gap_min_ns = gap;
+	if (!c->gaps || gap > c->gap_max_ns)
+		c->gap_max_ns = gap;
+	c->gaps++;
+	hist[gap_bucket(gap)]++;
+}
+
+static int client_get(analyzer_t *a, const sp_addr_t *addr, uint32_t *out)
+{
+	mkey_t k = {.client = *addr};
+	uint64_t h = key_hash(&k, K_CLIENT);
+	slot_t *s = table_find(&a->k_client, h, &k);
+	if (s) {
+		*out = s->idx1 - 1;
+		return 0;
+	}
+	int rc = table_reserve(&a->k_client);
+	if (rc)
+		return rc;
+	rc = pool_alloc(&a->clients, out);
+	if (rc)
+		return rc;
+	client_rec_t *c = AT(&a->clients, client_rec_t, *out);
+	c->k = k;
+	c->done.addr = c->view.addr = *addr;
+	table_put(&a->k_client, h, *out);
+	return 0;
+}
+
+/* ---- trials ---- */
+
+static uint64_t trial_hash(const analyzer_t *a, const char *name, const sp_addr_t *client)
+{
+	uint64_t h = mix(0xcbf29ce484222325ULL, name, strlen(name));
+	if (a->per_client)
+		h = mix_addr(h, client);
+	return finish_hash(h);
+}
+
+static slot_t *trial_find(const analyzer_t *a, uint64_t h, const char *name,
+			  const sp_addr_t *client)
+{
+	const table_t *t = &a->t_name;
+	if (!t->cap)
+		return NULL;
+	for (size_t j = (size_t)h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		slot_t *s = &t->slot[j];
+		if (!s->idx1)
+			return NULL;
+		if (s->hash != (uint32_t)h)
+			continue;
+		const trial_rec_t *tr = trial_at(a, s->idx1 - 1);
+		if (strcmp(tr->t.name, name) == 0 &&
+		    (!a->per_client || sp_addr_equal(&tr->t.client, client)))
+			return s;
+	}
+}
+
+/* The live trial of a question's name (asked by or answered to client), NONE if there is
+ * none (and create is 0). */
+static int trial_get(analyzer_t *a, const dns_name_t *name, int create, uint64_t frame, uint64_t ts,
 		     const sp_addr_t *client, uint32_t *out)
 {
 	char text[DNS_NAME_TEXT];
 	*out = NONE;
 	if (dns_name_to_text(name, text, sizeof text) < 0)
 		return 0; /* cannot happen for a parsed name; such a question pairs with nothing */
-	uint64_t h = name_hash(text);
-	slot_t *s = table_find(a, &a->t_name, h, NULL, text);
+	uint64_t h = trial_hash(a, text, client);
+	slot_t *s = trial_find(a, h, text, client);
 	if (s) {
 		*out = s->idx1 - 1;
 		return 0;
 	}
 	if (!create)
 		return 0;
+	int rc = table_reserve(&a->t_name);
+	if (rc)
+		return rc;
 	char *copy = strdup(text);
 	if (!copy)
 		return SP_ENOMEM;
 	uint32_t idx;
-	int rc = vec_push(&a->trials, &idx);
-	if (rc) {
-		free(copy);
-		return rc;
+	rc = pool_alloc(&a->trials, &idx);
+	if (rc == 0) {
+		rc = fifo_push(&a->trials, idx, a->now);
+		if (rc)
+			pool_unalloc(&a->trials, idx);
 	}
-	rc = table_add(&a->t_name, h, idx);
 	if (rc) {
-		a->trials.n--;
 		free(copy);
 		return rc;
 	}
 	trial_rec_t *tr = trial_at(a, idx);
 	tr->t.name = copy;
 	tr->t.client = *client;
+	tr->used = 1;
+	tr->hash = (uint32_t)h;
+	tr->touch = a->now;
+	tr->t.last_ts = ts;
 	tr->first_seen_frame = frame;
+	table_put(&a->t_name, h, idx);
+	a->order_valid = 0;
 	*out = idx;
 	return 0;
 }
 
-/* Finds the record with key k in t, or adds one made by push; *fresh says which. */
-static int find_or_add(analyzer_t *a, table_t *t, vec_t *v, const mkey_t *k, uint32_t *idx,
+static void trial_touch(analyzer_t *a, uint32_t ti, uint64_t ts)
+{
+	trial_rec_t *tr = trial_at(a, ti);
+	tr->touch = a->now;
+	if (ts > tr->t.last_ts)
+		tr->t.last_ts = ts;
+}
+
+static void trial_verdict(const analyzer_t *a, trial_t *t)
+{
+	t->reason = NULL;
+	if (t->race > 0) {
+		t->verdict = VERDICT_RACING;
+	} else if (t->queries == 0) {
+		t->verdict = VERDICT_INCONCLUSIVE;
+		t->reason = "no queries seen";
+	} else if (t->answers == 0) {
+		/* Nothing was answered, so nothing could be refused: the wire cannot tell. */
+		t->verdict = VERDICT_INCONCLUSIVE;
+		t->reason = "no answers seen";
+	} else if (a->stats.drops > 0) {
+		t->verdict = VERDICT_INCONCLUSIVE;
+		t->reason = "the capture dropped packets";
+	} else {
+		t->verdict = VERDICT_CORRECT;
+	}
+}
+
+/* Finds the record with key k in t (its pool), or adds one; *fresh says which. Every new
+ * record goes on its pool's FIFO. */
+static int find_or_add(analyzer_t *a, table_t *t, pool_t *pl, const mkey_t *k, uint32_t *idx,
 		       int *fresh)
 {
 	uint64_t h = key_hash(k, t->mask);
-	slot_t *s = table_find(a, t, h, k, NULL);
+	slot_t *s = table_find(t, h, k);
 	*fresh = 0;
 	if (s) {
 		*idx = s->idx1 - 1;
+		rec_at(pl, *idx)->touch = a->now;
 		return 0;
 	}
-	int rc = vec_push(v, idx);
+	int rc = table_reserve(t);
+	if (rc == 0)
+		rc = pool_alloc(pl, idx);
 	if (rc)
 		return rc;
-	/* Every record type starts with its key. */
-	memcpy((char *)v->p + (size_t)*idx * v->size, k, sizeof *k);
-	rc = table_add(t, h, *idx);
+	rc = fifo_push(pl, *idx, a->now);
 	if (rc) {
-		v->n--;
+		pool_unalloc(pl, *idx);
 		return rc;
 	}
+	rec_t *r = rec_at(pl, *idx);
+	r->k = *k;
+	r->touch = a->now;
+	table_put(t, h, *idx);
 	*fresh = 1;
 	return 0;
 }
+
+/* Allocates a record that no table finds by its own key (queries and answers go in
+ * several tables, set by the caller), on the pool's FIFO. */
+static int add_rec(analyzer_t *a, pool_t *pl, uint32_t *idx)
+{
+	int rc = pool_alloc(pl, idx);
+	if (rc)
+		return rc;
+	rc = fifo_push(pl, *idx, a->now);
+	if (rc)
+		pool_unalloc(pl, *idx);
+	return rc;
+}
+
+/* ---- packets ---- */
 
 static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 {
@@ -492,7 +843,7 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 	if (!p->dns.has_question)
 		return 0; /* no name, no trial: nothing can be said about it */
 	uint32_t ti;
-	int rc = trial_get(a, &p->dns.q.name, 1, frame, &p->src, &ti);
+	int rc = trial_get(a, &p->dns.q.name, 1, frame, ts, &p->src, &ti);
 	if (rc || ti == NONE)
 		return rc;
 
@@ -502,56 +853,52 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 		    .sport = p->dport,
 		    .id = p->dns.h.id,
 		    .qtype = p->dns.q.qtype,
-		    .trial = ti};
+		    .trial = ti,
+		    .proto = p->proto};
 
 	uint32_t ai, si;
-	int fresh, sock_fresh;
-	rc = find_or_add(a, &a->k_asker, &a->askers, &k, &ai, &fresh);
+	int asker_fresh, sock_fresh, fresh;
+	rc = find_or_add(a, &a->k_asker, &a->askers, &k, &ai, &asker_fresh);
 	if (rc)
 		return rc;
-	asker_t *as = VEC_AT(&a->askers, asker_t, ai);
-	if (as->n == as->cap) {
-		size_t cap = as->cap ? as->cap * 2 : 4;
-		uint64_t *f = realloc(as->frames, cap * sizeof *f);
-		if (!f)
-			return SP_ENOMEM;
-		as->frames = f;
-		as->cap = cap;
-	}
 	rc = find_or_add(a, &a->k_sock, &a->socks, &k, &si, &sock_fresh);
 	if (rc)
 		return rc;
 
-	uint32_t qi = lookup(a, &a->q_question, &k);
+	uint32_t qi = lookup(&a->q_question, &k);
 	if (qi == NONE) {
-		rc = find_or_add(a, &a->q_question, &a->queries, &k, &qi, &fresh);
+		rc = table_reserve(&a->q_msg);
 		if (rc == 0)
-			rc = set_latest(a, &a->q_msg, &k, qi);
+			rc = find_or_add(a, &a->q_question, &a->queries, &k, &qi, &fresh);
 		if (rc)
 			return rc;
-		query_t *q = VEC_AT(&a->queries, query_t, qi);
+		set_latest(&a->q_msg, &k, qi); /* room reserved: cannot fail */
+		query_t *q = AT(&a->queries, query_t, qi);
 		q->asker = ai;
-		q->first_answer = NONE;
 		q->frame = frame;
 		q->ts = ts;
 	}
 
 	/* Nothing below can fail, so a failed call leaves the counts as they were. */
+	asker_t *as = AT(&a->askers, asker_t, ai);
 	trial_rec_t *tr = trial_at(a, ti);
 	trial_t *t = &tr->t;
+	trial_touch(a, ti, ts);
 	t->queries++;
-	if (as->n > 0)
+	if (as->sends > 0)
 		t->requeries++;
-	as->frames[as->n++] = frame;
+	as->sends++;
+	as->last_frame = frame;
 	if (sock_fresh)
 		t->sockets++;
-	if (p->proto == 6)
+	if (p->proto == PROTO_TCP)
 		t->tcp_queries++;
 	if (t->queries == 1) {
 		t->client = p->src;
 		t->first_qtype = k.qtype;
 		t->first_query_ts = ts;
 		tr->first_query_frame = frame;
+		a->order_valid = 0;
 	} else if (t->second_qtype == 0 && k.qtype != t->first_qtype) {
 		t->second_qtype = k.qtype;
 		t->second_query_ts = ts;
@@ -568,26 +915,27 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		    .server = p->src,
 		    .sport = p->sport,
 		    .id = p->dns.h.id,
-		    .trial = NONE};
+		    .trial = NONE,
+		    .proto = p->proto};
 	uint32_t ti = NONE, qi = NONE;
 	int rc;
 	if (p->dns.has_question) {
-		rc = trial_get(a, &p->dns.q.name, 0, frame, &p->dst, &ti);
+		rc = trial_get(a, &p->dns.q.name, 0, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
 		k.trial = ti;
 		k.qtype = p->dns.q.qtype;
 		if (ti != NONE)
-			qi = lookup(a, &a->q_question, &k);
+			qi = lookup(&a->q_question, &k);
 	} else {
-		qi = lookup(a, &a->q_msg, &k);
+		qi = lookup(&a->q_msg, &k);
 	}
 	if (qi != NONE) {
-		const query_t *q = VEC_AT(&a->queries, query_t, qi);
+		const query_t *q = AT(&a->queries, query_t, qi);
 		k.trial = ti = q->k.trial;
 		k.qtype = q->k.qtype;
 	} else if (p->dns.has_question && ti == NONE) {
-		rc = trial_get(a, &p->dns.q.name, 1, frame, &p->dst, &ti);
+		rc = trial_get(a, &p->dns.q.name, 1, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
 		k.trial = ti;
@@ -600,61 +948,60 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		if (rc)
 			return rc;
 	}
+	rc = table_reserve(&a->a_msg);
+	if (rc == 0)
+		rc = table_reserve(&a->a_sock);
+	if (rc == 0 && ti != NONE)
+		rc = table_reserve(&a->a_question);
 	uint32_t ai;
-	rc = vec_push(&a->answers, &ai);
+	if (rc == 0)
+		rc = add_rec(a, &a->answers, &ai);
 	if (rc)
 		return rc;
-	answer_t *an = VEC_AT(&a->answers, answer_t, ai);
+	answer_t *an = AT(&a->answers, answer_t, ai);
 	an->k = k;
-	an->query = qi;
+	an->touch = a->now;
 	an->tc = tci;
 	an->evidence = NONE;
 	an->frame = frame;
 	an->ts = ts;
+	/* Room was reserved: none of these can fail. */
 	if (ti != NONE)
-		rc = set_latest(a, &a->a_question, &k, ai);
-	if (rc == 0)
-		rc = set_latest(a, &a->a_msg, &k, ai);
-	if (rc == 0)
-		rc = set_latest(a, &a->a_sock, &k, ai);
-	if (rc)
-		return rc; /* the answer stays recorded, reachable by the tables that took it */
+		set_latest(&a->a_question, &k, ai);
+	set_latest(&a->a_msg, &k, ai);
+	set_latest(&a->a_sock, &k, ai);
 
 	if (qi == NONE) {
 		a->stats.answers_unmatched++;
 	} else {
-		query_t *q = VEC_AT(&a->queries, query_t, qi);
-		if (q->first_answer == NONE)
-			q->first_answer = ai;
+		query_t *q = AT(&a->queries, query_t, qi);
+		const asker_t *as = AT(&a->askers, asker_t, q->asker);
+		an->paired = 1;
+		an->query_frame = q->frame;
+		an->earlier_answer = q->answers > 0;
+		/* Every send of the question so far came before this answer. */
+		an->requeried = as->last_frame > q->frame;
+		q->answers++;
 	}
 	if (ti != NONE) {
 		trial_t *t = &trial_at(a, ti)->t;
+		trial_touch(a, ti, ts);
 		if (t->answers++ == 0)
 			t->first_answer_ts = ts;
 		t->last_answer_ts = ts;
+		if (p->dns.h.flags & DNS_F_TC)
+			t->truncated++;
+		if (DNS_RCODE(p->dns.h.flags) != DNS_R_NOERROR)
+			t->errors++;
 	}
 	return 0;
-}
-
-/* Was the question resent by the same client address between its query and the answer? */
-static int resent_between(const asker_t *as, uint64_t after, uint64_t before)
-{
-	size_t lo = 0, hi = as->n;
-	while (lo < hi) { /* first send later than after */
-		size_t mid = lo + (hi - lo) / 2;
-		if (as->frames[mid] <= after)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < as->n && as->frames[lo] < before;
 }
 
 static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 {
 	a->stats.icmp_errors++;
 	const pkt_quote_t *qt = &p->quote;
-	if (!p->port_unreachable || qt->proto != 17)
+	if (!p->port_unreachable || qt->proto != PROTO_UDP)
 		return 0;
 	/* The quote is the answer itself: server -> client. */
 	mkey_t k = {.client = qt->dst,
@@ -662,59 +1009,61 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 		    .server = qt->src,
 		    .sport = qt->sport,
 		    .id = qt->dns_id,
-		    .trial = NONE};
+		    .trial = NONE,
+		    .proto = PROTO_UDP};
 	uint32_t ai = NONE;
 	if (qt->has_dns_id && qt->has_question) {
-		int rc = trial_get(a, &qt->q.name, 0, frame, &qt->dst, &k.trial);
+		int rc = trial_get(a, &qt->q.name, 0, frame, ts, &qt->dst, &k.trial);
 		if (rc)
 			return rc;
 		k.qtype = qt->q.qtype;
 		if (k.trial != NONE)
-			ai = lookup(a, &a->a_question, &k);
+			ai = lookup(&a->a_question, &k);
 	} else if (qt->has_dns_id) {
-		ai = lookup(a, &a->a_msg, &k);
+		ai = lookup(&a->a_msg, &k);
 	} else {
-		ai = lookup(a, &a->a_sock, &k);
+		ai = lookup(&a->a_sock, &k);
 	}
-	answer_t *an = ai != NONE ? VEC_AT(&a->answers, answer_t, ai) : NULL;
-	if (!an || an->query == NONE || an->k.trial == NONE) {
+	answer_t *an = ai != NONE ? AT(&a->answers, answer_t, ai) : NULL;
+	if (!an || !an->paired || an->k.trial == NONE) {
 		/* Without the answer's query there is nothing to judge the refusal against. */
 		a->stats.icmp_unmatched++;
 		return 0;
 	}
-	if (an->evidence != NONE)
+	if (an->refused)
 		return 0; /* a second error for the same answer adds nothing */
 
-	const query_t *q = VEC_AT(&a->queries, query_t, an->query);
-	const asker_t *as = VEC_AT(&a->askers, asker_t, q->asker);
-	refusal_facts_t f = {
-	    .earlier_answer = q->first_answer != ai,
-	    .requeried = resent_between(as, q->frame, an->frame),
-	};
-
+	refusal_facts_t f = {.earlier_answer = an->earlier_answer, .requeried = an->requeried};
+	enum refusal kind = refusal_classify(&f);
 	trial_rec_t *tr = trial_at(a, an->k.trial);
 	trial_t *t = &tr->t;
-	if (t->n_evidence == tr->ev_cap) {
-		size_t cap = tr->ev_cap ? tr->ev_cap * 2 : 4;
-		evidence_t *e = realloc(t->evidence, cap * sizeof *e);
-		if (!e)
-			return SP_ENOMEM;
-		t->evidence = e;
-		tr->ev_cap = cap;
+	if (t->n_evidence < ANALYZER_EVIDENCE_MAX) {
+		if (t->n_evidence == tr->ev_cap) {
+			size_t cap = tr->ev_cap ? tr->ev_cap * 2 : 4;
+			evidence_t *e = realloc(t->evidence, cap * sizeof *e);
+			if (!e)
+				return SP_ENOMEM;
+			t->evidence = e;
+			tr->ev_cap = cap;
+		}
+		evidence_t *e = &t->evidence[t->n_evidence];
+		memset(e, 0, sizeof *e);
+		e->kind = kind;
+		e->icmp_frame = frame;
+		e->answer_frame = an->frame;
+		e->query_frame = an->query_frame;
+		e->icmp_ts_ns = ts;
+		e->answer_ts_ns = an->ts;
+		e->qtype = an->k.qtype;
+		e->client = an->k.client;
+		e->cport = an->k.cport;
+		an->evidence = (uint32_t)t->n_evidence++;
+	} else {
+		t->evidence_omitted++;
 	}
-	evidence_t *e = &t->evidence[t->n_evidence];
-	memset(e, 0, sizeof *e);
-	e->kind = refusal_classify(&f);
-	e->icmp_frame = frame;
-	e->answer_frame = an->frame;
-	e->query_frame = q->frame;
-	e->icmp_ts_ns = ts;
-	e->answer_ts_ns = an->ts;
-	e->qtype = q->k.qtype;
-	e->client = an->k.client;
-	e->cport = an->k.cport;
-	an->evidence = (uint32_t)t->n_evidence++;
-	switch (e->kind) {
+	an->refused = 1;
+	trial_touch(a, an->k.trial, ts);
+	switch (kind) {
 	case REFUSAL_RACE:
 		t->race++;
 		break;
@@ -728,19 +1077,374 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 	return 0;
 }
 
+static int add_dns(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
+{
+	a->stats.dns++;
+	if (p->dns.h.flags & DNS_F_QR)
+		return add_answer(a, frame, ts, p);
+	return add_query(a, frame, ts, p);
+}
+
+/* ---- DNS over TCP (RFC 7766 section 8; RFC 9293 section 3.4 for sequence numbers) ---- */
+
+static int stream_room(stream_t *st, size_t need)
+{
+	if (need <= st->cap)
+		return 0;
+	size_t cap = st->cap ? st->cap : 512;
+	while (cap < need)
+		cap *= 2;
+	uint8_t *b = realloc(st->buf, cap);
+	if (!b)
+		return SP_ENOMEM;
+	st->buf = b;
+	st->cap = cap;
+	return 0;
+}
+
+/* One whole message; 1 when it is too short to be DNS, so the stream is not followed. */
+static int tcp_message(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *seg,
+		       const uint8_t *msg, size_t n, int *bad)
+{
+	pkt_t m;
+	memset(&m, 0, sizeof m);
+	if (dns_parse(msg, n, &m.dns) != 0) {
+		a->stats.tcp_bad++;
+		*bad = 1;
+		return 0;
+	}
+	m.kind = PKT_DNS;
+	m.src = seg->src;
+	m.dst = seg->dst;
+	m.proto = PROTO_TCP;
+	m.sport = seg->sport;
+	m.dport = seg->dport;
+	a->stats.tcp_messages++;
+	return add_dns(a, frame, ts, &m);
+}
+
+/* Reads length-prefixed messages from in-order stream bytes. */
+static int stream_feed(analyzer_t *a, uint32_t si, uint64_t frame, uint64_t ts, const pkt_t *seg,
+		       const uint8_t *data, size_t n)
+{
+	int rc, bad = 0;
+	for (;;) {
+		stream_t *st = AT(&a->streams, stream_t, si);
+		if (st->len == 0) {
+			/* The common case: whole messages in this segment, read in place. */
+			while (n >= 2) {
+				size_t m = (size_t)data[0] << 8 | data[1];
+				if (n < 2 + m)
+					break;
+				rc = tcp_message(a, frame, ts, seg, data + 2, m, &bad);
+				st = AT(&a->streams, stream_t, si); /* the pools may have moved */
+				if (rc || bad) {
+					st->has_seq = 0;
+					return rc;
+				}
+				data += 2 + m;
+				n -= 2 + m;
+			}
+			if (n == 0)
+				return 0;
+			if ((rc = stream_room(st, n)) != 0)
+				return rc;
+			memcpy(st->buf, data, n);
+			st->len = n;
+			return 0;
+		}
+		if (st->len < 2) {
+			/* The length prefix itself was split. */
+			size_t take = n < 2 - st->len ? n : 2 - st->len;
+			if ((rc = stream_room(st, 2)) != 0)
+				return rc;
+			memcpy(st->buf + st->len, data, take);
+			st->len += take;
+			data += take;
+			n -= take;
+			if (st->len < 2)
+				return 0;
+		}
+		size_t want = 2 + ((size_t)st->buf[0] << 8 | st->buf[1]);
+		size_t take = want - st->len < n ? want - st->len : n;
+		if ((rc = stream_room(st, st->len + take)) != 0)
+			return rc;
+		memcpy(st->buf + st->len, data, take);
+		st->len += take;
+		data += take;
+		n -= take;
+		if (st->len < want)
+			return 0; /* all of this segment is in the buffer */
+		st->len = 0;
+		/* The buffer is read before anything can touch it: messages never add streams. */
+		rc = tcp_message(a, frame, ts, seg, st->buf + 2, want - 2, &bad);
+		st = AT(&a->streams, stream_t, si);
+		if (rc || bad) {
+			st->has_seq = 0;
+			return rc;
+		}
+	}
+}
+
+static int add_tcp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
+{
+	a->stats.tcp_segments++;
+	mkey_t k = {.client = p->src,
+		    .cport = p->sport,
+		    .server = p->dst,
+		    .sport = p->dport,
+		    .proto = PROTO_TCP};
+	uint32_t si;
+	int fresh;
+	int rc = find_or_add(a, &a->k_stream, &a->streams, &k, &si, &fresh);
+	if (rc)
+		return rc;
+	stream_t *st = AT(&a->streams, stream_t, si);
+	uint32_t seq = p->tcp_seq;
+	if (p->tcp_flags & TCP_F_RST) {
+		st->has_seq = 0;
+		st->len = 0;
+		return 0;
+	}
+	if (p->tcp_flags & TCP_F_SYN) {
+		/* The SYN takes one sequence number; data on it (TCP Fast Open) follows. */
+		st->has_seq = 1;
+		st->len = 0;
+		seq++;
+		st->next = seq;
+	}
+	const uint8_t *data = p->payload;
+	size_t n = p->payload ? p->payload_len : 0, wire = p->tcp_len;
+	if (wire < n)
+		wire = n;
+	if (wire == 0)
+		return 0;
+	if (!st->has_seq) {
+		/* Joined mid-stream (the capture began late, or after a gap): DNS clients write
+		 * whole messages, so a segment most likely starts one. */
+		st->has_seq = 1;
+		st->next = seq;
+		st->len = 0;
+	}
+	int32_t d = (int32_t)(seq - st->next);
+	if (d < 0) {
+		size_t old = (size_t)(-(int64_t)d);
+		if (old >= wire) {
+			a->stats.tcp_retransmits++;
+			return 0;
+		}
+		/* Overlaps what was read: only the new bytes count. */
+		size_t cut = old < n ? old : n;
+		data += cut;
+		n -= cut;
+		wire -= old;
+		seq = st->next;
+	} else if (d > 0) {
+		/* A segment is missing: what was buffered can never complete. */
+		a->stats.tcp_gaps++;
+		st->len = 0;
+	}
+	st->next = seq + (uint32_t)wire;
+	rc = n ? stream_feed(a, si, frame, ts, p, data, n) : 0;
+	if (rc)
+		return rc;
+	if (n < wire) {
+		/* The snap length cut the segment: the stream goes on from a new message. */
+		st = AT(&a->streams, stream_t, si);
+		a->stats.tcp_gaps++;
+		st->len = 0;
+	}
+	return 0;
+}
+
+/* ---- expiry ---- */
+
+/* Evidence "taken" fields of a refused answer from its client's latest taken answer; and
+ * a taken answer becomes the latest. Answers must come in capture order. */
+static void taken_step(analyzer_t *a, const answer_t *an, taken_t *last)
+{
+	if (!an->refused) {
+		if (an->paired) {
+			last->valid = 1;
+			last->qtype = an->k.qtype;
+			last->frame = an->frame;
+			last->ts = an->ts;
+		}
+		return;
+	}
+	if (an->evidence == NONE)
+		return;
+	evidence_t *e = &trial_at(a, an->k.trial)->t.evidence[an->evidence];
+	e->has_taken = last->valid;
+	e->taken_qtype = last->valid ? last->qtype : 0;
+	e->taken_frame = last->valid ? last->frame : 0;
+	e->after_taken_ns = last->valid && an->ts > last->ts ? an->ts - last->ts : 0;
+}
+
+static void expire_answer(analyzer_t *a, uint32_t i)
+{
+	answer_t *an = AT(&a->answers, answer_t, i);
+	if (an->tc != NONE)
+		taken_step(a, an, &AT(&a->tclients, tclient_t, an->tc)->last);
+	if (an->k.trial != NONE)
+		unset(&a->a_question, i);
+	unset(&a->a_msg, i);
+	unset(&a->a_sock, i);
+	a->stats.expired_answers++;
+	pool_release(&a->answers, i);
+}
+
+static void expire_query(analyzer_t *a, uint32_t i)
+{
+	query_t *q = AT(&a->queries, query_t, i);
+	if (!q->answers)
+		trial_at(a, q->k.trial)->unanswered_done++;
+	unset(&a->q_question, i);
+	unset(&a->q_msg, i);
+	a->stats.expired_queries++;
+	pool_release(&a->queries, i);
+}
+
+static void expire_keyed(table_t *t, pool_t *pl, uint32_t i)
+{
+	unset(t, i);
+	pool_release(pl, i);
+}
+
+/* Pops a pool's FIFO up to cutoff; a record used since its entry was made goes back on
+ * (once per window at most). Returns 0 or SP_ENOMEM. */
+static int sweep(analyzer_t *a, pool_t *pl, uint64_t cutoff, int all,
+		 void (*expire)(analyzer_t *, uint32_t))
+{
+	uint32_t i;
+	while ((i = fifo_pop(pl, cutoff, all)) != NONE) {
+		uint64_t touch = rec_at(pl, i)->touch;
+		if (!all && touch >= cutoff) {
+			int rc = fifo_push(pl, i, touch); /* cannot fail: an entry was just freed */
+			if (rc)
+				return rc;
+			continue;
+		}
+		expire(a, i);
+	}
+	return 0;
+}
+
+static void expire_asker(analyzer_t *a, uint32_t i) { expire_keyed(&a->k_asker, &a->askers, i); }
+static void expire_sock(analyzer_t *a, uint32_t i) { expire_keyed(&a->k_sock, &a->socks, i); }
+static void expire_tclient(analyzer_t *a, uint32_t i)
+{
+	expire_keyed(&a->k_tclient, &a->tclients, i);
+}
+static void expire_stream(analyzer_t *a, uint32_t i)
+{
+	stream_t *st = AT(&a->streams, stream_t, i);
+	free(st->buf);
+	st->buf = NULL;
+	expire_keyed(&a->k_stream, &a->streams, i);
+}
+
+/* A trial whose queries and answers have all expired: its verdict is final. */
+static int finish_trial(analyzer_t *a, uint32_t ti)
+{
+	trial_rec_t *tr = trial_at(a, ti);
+	uint32_t ci;
+	int rc = client_get(a, &tr->t.client, &ci);
+	if (rc)
+		return rc;
+	tr = trial_at(a, ti);
+	trial_t *t = &tr->t;
+	t->unanswered = tr->unanswered_done;
+	trial_verdict(a, t);
+	t->finished = 1;
+	tr->done = 1;
+	slot_t *s = trial_find(a, trial_hash(a, t->name, &t->client), t->name, &t->client);
+	if (s && s->idx1 == ti + 1)
+		table_del(&a->t_name, s);
+	client_rec_t *c = AT(&a->clients, client_rec_t, ci);
+	client_add(&c->done, c->hist_done, t);
+	gap_median(&c->done, c->hist_done);
+	a->stats.finished_trials++;
+	if (!a->cb)
+		return 0;
+	a->cb(t, &c->done, a->cb_ctx);
+	tr = trial_at(a, ti);
+	free(tr->t.name);
+	free(tr->t.evidence);
+	tr->t.name = NULL;
+	tr->t.evidence = NULL;
+	tr->used = 0;
+	a->order_valid = 0;
+	a->stats.freed_trials++;
+	pool_release(&a->trials, ti);
+	return 0;
+}
+
+static int expire(analyzer_t *a, int all)
+{
+	if (!a->window && !all)
+		return 0;
+	uint64_t cutoff = a->now > a->window ? a->now - a->window : 0;
+	if (!all && cutoff == 0)
+		return 0;
+	/* Answers first, in capture order (the taken answer of each refusal), then what they
+	 * point at; trials last, when nothing of theirs is left. */
+	int rc = sweep(a, &a->answers, cutoff, all, expire_answer);
+	if (rc == 0)
+		rc = sweep(a, &a->queries, cutoff, all, expire_query);
+	if (rc == 0)
+		rc = sweep(a, &a->askers, cutoff, all, expire_asker);
+	if (rc == 0)
+		rc = sweep(a, &a->socks, cutoff, all, expire_sock);
+	if (rc == 0)
+		rc = sweep(a, &a->tclients, cutoff, all, expire_tclient);
+	if (rc == 0)
+		rc = sweep(a, &a->streams, cutoff, all, expire_stream);
+	uint32_t i;
+	while (rc == 0 && (i = fifo_pop(&a->trials, cutoff, all)) != NONE) {
+		trial_rec_t *tr = trial_at(a, i);
+		if (!all && tr->touch >= cutoff) {
+			rc = fifo_push(&a->trials, i, tr->touch);
+			continue;
+		}
+		rc = finish_trial(a, i);
+	}
+	a->stats.live_trials = a->trials.used - (a->stats.finished_trials - a->stats.freed_trials);
+	return rc;
+}
+
+static void clock_to(analyzer_t *a, uint64_t ts)
+{
+	if (ts > a->now)
+		a->now = ts;
+}
+
+int analyzer_advance(analyzer_t *a, uint64_t now_ns)
+{
+	clock_to(a, now_ns);
+	return expire(a, 0);
+}
+
+int analyzer_flush(analyzer_t *a) { return expire(a, 1); }
+
 int analyzer_add(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p)
 {
+	a->started = 1;
 	a->stats.frames++;
+	clock_to(a, ts_ns);
+	int rc = expire(a, 0);
+	if (rc)
+		return rc;
 	switch (p->kind) {
 	case PKT_DNS:
-		a->stats.dns++;
-		if (p->dns.h.flags & DNS_F_QR)
-			return add_answer(a, frame, ts_ns, p);
-		return add_query(a, frame, ts_ns, p);
+		return add_dns(a, frame, ts_ns, p);
 	case PKT_ICMP_ERROR:
 		return add_icmp(a, frame, ts_ns, p);
+	case PKT_TCP:
+		return add_tcp(a, frame, ts_ns, p);
 	case PKT_SKIPPED:
 		a->stats.skipped++;
+		a->stats.skipped_by[p->skip < PKT_SKIP_N ? p->skip : SKIP_MALFORMED]++;
 		return 0;
 	case PKT_OTHER:
 		return 0;
@@ -748,36 +1452,7 @@ int analyzer_add(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p)
 	return 0;
 }
 
-/* For each refused answer, the latest earlier answer of its trial to the same client that
- * was not refused: one pass over the answers in capture order. */
-static void fill_taken(analyzer_t *a)
-{
-	for (size_t i = 0; i < a->tclients.n; i++)
-		VEC_AT(&a->tclients, tclient_t, i)->last_taken = NONE;
-	for (size_t i = 0; i < a->answers.n; i++) {
-		const answer_t *an = VEC_AT(&a->answers, answer_t, i);
-		if (an->tc == NONE)
-			continue;
-		tclient_t *tc = VEC_AT(&a->tclients, tclient_t, an->tc);
-		if (an->evidence == NONE) {
-			if (an->query != NONE)
-				tc->last_taken = (uint32_t)i;
-			continue;
-		}
-		evidence_t *e = &trial_at(a, an->k.trial)->t.evidence[an->evidence];
-		e->has_taken = 0;
-		e->taken_qtype = 0;
-		e->taken_frame = 0;
-		e->after_taken_ns = 0;
-		if (tc->last_taken == NONE)
-			continue;
-		const answer_t *tk = VEC_AT(&a->answers, answer_t, tc->last_taken);
-		e->has_taken = 1;
-		e->taken_qtype = tk->k.qtype;
-		e->taken_frame = tk->frame;
-		e->after_taken_ns = an->ts > tk->ts ? an->ts - tk->ts : 0;
-	}
-}
+/* ---- results ---- */
 
 static uint64_t order_key(const trial_rec_t *tr)
 {
@@ -792,10 +1467,9 @@ static int order_cmp(const void *x, const void *y)
 	return i->idx < j->idx ? -1 : i->idx > j->idx;
 }
 
-int analyzer_finish(analyzer_t *a)
+static int build_order(analyzer_t *a)
 {
-	size_t n = a->trials.n;
-	a->order_n = 0;
+	size_t n = a->trials.used;
 	if (n > a->order_cap) {
 		struct order *o = realloc(a->order, n * sizeof *o);
 		if (!o)
@@ -803,73 +1477,92 @@ int analyzer_finish(analyzer_t *a)
 		a->order = o;
 		a->order_cap = n;
 	}
-	/* Trials are made at their first query, except those first seen in an answer. */
-	for (size_t i = 0; i < n; i++) {
-		a->order[i].idx = (uint32_t)i;
-		a->order[i].key = order_key(trial_at(a, (uint32_t)i));
+	size_t k = 0;
+	for (size_t i = 0; i < a->trials.n && k < n; i++) {
+		const trial_rec_t *tr = trial_at(a, (uint32_t)i);
+		if (!tr->used)
+			continue;
+		a->order[k].idx = (uint32_t)i;
+		a->order[k].key = order_key(tr);
+		k++;
 	}
-	if (n > 1)
-		qsort(a->order, n, sizeof *a->order, order_cmp);
-	a->order_n = n;
-
-	fill_taken(a);
-
-	a->clients.n = 0;
-	table_clear(&a->k_client);
-	for (size_t i = 0; i < n; i++) {
-		trial_t *t = &trial_at(a, a->order[i].idx)->t;
-		t->reason = NULL;
-		if (t->race > 0) {
-			t->verdict = VERDICT_RACING;
-		} else if (t->queries == 0) {
-			t->verdict = VERDICT_INCONCLUSIVE;
-			t->reason = "no queries seen";
-		} else if (t->answers == 0) {
-			/* Nothing was answered, so nothing could be refused: the wire cannot tell. */
-			t->verdict = VERDICT_INCONCLUSIVE;
-			t->reason = "no answers seen";
-		} else if (a->stats.drops > 0) {
-			t->verdict = VERDICT_INCONCLUSIVE;
-			t->reason = "the capture dropped packets";
-		} else {
-			t->verdict = VERDICT_CORRECT;
-		}
-
-		mkey_t k = {.client = t->client};
-		uint32_t ci;
-		int fresh;
-		int rc = find_or_add(a, &a->k_client, &a->clients, &k, &ci, &fresh);
-		if (rc)
-			return rc;
-		client_rec_t *c = VEC_AT(&a->clients, client_rec_t, ci);
-		if (fresh)
-			c->s.addr = t->client;
-		c->s.trials++;
-		c->s.race += t->race;
-		c->s.late += t->late;
-		c->s.duplicate += t->duplicate;
-		if (t->verdict == VERDICT_RACING)
-			c->s.racing++;
-		else if (t->verdict == VERDICT_CORRECT)
-			c->s.correct++;
-		else
-			c->s.inconclusive++;
-		c->s.verdict = c->s.racing    ? VERDICT_RACING
-			       : c->s.correct ? VERDICT_CORRECT
-					      : VERDICT_INCONCLUSIVE;
-	}
+	if (k > 1)
+		qsort(a->order, k, sizeof *a->order, order_cmp);
+	a->order_n = k;
+	a->order_valid = 1;
 	return 0;
 }
 
-size_t analyzer_trial_count(const analyzer_t *a) { return a->trials.n; }
+int analyzer_finish(analyzer_t *a)
+{
+	int rc = build_order(a);
+	if (rc)
+		return rc;
+
+	/* Live trials as they stand: unanswered queries so far, and the taken answers. */
+	for (size_t i = 0; i < a->order_n; i++) {
+		trial_rec_t *tr = trial_at(a, a->order[i].idx);
+		if (!tr->done)
+			tr->t.unanswered = tr->unanswered_done;
+	}
+	for (size_t i = 0; i < a->queries.qn; i++) {
+		uint32_t qi = a->queries.q[(a->queries.qhead + i) & (a->queries.qcap - 1)].idx;
+		const query_t *q = AT(&a->queries, query_t, qi);
+		if (!q->answers)
+			trial_at(a, q->k.trial)->t.unanswered++;
+	}
+	for (size_t i = 0; i < a->tclients.n; i++) {
+		tclient_t *tc = AT(&a->tclients, tclient_t, i);
+		tc->scratch = tc->last;
+	}
+	/* The answers' FIFO is in capture order: they never go back on it. */
+	for (size_t i = 0; i < a->answers.qn; i++) {
+		uint32_t ai = a->answers.q[(a->answers.qhead + i) & (a->answers.qcap - 1)].idx;
+		const answer_t *an = AT(&a->answers, answer_t, ai);
+		if (an->tc != NONE)
+			taken_step(a, an, &AT(&a->tclients, tclient_t, an->tc)->scratch);
+	}
+
+	for (size_t i = 0; i < a->clients.n; i++) {
+		client_rec_t *c = AT(&a->clients, client_rec_t, i);
+		c->view = c->done;
+		memcpy(c->hist_view, c->hist_done, sizeof c->hist_view);
+	}
+	for (size_t i = 0; i < a->order_n; i++) {
+		trial_rec_t *tr = trial_at(a, a->order[i].idx);
+		if (tr->done)
+			continue; /* counted in its client's summary when it finished */
+		trial_verdict(a, &tr->t);
+		uint32_t ci;
+		rc = client_get(a, &tr->t.client, &ci);
+		if (rc)
+			return rc;
+		client_rec_t *c = AT(&a->clients, client_rec_t, ci);
+		client_add(&c->view, c->hist_view, &tr->t);
+	}
+	for (size_t i = 0; i < a->clients.n; i++) {
+		client_rec_t *c = AT(&a->clients, client_rec_t, i);
+		gap_median(&c->view, c->hist_view);
+	}
+	a->stats.live_trials = a->trials.used - (a->stats.finished_trials - a->stats.freed_trials);
+	return 0;
+}
+
+size_t analyzer_trial_count(const analyzer_t *a) { return a->trials.used; }
 
 const trial_t *analyzer_trial(const analyzer_t *a, size_t i)
 {
-	if (i >= a->trials.n)
+	if (i >= a->trials.used)
 		return NULL;
-	/* Before analyzer_finish has ordered every trial, creation order. */
-	uint32_t idx = a->order_n == a->trials.n ? a->order[i].idx : (uint32_t)i;
-	return &trial_at(a, idx)->t;
+	if (a->order_valid && a->order_n == a->trials.used)
+		return &trial_at(a, a->order[i].idx)->t;
+	/* Before analyzer_finish has ordered them: creation order, skipping freed records. */
+	for (size_t j = 0, k = 0; j < a->trials.n; j++) {
+		const trial_rec_t *tr = trial_at(a, (uint32_t)j);
+		if (tr->used && k++ == i)
+			return &tr->t;
+	}
+	return NULL;
 }
 
 const trial_t *analyzer_find_trial(const analyzer_t *a, const char *name)
@@ -883,13 +1576,23 @@ const trial_t *analyzer_find_trial(const analyzer_t *a, const char *name)
 		text[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
 	text[len] = '\0';
-	slot_t *s = table_find(a, &a->t_name, name_hash(text), NULL, text);
-	if (!s && len > 1 && text[len - 1] == '.') {
-		/* "name." as users write it; the text form has no trailing dot. */
-		text[len - 1] = '\0';
-		s = table_find(a, &a->t_name, name_hash(text), NULL, text);
+	/* A lookup for people and tests, not the packet path: a scan is enough. */
+	size_t n = analyzer_trial_count(a);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			/* "name." as users write it; the text form has no trailing dot (but may end
+			 * in an escaped one, "\.", which the first pass finds). */
+			if (len < 2 || text[len - 1] != '.')
+				break;
+			text[len - 1] = '\0';
+		}
+		for (size_t i = 0; i < n; i++) {
+			const trial_t *t = analyzer_trial(a, i);
+			if (t && strcmp(t->name, text) == 0)
+				return t;
+		}
 	}
-	return s ? &trial_at(a, s->idx1 - 1)->t : NULL;
+	return NULL;
 }
 
 size_t analyzer_client_count(const analyzer_t *a) { return a->clients.n; }
@@ -898,7 +1601,7 @@ const client_summary_t *analyzer_client(const analyzer_t *a, size_t i)
 {
 	if (i >= a->clients.n)
 		return NULL;
-	return &VEC_AT(&a->clients, const client_rec_t, i)->s;
+	return &AT(&a->clients, const client_rec_t, i)->view;
 }
 
 const analyzer_stats_t *analyzer_stats(const analyzer_t *a) { return &a->stats; }

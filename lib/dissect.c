@@ -17,6 +17,11 @@
 #define ETHERTYPE_IPV6 0x86DD
 #define ETHERTYPE_8021Q 0x8100
 #define ETHERTYPE_8021AD 0x88A8
+#define ETHERTYPE_PPPOE 0x8864
+#define ETHERTYPE_MPLS 0x8847
+
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
 
 /* IPv6 extension headers that precede the transport header (RFC 8200 section 4). */
 #define IP6_HOPOPTS 0
@@ -47,6 +52,12 @@ int dissect_linktype_supported(int linktype)
 	case LT_IPV4:
 	case LT_IPV6:
 	case LT_LINUX_SLL2:
+	case LT_PPP:
+	case LT_PPP_HDLC:
+	case LT_C_HDLC:
+	case LT_IEEE802_11:
+	case LT_IEEE802_11_RADIOTAP:
+	case LT_IPNET:
 		return 1;
 	default:
 		return 0;
@@ -72,6 +83,18 @@ const char *dissect_linktype_name(int linktype)
 		return "raw IPv6";
 	case LT_LINUX_SLL2:
 		return "Linux cooked v2";
+	case LT_PPP:
+		return "PPP";
+	case LT_PPP_HDLC:
+		return "PPP in HDLC framing";
+	case LT_C_HDLC:
+		return "Cisco HDLC";
+	case LT_IEEE802_11:
+		return "802.11";
+	case LT_IEEE802_11_RADIOTAP:
+		return "802.11 with radiotap";
+	case LT_IPNET:
+		return "Solaris ipnet";
 	default:
 		return "unknown";
 	}
@@ -102,11 +125,39 @@ int sp_addr_equal(const sp_addr_t *x, const sp_addr_t *y)
 	return memcmp(x->a, y->a, n) == 0;
 }
 
-static int skip(pkt_t *out, const char *note)
+static int skip(pkt_t *out, enum pkt_skip why, const char *note)
 {
 	out->kind = PKT_SKIPPED;
+	out->skip = why;
 	out->note = note;
 	return 0;
+}
+
+const char *dissect_skip_name(enum pkt_skip r)
+{
+	switch (r) {
+	case SKIP_NONE:
+		return "none";
+	case SKIP_NOT_IP:
+		return "not IP";
+	case SKIP_FRAGMENT:
+		return "fragment";
+	case SKIP_TRUNCATED:
+		return "truncated";
+	case SKIP_MALFORMED:
+		return "malformed";
+	case SKIP_DNS:
+		return "DNS too short";
+	case SKIP_ICMP_QUOTE:
+		return "ICMP quote unreadable";
+	case SKIP_LINKTYPE:
+		return "unsupported link type";
+	case SKIP_ENCRYPTED:
+		return "encrypted";
+	case PKT_SKIP_N:
+		break;
+	}
+	return "unknown";
 }
 
 /* The rest of the cursor as its own layer. */
@@ -128,7 +179,17 @@ typedef struct ip_info {
 	int truncated;    /* ... because the header is cut short */
 	int fragment;     /* ... because it is a fragment without the transport header */
 	wire_t payload;
+	size_t wire_len; /* payload bytes the header announces (may exceed what was captured) */
 } ip_info_t;
+
+static enum pkt_skip ip_reason(const ip_info_t *ip)
+{
+	if (ip->fragment)
+		return SKIP_FRAGMENT;
+	if (ip->truncated)
+		return SKIP_TRUNCATED;
+	return SKIP_MALFORMED;
+}
 
 /* RFC 791 section 3.1. */
 static void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
@@ -176,8 +237,10 @@ static void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
 		}
 		/* Some stacks rewrite the quoted header; the quote's own length is what counts. */
 		ip->payload = rest(w);
+		ip->wire_len = wire_left(&ip->payload);
 		return;
 	}
+	ip->wire_len = (size_t)total - hl;
 	ip->payload = narrow(w, total - hl);
 }
 
@@ -202,6 +265,7 @@ static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 		return;
 	}
 	wire_t p = narrow(w, plen);
+	size_t ext = 0;
 	/* Each extension header takes at least 8 bytes, so the walk ends with the packet. */
 	for (;;) {
 		if (next == IP6_HOPOPTS || next == IP6_ROUTING || next == IP6_DSTOPTS) {
@@ -214,6 +278,7 @@ static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 				ip->truncated = 1;
 				return;
 			}
+			ext += (size_t)len8 * 8 + 8;
 			next = nh;
 			continue;
 		}
@@ -234,6 +299,7 @@ static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 				ip->fragment = 1;
 				return;
 			}
+			ext += 8;
 			next = nh;
 			continue;
 		}
@@ -241,6 +307,7 @@ static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 	}
 	ip->proto = next;
 	ip->payload = rest(&p);
+	ip->wire_len = plen > ext ? (size_t)plen - ext : 0;
 }
 
 static void ip_header(wire_t *w, ip_info_t *ip, int quoted)
@@ -270,29 +337,50 @@ static int udp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 	uint16_t len = wire_u16(w);
 	wire_skip(w, 2); /* checksum */
 	if (wire_error(w))
-		return skip(out, "truncated UDP header");
+		return skip(out, SKIP_TRUNCATED, "truncated UDP header");
 	if (len < 8)
-		return skip(out, "bad UDP length");
+		return skip(out, SKIP_MALFORMED, "bad UDP length");
 	if (out->sport != cfg->dns_port && out->dport != cfg->dns_port)
 		return 0;
 	wire_t p = narrow(w, (size_t)len - 8);
 	size_t n = wire_left(&p);
 	if (n < DNS_HEADER_LEN)
-		return skip(out, "DNS message shorter than its header");
+		return skip(out, SKIP_DNS, "DNS message shorter than its header");
 	const uint8_t *msg = wire_ptr(&p, n);
 	if (!msg || dns_parse(msg, n, &out->dns) != 0)
-		return skip(out, "DNS message shorter than its header");
+		return skip(out, SKIP_DNS, "DNS message shorter than its header");
 	out->kind = PKT_DNS;
 	return 0;
 }
 
-/* RFC 9293 section 3.1: only the ports for now; DNS over TCP comes later. */
-static int tcp(wire_t *w, pkt_t *out)
+/* RFC 9293 section 3.1. Only segments of the DNS port are handed on; RFC 7766 section 8
+ * (two-byte length before each message) is the analyzer's, which has the stream. */
+static int tcp(const dissect_cfg_t *cfg, wire_t *w, size_t wire_len, pkt_t *out)
 {
 	out->sport = wire_u16(w);
 	out->dport = wire_u16(w);
+	out->tcp_seq = wire_u32(w);
+	wire_skip(w, 4); /* acknowledgment number */
+	uint8_t off = wire_u8(w);
+	out->tcp_flags = wire_u8(w);
+	wire_skip(w, 6); /* window, checksum, urgent pointer */
 	if (wire_error(w))
-		return skip(out, "truncated TCP header");
+		return skip(out, SKIP_TRUNCATED, "truncated TCP header");
+	size_t hl = (size_t)(off >> 4) * 4;
+	if (hl < 20)
+		return skip(out, SKIP_MALFORMED, "bad TCP header length");
+	if (out->sport != cfg->dns_port && out->dport != cfg->dns_port)
+		return 0;
+	wire_skip(w, hl - 20); /* options */
+	if (wire_error(w))
+		return skip(out, SKIP_TRUNCATED, "truncated TCP options");
+	size_t n = wire_left(w);
+	out->payload = n ? wire_ptr(w, n) : NULL;
+	out->payload_len = out->payload ? n : 0;
+	out->tcp_len = wire_len > hl ? wire_len - hl : 0;
+	if (out->tcp_len < out->payload_len)
+		out->tcp_len = out->payload_len; /* the IP length lied; what is there is there */
+	out->kind = PKT_TCP;
 	return 0;
 }
 
@@ -304,10 +392,10 @@ static int icmp_quote(wire_t *w, pkt_t *out)
 	ip_header(w, &ip, 1);
 	if (ip.skip) {
 		if (ip.truncated)
-			return skip(out, "ICMP error quotes too little");
+			return skip(out, SKIP_ICMP_QUOTE, "ICMP error quotes too little");
 		if (ip.fragment)
-			return skip(out, "ICMP error quotes a fragment");
-		return skip(out, "ICMP error quotes no IP packet");
+			return skip(out, SKIP_ICMP_QUOTE, "ICMP error quotes a fragment");
+		return skip(out, SKIP_ICMP_QUOTE, "ICMP error quotes no IP packet");
 	}
 	if (ip.proto != PROTO_UDP)
 		return 0; /* PKT_OTHER: an error about something other than DNS over UDP */
@@ -321,7 +409,7 @@ static int icmp_quote(wire_t *w, pkt_t *out)
 	uint16_t len = wire_u16(u);
 	wire_skip(u, 2);
 	if (wire_error(u))
-		return skip(out, "ICMP error quotes too little");
+		return skip(out, SKIP_ICMP_QUOTE, "ICMP error quotes too little");
 	wire_t p = len >= 8 ? narrow(u, (size_t)len - 8) : rest(u);
 	size_t n = wire_left(&p);
 	if (n >= 2) {
@@ -348,7 +436,7 @@ static int icmp4(wire_t *w, pkt_t *out)
 	out->icmp_code = wire_u8(w);
 	wire_skip(w, 6); /* checksum, unused */
 	if (wire_error(w))
-		return skip(out, "truncated ICMP header");
+		return skip(out, SKIP_TRUNCATED, "truncated ICMP header");
 	if (out->icmp_type != 3)
 		return 0;
 	out->port_unreachable = out->icmp_code == 3;
@@ -362,7 +450,7 @@ static int icmp6(wire_t *w, pkt_t *out)
 	out->icmp_code = wire_u8(w);
 	wire_skip(w, 6); /* checksum, unused */
 	if (wire_error(w))
-		return skip(out, "truncated ICMPv6 header");
+		return skip(out, SKIP_TRUNCATED, "truncated ICMPv6 header");
 	if (out->icmp_type != 1)
 		return 0;
 	out->port_unreachable = out->icmp_code == 4;
@@ -377,13 +465,13 @@ static int ip_packet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 	out->dst = ip.dst;
 	out->proto = ip.proto;
 	if (ip.skip)
-		return skip(out, ip.skip);
+		return skip(out, ip_reason(&ip), ip.skip);
 	wire_t *t = &ip.payload;
 	switch (ip.proto) {
 	case PROTO_UDP:
 		return udp(cfg, t, out);
 	case PROTO_TCP:
-		return tcp(t, out);
+		return tcp(cfg, t, ip.wire_len, out);
 	case PROTO_ICMP:
 		return ip.src.family == 4 ? icmp4(t, out) : 0;
 	case PROTO_ICMPV6:
@@ -393,12 +481,55 @@ static int ip_packet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 	}
 }
 
+/* RFC 1661 section 2: the protocol field, one byte when compressed (RFC 1661 6.5: an
+ * odd first byte ends the field). */
+static int ppp_protocol(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	uint16_t proto = wire_u8(w);
+	if (!wire_error(w) && !(proto & 1))
+		proto = (uint16_t)(proto << 8 | wire_u8(w));
+	if (wire_error(w))
+		return skip(out, SKIP_TRUNCATED, "truncated PPP header");
+	wire_t ipw = rest(w);
+	if (proto == PPP_IPV4 || proto == PPP_IPV6)
+		return ip_packet(cfg, &ipw, out);
+	return skip(out, SKIP_NOT_IP, "not IP");
+}
+
+/* RFC 3032 section 2.1: label stack entries until the bottom-of-stack bit; what follows
+ * is told by its first nibble, as MPLS does not say. */
+static int mpls(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	/* Each entry takes 4 bytes, so the loop ends with the frame. */
+	for (;;) {
+		uint32_t e = wire_u32(w);
+		if (wire_error(w))
+			return skip(out, SKIP_TRUNCATED, "truncated MPLS label stack");
+		if (e & 0x100)
+			break;
+	}
+	wire_t ipw = rest(w);
+	return ip_packet(cfg, &ipw, out);
+}
+
 static int by_ethertype(const dissect_cfg_t *cfg, uint16_t type, wire_t *w, pkt_t *out)
 {
-	wire_t ipw = rest(w);
-	if (type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6)
+	if (type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6) {
+		wire_t ipw = rest(w);
 		return ip_packet(cfg, &ipw, out);
-	return skip(out, "not IP");
+	}
+	if (type == ETHERTYPE_PPPOE) {
+		/* RFC 2516 section 6: version/type, code, session, length; then PPP. */
+		wire_skip(w, 4);
+		uint16_t len = wire_u16(w);
+		if (wire_error(w))
+			return skip(out, SKIP_TRUNCATED, "truncated PPPoE header");
+		wire_t pw = narrow(w, len);
+		return ppp_protocol(cfg, &pw, out);
+	}
+	if (type == ETHERTYPE_MPLS)
+		return mpls(cfg, w, out);
+	return skip(out, SKIP_NOT_IP, "not IP");
 }
 
 /* IEEE 802.3 with IEEE 802.1Q tags (0x8100, and 0x88A8 for the outer tag of 802.1ad). */
@@ -412,7 +543,7 @@ static int ethernet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 		type = wire_u16(w);
 	}
 	if (wire_error(w))
-		return skip(out, "truncated Ethernet header");
+		return skip(out, SKIP_TRUNCATED, "truncated Ethernet header");
 	return by_ethertype(cfg, type, w, out);
 }
 
@@ -422,7 +553,7 @@ static int linux_sll(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 	wire_skip(w, 14); /* packet type, ARPHRD, address length, address */
 	uint16_t proto = wire_u16(w);
 	if (wire_error(w))
-		return skip(out, "truncated Linux cooked header");
+		return skip(out, SKIP_TRUNCATED, "truncated Linux cooked header");
 	return by_ethertype(cfg, proto, w, out);
 }
 
@@ -432,7 +563,7 @@ static int linux_sll2(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 	uint16_t proto = wire_u16(w);
 	wire_skip(w, 18); /* reserved, ifindex, ARPHRD, packet type, address length, address */
 	if (wire_error(w))
-		return skip(out, "truncated Linux cooked v2 header");
+		return skip(out, SKIP_TRUNCATED, "truncated Linux cooked v2 header");
 	return by_ethertype(cfg, proto, w, out);
 }
 
@@ -452,14 +583,99 @@ static int loopback(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out, int any_ord
 {
 	uint32_t f = wire_u32(w);
 	if (wire_error(w))
-		return skip(out, "truncated loopback header");
+		return skip(out, SKIP_TRUNCATED, "truncated loopback header");
 	/* LINKTYPE_NULL holds the family in the writer's byte order, which the file does not
 	 * say; the values are small enough that both orders can be tried. */
 	uint32_t s = any_order ? bswap32(f) : f;
 	wire_t ipw = rest(w);
 	if (f == 2 || s == 2 || family_is_ipv6(f) || family_is_ipv6(s))
 		return ip_packet(cfg, &ipw, out);
-	return skip(out, "not IP");
+	return skip(out, SKIP_NOT_IP, "not IP");
+}
+
+/* https://www.tcpdump.org/linktypes/LINKTYPE_PPP.html: HDLC-like framing (RFC 1662) when
+ * the frame starts with 0xff 0x03, else the bare protocol field. */
+static int ppp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	wire_t peek = *w;
+	uint8_t addr = wire_u8(&peek), ctrl = wire_u8(&peek);
+	if (!wire_error(&peek) && addr == 0xff && ctrl == 0x03)
+		wire_skip(w, 2);
+	return ppp_protocol(cfg, w, out);
+}
+
+/* https://www.tcpdump.org/linktypes/LINKTYPE_C_HDLC.html: address, control, Ethernet type. */
+static int c_hdlc(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	wire_skip(w, 2);
+	uint16_t type = wire_u16(w);
+	if (wire_error(w))
+		return skip(out, SKIP_TRUNCATED, "truncated Cisco HDLC header");
+	return by_ethertype(cfg, type, w, out);
+}
+
+/* https://www.tcpdump.org/linktypes/LINKTYPE_IPNET.html: a 24-byte header whose family
+ * byte says IPv4 (2) or IPv6 (26). */
+static int ipnet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	wire_skip(w, 1); /* version */
+	uint8_t family = wire_u8(w);
+	wire_skip(w, 22);
+	if (wire_error(w))
+		return skip(out, SKIP_TRUNCATED, "truncated ipnet header");
+	wire_t ipw = rest(w);
+	if (family == 2 || family == 26)
+		return ip_packet(cfg, &ipw, out);
+	return skip(out, SKIP_NOT_IP, "not IP");
+}
+
+/* IEEE 802.11-2020 section 9.2: data frames only, then the LLC/SNAP header of RFC 1042
+ * that names the Ethernet type. A trailing FCS is harmless: IP narrows to its length. */
+static int ieee802_11(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	uint8_t fc0 = wire_u8(w), fc1 = wire_u8(w);
+	wire_skip(w, 2 + 6 + 6 + 6 + 2); /* duration, three addresses, sequence control */
+	if (wire_error(w))
+		return skip(out, SKIP_TRUNCATED, "truncated 802.11 header");
+	unsigned type = (fc0 >> 2) & 3, subtype = fc0 >> 4;
+	if (type != 2 || (subtype & 4))
+		return skip(out, SKIP_NOT_IP, "not IP (802.11 frame without data)");
+	if ((fc1 & 3) == 3)
+		wire_skip(w, 6); /* fourth address, between two access points */
+	if (subtype & 8) {
+		wire_skip(w, 2); /* QoS control */
+		if (fc1 & 0x80)
+			wire_skip(w, 4); /* HT control, present in QoS frames with the order bit */
+	}
+	if (fc1 & 0x40)
+		return skip(out, SKIP_ENCRYPTED, "encrypted 802.11 frame");
+	uint8_t snap[6];
+	wire_bytes(w, snap, sizeof snap);
+	uint16_t etype = wire_u16(w);
+	if (wire_error(w))
+		return skip(out, SKIP_TRUNCATED, "truncated 802.11 header");
+	static const uint8_t rfc1042[6] = {0xaa, 0xaa, 0x03, 0, 0, 0};
+	if (memcmp(snap, rfc1042, sizeof snap) != 0)
+		return skip(out, SKIP_NOT_IP, "not IP");
+	return by_ethertype(cfg, etype, w, out);
+}
+
+/* https://www.radiotap.org/: version, pad, little-endian length of the whole header. */
+static int radiotap(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
+{
+	uint8_t version = wire_u8(w);
+	wire_skip(w, 1);
+	uint16_t len = wire_u8(w);
+	len = (uint16_t)(len | wire_u8(w) << 8);
+	if (wire_error(w))
+		return skip(out, SKIP_TRUNCATED, "truncated radiotap header");
+	if (version != 0 || len < 8)
+		return skip(out, SKIP_MALFORMED, "bad radiotap header");
+	wire_skip(w, (size_t)len - 4);
+	if (wire_error(w))
+		return skip(out, SKIP_TRUNCATED, "truncated radiotap header");
+	wire_t f = rest(w);
+	return ieee802_11(cfg, &f, out);
 }
 
 int dissect_packet(const dissect_cfg_t *cfg, int linktype, const uint8_t *data, size_t caplen,
@@ -484,8 +700,19 @@ int dissect_packet(const dissect_cfg_t *cfg, int linktype, const uint8_t *data, 
 	case LT_IPV4:
 	case LT_IPV6:
 		return ip_packet(cfg, &w, out);
+	case LT_PPP:
+	case LT_PPP_HDLC:
+		return ppp(cfg, &w, out);
+	case LT_C_HDLC:
+		return c_hdlc(cfg, &w, out);
+	case LT_IEEE802_11:
+		return ieee802_11(cfg, &w, out);
+	case LT_IEEE802_11_RADIOTAP:
+		return radiotap(cfg, &w, out);
+	case LT_IPNET:
+		return ipnet(cfg, &w, out);
 	default:
-		skip(out, "unsupported link type");
+		skip(out, SKIP_LINKTYPE, "unsupported link type");
 		return SP_EUNSUPPORTED;
 	}
 }

@@ -1,4 +1,5 @@
-/* Packet dissector: link layer, IPv4/IPv6, UDP DNS and ICMP/ICMPv6 errors with their quote. */
+/* Packet dissector: link layer, IPv4/IPv6, UDP DNS, TCP segments of the DNS port and
+ * ICMP/ICMPv6 errors with their quote. */
 #ifndef SP_DISSECT_H
 #define SP_DISSECT_H
 
@@ -12,13 +13,26 @@
 enum dissect_linktype {
 	LT_NULL = 0,        /* BSD loopback, 4-byte family in host order of the writer */
 	LT_ETHERNET = 1,    /* with 802.1Q / 802.1ad tags */
+	LT_PPP = 9,         /* PPP, with or without the HDLC-like 0xff 0x03 framing */
+	LT_PPP_HDLC = 50,   /* PPP in HDLC-like framing (DLT_PPP_SERIAL) */
 	LT_RAW = 101,       /* raw IPv4 or IPv6 */
+	LT_C_HDLC = 104,    /* Cisco HDLC */
+	LT_IEEE802_11 = 105, /* 802.11 data frames with LLC/SNAP, unencrypted */
 	LT_LOOP = 108,      /* OpenBSD loopback, 4-byte family in network order */
 	LT_LINUX_SLL = 113, /* Linux cooked v1 */
+	LT_IEEE802_11_RADIOTAP = 127, /* radiotap header, then 802.11 */
+	LT_IPNET = 226,     /* Solaris ipnet */
 	LT_IPV4 = 228,
 	LT_IPV6 = 229,
 	LT_LINUX_SLL2 = 276, /* Linux cooked v2 */
 };
+/* Ethernet also carries IP inside PPPoE sessions (0x8864) and under MPLS labels (0x8847).
+ *
+ * Several interfaces in one pcapng: dissect_packet takes the link type per packet, but
+ * libpcap 1.10 refuses a file whose interfaces differ in link type or snap length ("an
+ * interface has a type N different from the type of the first interface") and does not
+ * say which interface a packet came from. Files whose interfaces share one link type read
+ * fine; mixed ones must be split first (editcap, or tshark -F pcapng per interface). */
 
 int dissect_linktype_from_dlt(int dlt);
 /* 1 when the dissector reads this LINKTYPE_ value. */
@@ -39,8 +53,25 @@ enum pkt_kind {
 	PKT_OTHER = 0,  /* IP but nothing this project looks at (other ports, ICMP echo...) */
 	PKT_DNS,        /* UDP to or from the DNS port with at least a DNS header */
 	PKT_ICMP_ERROR, /* ICMP/ICMPv6 destination unreachable quoting a UDP packet */
-	PKT_SKIPPED,    /* not analysable: reason in note (fragment, truncated, not IP...) */
+	PKT_SKIPPED,    /* not analysable: reason in skip and note (fragment, truncated...) */
+	PKT_TCP,        /* TCP segment to or from the DNS port: the analyzer follows the stream */
 };
+
+/* Why a frame was skipped, for counting; the note says it in more detail. */
+enum pkt_skip {
+	SKIP_NONE = 0,
+	SKIP_NOT_IP,      /* the link layer carries something else (ARP, LLDP ...) */
+	SKIP_FRAGMENT,    /* IPv4 or IPv6 fragment */
+	SKIP_TRUNCATED,   /* a header is cut short (snap length, damaged frame, zero length) */
+	SKIP_MALFORMED,   /* a header holds a value its RFC does not allow */
+	SKIP_DNS,         /* DNS port, but too short for a DNS header */
+	SKIP_ICMP_QUOTE,  /* an ICMP error whose quote cannot be read */
+	SKIP_LINKTYPE,    /* link type the dissector does not read */
+	SKIP_ENCRYPTED,   /* 802.11 frame with the protected bit: payload not readable */
+	PKT_SKIP_N
+};
+/* "fragment", "truncated", ...: a short noun phrase; "unknown" out of range. */
+const char *dissect_skip_name(enum pkt_skip r);
 
 /* What an ICMP error quotes: the leading part of the packet that drew it. */
 typedef struct pkt_quote {
@@ -66,7 +97,21 @@ typedef struct pkt {
 	pkt_quote_t quote;
 	/* PKT_SKIPPED: static string saying why ("IPv4 fragment", "truncated IPv6 header") */
 	const char *note;
+	enum pkt_skip skip; /* PKT_SKIPPED: the reason as a number, SKIP_NONE otherwise */
+	/* PKT_TCP (RFC 9293 section 3.1) */
+	uint32_t tcp_seq;
+	uint8_t tcp_flags;      /* TCP_F_* */
+	const uint8_t *payload; /* the segment's data as captured; borrowed from the frame given
+				   to dissect_packet, NULL when empty */
+	size_t payload_len;     /* bytes captured at payload */
+	size_t tcp_len;         /* data bytes on the wire (from the IP length); more than
+				   payload_len when the snap length cut the segment */
 } pkt_t;
+
+#define TCP_F_FIN 0x01
+#define TCP_F_SYN 0x02
+#define TCP_F_RST 0x04
+#define TCP_F_ACK 0x10
 
 typedef struct dissect_cfg {
 	uint16_t dns_port; /* 53 unless configured */
@@ -75,7 +120,10 @@ typedef struct dissect_cfg {
 /* Dissects one captured frame. caplen bytes are present of wirelen on the wire. Every byte
  * is read through a wire_t narrowed layer by layer. Always fills out; returns 0, or
  * SP_EUNSUPPORTED for a link type it does not read (out->kind = PKT_SKIPPED). A malformed or
- * truncated packet is not an error of the call: out->kind = PKT_SKIPPED with a note. */
+ * truncated packet is not an error of the call: out->kind = PKT_SKIPPED with a note.
+ * A TCP segment to or from the DNS port is PKT_TCP with its payload borrowed from data:
+ * messages in a TCP stream can span segments, so only the analyzer (which keeps the
+ * stream) reads DNS from it. Other TCP is PKT_OTHER. */
 int dissect_packet(const dissect_cfg_t *cfg, int linktype, const uint8_t *data, size_t caplen,
 		   size_t wirelen, pkt_t *out);
 

@@ -1,5 +1,5 @@
-/* Fuzz target for the dissector and the pairing behind it: byte 0 picks the link type, the
- * rest is one frame. */
+/* Fuzz target for the dissector and the pairing behind it: the low nibble of byte 0 picks
+ * the link type, the rest is one frame. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,11 +11,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int linktypes[] = {LT_NULL,      LT_ETHERNET, LT_RAW,  LT_LOOP,
-					LT_LINUX_SLL, LT_IPV4,     LT_IPV6, LT_LINUX_SLL2};
+	/* The first eight keep the corpus's old meaning; 147 is a type nobody reads. */
+	static const int linktypes[16] = {LT_NULL,
+					  LT_ETHERNET,
+					  LT_RAW,
+					  LT_LOOP,
+					  LT_LINUX_SLL,
+					  LT_IPV4,
+					  LT_IPV6,
+					  LT_LINUX_SLL2,
+					  LT_PPP,
+					  LT_PPP_HDLC,
+					  LT_C_HDLC,
+					  LT_IEEE802_11,
+					  LT_IEEE802_11_RADIOTAP,
+					  LT_IPNET,
+					  147,
+					  LT_ETHERNET};
 	if (size < 1)
 		return 0;
-	int lt = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
+	int lt = linktypes[data[0] & 0x0f];
 	const dissect_cfg_t cfg = {.dns_port = 53};
 	pkt_t p;
 	dissect_packet(&cfg, lt, data + 1, size - 1, size - 1, &p);
@@ -23,6 +38,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char buf[64];
 	sp_addr_str(&p.src, buf, sizeof buf);
 	sp_addr_str(&p.quote.dst, buf, sizeof buf);
+	(void)dissect_skip_name(p.skip);
+	if (p.kind == PKT_TCP && p.payload_len) {
+		/* Every payload byte must lie inside the frame. */
+		volatile uint8_t sum = 0;
+		for (size_t i = 0; i < p.payload_len; i++)
+			sum ^= p.payload[i];
+		if (p.payload < data + 1 || p.payload + p.payload_len > data + size)
+			__builtin_trap();
+	}
 
 	analyzer_t *a = analyzer_new();
 	if (!a)
@@ -30,6 +54,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The same frame twice: a resent query, a duplicate answer, a second ICMP error. */
 	analyzer_add(a, 1, 1000, &p);
 	analyzer_add(a, 2, 2000, &p);
+	if (p.kind == PKT_TCP && p.payload_len > 1) {
+		/* The same bytes again from a fresh stream in two segments, cut where byte 0 says.
+		 */
+		pkt_t s1 = p, s2 = p;
+		size_t cut = 1 + (size_t)(data[0] >> 4) % (p.payload_len - 1);
+		s1.sport ^= 1;
+		s2.sport ^= 1;
+		s1.tcp_flags = TCP_F_SYN;
+		s1.payload_len = s1.tcp_len = cut;
+		s2.tcp_flags = 0;
+		s2.tcp_seq = p.tcp_seq + 1 + (uint32_t)cut;
+		s2.payload += cut;
+		s2.payload_len -= cut;
+		s2.tcp_len = s2.payload_len;
+		analyzer_add(a, 3, 3000, &s1);
+		analyzer_add(a, 4, 4000, &s2);
+	}
 	if (p.kind == PKT_DNS) {
 		/* A whole exchange around the message: its query, it as the answer twice, and
 		 * the client's error quoting it, so the pairing sees the fuzzed fields. */

@@ -648,6 +648,405 @@ static void test_many(void **state)
 	assert_int_equal(analyzer_stats(f->a)->icmp_unmatched, 0);
 }
 
+/* ---- DNS over TCP ---- */
+
+#define SEC (1000 * MS)
+
+/* A TCP segment of s (from the client when !answer) carrying data. */
+static pkt_t seg(const sock_t *s, int from_server, uint32_t seq, uint8_t flags, const uint8_t *data,
+		 size_t n)
+{
+	pkt_t p;
+	memset(&p, 0, sizeof p);
+	p.kind = PKT_TCP;
+	p.proto = 6;
+	p.src = from_server ? s->server : s->client;
+	p.dst = from_server ? s->client : s->server;
+	p.sport = from_server ? s->sport : s->cport;
+	p.dport = from_server ? s->cport : s->sport;
+	p.tcp_seq = seq;
+	p.tcp_flags = flags;
+	p.payload = n ? data : NULL;
+	p.payload_len = n;
+	p.tcp_len = n;
+	return p;
+}
+
+/* A length-prefixed DNS message at buf; returns its length with the prefix. */
+static size_t tcp_msg(uint8_t *buf, int is_answer, uint16_t id, const char *name, uint16_t qtype)
+{
+	size_t n;
+	if (is_answer) {
+		dns_builder_t b;
+		dns_question_t q = {.qtype = qtype, .qclass = DNS_C_IN};
+		assert_int_equal(dns_name_from_text(name, &q.name), 0);
+		dns_builder_init(&b, buf + 2, 510);
+		dns_put_header(&b, id, DNS_F_QR | DNS_F_RD | DNS_F_RA);
+		dns_put_question(&b, &q);
+		int len = dns_finish(&b);
+		assert_true(len > 0);
+		n = (size_t)len;
+	} else {
+		dns_name_t dn;
+		assert_int_equal(dns_name_from_text(name, &dn), 0);
+		int len = dns_build_query(buf + 2, 510, id, &dn, qtype);
+		assert_true(len > 0);
+		n = (size_t)len;
+	}
+	buf[0] = (uint8_t)(n >> 8);
+	buf[1] = (uint8_t)n;
+	return n + 2;
+}
+
+static void test_tcp_stream(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(80, 50000);
+	const char *name = "tc.t1.lab.test";
+	uint8_t q[512], a[1024];
+	size_t qn = tcp_msg(q, 0, 1, name, DNS_T_A);
+	add(f, 0, seg(&s, 0, 99, TCP_F_SYN, NULL, 0));
+	add(f, 1, seg(&s, 1, 499, TCP_F_SYN | TCP_F_ACK, NULL, 0));
+	/* The length prefix alone, then the message, then the message again (retransmitted). */
+	add(f, 2, seg(&s, 0, 100, TCP_F_ACK, q, 2));
+	add(f, 3, seg(&s, 0, 102, TCP_F_ACK, q + 2, qn - 2));
+	add(f, 4, seg(&s, 0, 102, TCP_F_ACK, q + 2, qn - 2));
+	/* A and AAAA answers in three segments, cut inside the first message. */
+	size_t an = tcp_msg(a, 1, 1, name, DNS_T_A);
+	an += tcp_msg(a + an, 1, 1, name, DNS_T_AAAA); /* answers a query never sent */
+	add(f, 5, seg(&s, 1, 500, TCP_F_ACK, a, 7));
+	add(f, 6, seg(&s, 1, 507, TCP_F_ACK, a + 7, 20));
+	add(f, 7, seg(&s, 1, 527, TCP_F_ACK | TCP_F_FIN, a + 27, an - 27));
+
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->queries, 1);
+	assert_int_equal(t->tcp_queries, 1);
+	assert_int_equal(t->answers, 2);
+	assert_int_equal(t->unanswered, 0);
+	assert_int_equal(t->verdict, VERDICT_CORRECT);
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->tcp_segments, 8);
+	assert_int_equal(st->tcp_messages, 3);
+	assert_int_equal(st->tcp_retransmits, 1);
+	assert_int_equal(st->tcp_gaps, 0);
+	assert_int_equal(st->queries, 1);
+	assert_int_equal(st->answers, 2);
+	assert_int_equal(st->answers_unmatched, 1);
+	const client_summary_t *c = analyzer_client(f->a, 0);
+	assert_int_equal(c->tcp_only, 1);
+	assert_int_equal(c->tcp_queries, 1);
+}
+
+static void test_tcp_gaps(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(81, 50001);
+	const char *name = "gap.t1.lab.test";
+	uint8_t buf[1024];
+	size_t n1 = tcp_msg(buf, 0, 1, name, DNS_T_A);
+	size_t n2 = tcp_msg(buf + n1, 0, 2, name, DNS_T_AAAA);
+	/* Joined mid-stream: the first segment is taken as a message start. Half a message,
+	 * then a segment after a hole: the half is dropped, the next message read. */
+	add(f, 0, seg(&s, 0, 1000, TCP_F_ACK, buf, n1 / 2));
+	add(f, 1, seg(&s, 0, (uint32_t)(1000 + n1 + 50), TCP_F_ACK, buf + n1, n2));
+	/* Overlap: old bytes and new ones in one segment; only the new ones count. */
+	size_t n3 = tcp_msg(buf + n1 + n2, 0, 3, name, DNS_T_HTTPS);
+	uint32_t next = (uint32_t)(1000 + n1 + 50 + n2);
+	add(f, 2, seg(&s, 0, next - 4, TCP_F_ACK, buf + n1 + n2 - 4, n3 + 4));
+	next += (uint32_t)n3;
+	/* A length too short for DNS: the stream is dropped until the next segment. */
+	static const uint8_t bad[6] = {0, 3, 1, 2, 3, 0};
+	add(f, 3, seg(&s, 0, next, TCP_F_ACK, bad, sizeof bad));
+	next += sizeof bad;
+	size_t n4 = tcp_msg(buf, 0, 4, name, DNS_T_MX);
+	add(f, 4, seg(&s, 0, next, TCP_F_ACK, buf, n4));
+	next += (uint32_t)n4;
+	/* A segment the snap length cut: what is there is lost with it, the stream goes on. */
+	size_t n5 = tcp_msg(buf, 0, 5, name, DNS_T_TXT);
+	pkt_t cut = seg(&s, 0, next, TCP_F_ACK, buf, n5 - 3);
+	cut.tcp_len = n5;
+	add(f, 5, cut);
+	next += (uint32_t)n5;
+	size_t n6 = tcp_msg(buf, 0, 6, name, DNS_T_SRV);
+	add(f, 6, seg(&s, 0, next, TCP_F_ACK, buf, n6));
+	/* RST forgets the stream; a sequence number far away is then a fresh start. */
+	add(f, 7, seg(&s, 0, next, TCP_F_RST, NULL, 0));
+	size_t n7 = tcp_msg(buf, 0, 7, name, DNS_T_NS);
+	add(f, 8, seg(&s, 0, 77, TCP_F_ACK, buf, n7));
+	/* Sequence numbers wrap. */
+	sock_t w = sock4(81, 50002);
+	size_t n8 = tcp_msg(buf, 0, 8, name, DNS_T_PTR);
+	add(f, 9, seg(&w, 0, 0xfffffffe, TCP_F_ACK, buf, 5));
+	add(f, 10, seg(&w, 0, 3, TCP_F_ACK, buf + 5, n8 - 5));
+
+	const trial_t *t = only_trial(f);
+	/* AAAA (2), HTTPS (3), MX (4), SRV (6), NS (7), PTR (8); A (1) and TXT (5) were cut. */
+	assert_int_equal(t->queries, 6);
+	assert_int_equal(t->tcp_queries, 6);
+	assert_int_equal(t->first_qtype, DNS_T_AAAA);
+	assert_int_equal(t->unanswered, 6);
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->tcp_messages, 6);
+	assert_int_equal(st->tcp_gaps, 2);
+	assert_int_equal(st->tcp_bad, 1);
+	assert_int_equal(st->tcp_retransmits, 0);
+}
+
+/* ---- bounded memory ---- */
+
+typedef struct seen {
+	unsigned trials, racing;
+	char last[64];
+	unsigned client_trials;
+} seen_t;
+
+static void on_trial(const trial_t *t, const client_summary_t *c, void *ctx)
+{
+	seen_t *s = ctx;
+	s->trials++;
+	s->racing += t->verdict == VERDICT_RACING;
+	assert_true(t->finished);
+	snprintf(s->last, sizeof s->last, "%s", t->name);
+	s->client_trials = c->trials;
+	if (t->verdict == VERDICT_RACING) {
+		/* The taken answer is known once the answers have expired. */
+		assert_int_equal(t->n_evidence, 1);
+		assert_true(t->evidence[0].has_taken);
+		assert_int_equal(t->evidence[0].taken_qtype, DNS_T_A);
+	}
+}
+
+static void test_window_callback(void **state)
+{
+	feed_t *f = *state;
+	seen_t seen = {0};
+	analyzer_set_window(f->a, 1 * SEC);
+	analyzer_set_trial_cb(f->a, on_trial, &seen);
+	racer(f, 0, "r.t1.lab.test");
+	assert_int_equal(seen.trials, 0);
+	/* 0.5 s later: still live, the ICMP error pairs. Then 3 s later: finished. */
+	sock_t s = sock4(10, 40000);
+	add(f, 2 * SEC, query(&s, 9, "other.t2.lab.test", DNS_T_A));
+	assert_int_equal(seen.trials, 1);
+	assert_int_equal(seen.racing, 1);
+	assert_string_equal(seen.last, "r.t1.lab.test");
+	assert_int_equal(seen.client_trials, 1);
+	/* An ICMP error for the finished trial's answer finds nothing to pair with. */
+	sock_t b = sock4(10, 40001);
+	add(f, 2 * SEC + 1, icmp(&b, Q_QUESTION, 0x2222, "r.t1.lab.test", DNS_T_AAAA));
+	assert_int_equal(analyzer_stats(f->a)->icmp_unmatched, 1);
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), 1); /* other.t2, still live */
+	assert_null(analyzer_find_trial(f->a, "r.t1.lab.test"));
+	const client_summary_t *c = analyzer_client(f->a, 0);
+	assert_int_equal(c->trials, 2);
+	assert_int_equal(c->racing, 1);
+	assert_int_equal(c->verdict, VERDICT_RACING);
+	/* Advancing the clock finishes the live trial without a packet. */
+	assert_int_equal(analyzer_advance(f->a, 5 * SEC), 0);
+	assert_int_equal(seen.trials, 2);
+	assert_string_equal(seen.last, "other.t2.lab.test");
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), 0);
+	c = analyzer_client(f->a, 0);
+	assert_int_equal(c->trials, 2);
+	assert_int_equal(c->unanswered, 1);
+	assert_int_equal(c->inconclusive, 1);
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->finished_trials, 2);
+	assert_int_equal(st->freed_trials, 2);
+	assert_int_equal(st->live_trials, 0);
+	assert_int_equal(st->expired_queries, 3);
+	assert_int_equal(st->expired_answers, 2);
+}
+
+static void test_window_keeps_trials(void **state)
+{
+	feed_t *f = *state;
+	analyzer_set_window(f->a, 1 * SEC);
+	racer(f, 0, "r.t1.lab.test");
+	sock_t s = sock4(10, 41000);
+	/* The same name long after: a second trial, the first one finished and kept. */
+	add(f, 10 * SEC, query(&s, 1, "r.t1.lab.test", DNS_T_A));
+	add(f, 10 * SEC + MS, answer(&s, 1, "r.t1.lab.test", DNS_T_A));
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), 2);
+	const trial_t *t0 = analyzer_trial(f->a, 0), *t1 = analyzer_trial(f->a, 1);
+	assert_true(t0->finished);
+	assert_int_equal(t0->verdict, VERDICT_RACING);
+	assert_true(t0->evidence[0].has_taken);
+	assert_int_equal(t0->evidence[0].after_taken_ns, 50 * MS);
+	assert_false(t1->finished);
+	assert_int_equal(t1->verdict, VERDICT_CORRECT);
+	assert_ptr_equal(analyzer_find_trial(f->a, "R.T1.lab.test."), t0);
+	/* Drops learnt later do not change a finished trial, only the live one. */
+	analyzer_set_drops(f->a, 3);
+	assert_int_equal(analyzer_finish(f->a), 0);
+	t0 = analyzer_trial(f->a, 0);
+	t1 = analyzer_trial(f->a, 1);
+	assert_int_equal(t0->verdict, VERDICT_RACING);
+	assert_int_equal(t1->verdict, VERDICT_INCONCLUSIVE);
+	/* Flush finishes the rest; without a callback they stay listed. */
+	assert_int_equal(analyzer_flush(f->a), 0);
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), 2);
+	assert_true(analyzer_trial(f->a, 1)->finished);
+	assert_int_equal(analyzer_client(f->a, 0)->trials, 2);
+	assert_int_equal(analyzer_client_count(f->a), 1);
+}
+
+/* Window 0 keeps everything, however far apart the packets are. */
+static void test_window_zero(void **state)
+{
+	feed_t *f = *state;
+	analyzer_set_window(f->a, 0);
+	sock_t a = sock4(10, 40000);
+	add(f, 0, query(&a, 1, "slow.t1.lab.test", DNS_T_A));
+	add(f, 3600 * SEC, answer(&a, 1, "slow.t1.lab.test", DNS_T_A));
+	add(f, 3600 * SEC + 1, answer(&a, 1, "slow.t1.lab.test", DNS_T_A));
+	add(f, 3600 * SEC + 2, icmp(&a, Q_ID, 1, NULL, 0));
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->duplicate, 1);
+	assert_false(t->finished);
+	assert_int_equal(analyzer_stats(f->a)->expired_queries, 0);
+}
+
+/* A long capture through a callback: state stays bounded by the window. */
+static void test_window_bounded(void **state)
+{
+	feed_t *f = *state;
+	seen_t seen = {0};
+	analyzer_set_window(f->a, 1 * SEC);
+	analyzer_set_trial_cb(f->a, on_trial, &seen);
+	char name[64];
+	uint64_t most_live = 0;
+	const unsigned n = 50000;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t ts = (uint64_t)i * 10 * MS;
+		sock_t a = sock4((uint8_t)(i % 50), (uint16_t)(1024 + i % 30000)), b = a;
+		b.cport++;
+		snprintf(name, sizeof name, "b.t%u.lab.test", i);
+		add(f, ts, query(&a, (uint16_t)i, name, DNS_T_A));
+		add(f, ts, query(&b, (uint16_t)~i, name, DNS_T_AAAA));
+		add(f, ts + MS, answer(&a, (uint16_t)i, name, DNS_T_A));
+		add(f, ts + 2 * MS, answer(&b, (uint16_t)~i, name, DNS_T_AAAA));
+		if (i % 3 == 0)
+			add(f, ts + 2 * MS, icmp(&b, Q_QUESTION, (uint16_t)~i, name, DNS_T_AAAA));
+		uint64_t live = analyzer_stats(f->a)->live_trials;
+		if (live > most_live)
+			most_live = live;
+	}
+	/* 100 trials start per second: at most about two windows of them are live. */
+	assert_true(most_live <= 250);
+	assert_int_equal(analyzer_flush(f->a), 0);
+	assert_int_equal(seen.trials, n);
+	assert_int_equal(seen.racing, (n + 2) / 3);
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_client_count(f->a), 50);
+	unsigned trials = 0, racing = 0;
+	for (size_t i = 0; i < analyzer_client_count(f->a); i++) {
+		trials += analyzer_client(f->a, i)->trials;
+		racing += analyzer_client(f->a, i)->racing;
+	}
+	assert_int_equal(trials, n);
+	assert_int_equal(racing, (n + 2) / 3);
+}
+
+static void test_per_client(void **state)
+{
+	feed_t *f = *state;
+	analyzer_set_per_client(f->a, 1);
+	sock_t a = sock4(20, 40000), b = sock4(21, 40000);
+	add(f, 0, query(&a, 1, "www.example.com", DNS_T_A));
+	add(f, 1, query(&b, 1, "www.example.com", DNS_T_A));
+	add(f, 2, answer(&b, 1, "www.example.com", DNS_T_A));
+	add(f, 3, answer(&a, 1, "www.example.com", DNS_T_A));
+	add(f, 4, icmp(&a, Q_QUESTION, 1, "www.example.com", DNS_T_A));
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), 2);
+	const trial_t *ta = analyzer_trial(f->a, 0), *tb = analyzer_trial(f->a, 1);
+	assert_int_equal(ta->client.a[3], 20);
+	assert_int_equal(tb->client.a[3], 21);
+	assert_int_equal(ta->race, 1);
+	assert_int_equal(tb->race, 0);
+	assert_int_equal(analyzer_client(f->a, 0)->verdict, VERDICT_RACING);
+	assert_int_equal(analyzer_client(f->a, 1)->verdict, VERDICT_CORRECT);
+}
+
+/* How each client sends its questions, summed over its trials. */
+static void test_client_behaviour(void **state)
+{
+	feed_t *f = *state;
+	racer(f, 0, "r.t1.lab.test"); /* two sockets, A first, parallel, 10 us gap */
+	sock_t s = sock4(10, 41000);
+	uint64_t t = SEC;
+	add(f, t, query(&s, 1, "w.t2.lab.test", DNS_T_AAAA)); /* one socket, AAAA first */
+	add(f, t + MS, answer(&s, 1, "w.t2.lab.test", DNS_T_AAAA));
+	add(f, t + 3 * MS, query(&s, 2, "w.t2.lab.test", DNS_T_A)); /* sequential, 3 ms */
+	pkt_t tc = answer(&s, 2, "w.t2.lab.test", DNS_T_A);
+	tc.dns.h.flags |= DNS_F_TC;
+	add(f, t + 4 * MS, tc);
+	pkt_t tq = query(&s, 3, "w.t2.lab.test", DNS_T_A);
+	tq.proto = 6;
+	add(f, t + 5 * MS, tq);
+	sock_t u = sock4(10, 42000);
+	add(f, 2 * SEC, query(&u, 1, "nx.t3.lab.test", DNS_T_A)); /* single type */
+	pkt_t nx = answer(&u, 1, "nx.t3.lab.test", DNS_T_A);
+	nx.dns.h.flags |= DNS_R_NXDOMAIN;
+	add(f, 2 * SEC + MS, nx);
+	sock_t v = sock4(10, 43000), w = sock4(10, 43001), x = sock4(10, 43002);
+	add(f, 3 * SEC, query(&v, 1, "m.t4.lab.test", DNS_T_A)); /* three sockets */
+	add(f, 3 * SEC + 1000 * 1000, query(&w, 1, "m.t4.lab.test", DNS_T_AAAA));
+	add(f, 3 * SEC + 2000 * 1000, query(&x, 1, "m.t4.lab.test", DNS_T_HTTPS));
+
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_client_count(f->a), 1);
+	const client_summary_t *c = analyzer_client(f->a, 0);
+	assert_int_equal(c->trials, 4);
+	assert_int_equal(c->queries, 9);
+	assert_int_equal(c->tcp_queries, 1);
+	assert_int_equal(c->answers, 5);
+	assert_int_equal(c->unanswered, 4); /* w's TCP query, m's three */
+	assert_int_equal(c->truncated, 1);
+	assert_int_equal(c->errors, 1);
+	assert_int_equal(c->one_socket, 2);
+	assert_int_equal(c->two_sockets, 1);
+	assert_int_equal(c->more_sockets, 1);
+	assert_int_equal(c->a_first, 2);
+	assert_int_equal(c->aaaa_first, 1);
+	assert_int_equal(c->parallel, 2);
+	assert_int_equal(c->sequential, 1);
+	assert_int_equal(c->single_type, 1);
+	assert_int_equal(c->udp_only, 3);
+	assert_int_equal(c->udp_and_tcp, 1);
+	assert_int_equal(c->tcp_only, 0);
+	assert_int_equal(c->gaps, 3);
+	assert_int_equal(c->gap_min_ns, 10000);
+	assert_int_equal(c->gap_max_ns, 3 * MS);
+	/* The median of 10 us, 1 ms and 3 ms: 1 ms to within 1/8. */
+	assert_true(c->gap_median_ns >= 1 * MS - MS / 8 && c->gap_median_ns <= 1 * MS + MS / 8);
+}
+
+static void test_skip_reasons(void **state)
+{
+	feed_t *f = *state;
+	pkt_t p;
+	memset(&p, 0, sizeof p);
+	p.kind = PKT_SKIPPED;
+	p.skip = SKIP_FRAGMENT;
+	add(f, 0, p);
+	add(f, 1, p);
+	p.skip = SKIP_TRUNCATED;
+	add(f, 2, p);
+	p.skip = (enum pkt_skip)99; /* out of range: counted as malformed */
+	add(f, 3, p);
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->skipped, 4);
+	assert_int_equal(st->skipped_by[SKIP_FRAGMENT], 2);
+	assert_int_equal(st->skipped_by[SKIP_TRUNCATED], 1);
+	assert_int_equal(st->skipped_by[SKIP_MALFORMED], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +1069,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_other_kinds_and_queries_without_question, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_stream, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_gaps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_window_callback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_window_keeps_trials, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_window_zero, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_window_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_per_client, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_client_behaviour, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_skip_reasons, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,14 +206,20 @@ static void test_linktype_tables(void **state)
 	assert_int_equal(dissect_linktype_from_dlt(113), LT_LINUX_SLL);
 	assert_int_equal(dissect_linktype_from_dlt(276), LT_LINUX_SLL2);
 	assert_int_equal(dissect_linktype_from_dlt(228), LT_IPV4);
-	int yes[] = {0, 1, 101, 108, 113, 228, 229, 276};
+	int yes[] = {0, 1, 9, 50, 101, 104, 105, 108, 113, 127, 226, 228, 229, 276};
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
 		assert_true(dissect_linktype_supported(yes[i]));
 		assert_string_not_equal(dissect_linktype_name(yes[i]), "unknown");
 	}
-	assert_false(dissect_linktype_supported(105)); /* 802.11 */
+	assert_false(dissect_linktype_supported(147)); /* LINKTYPE_USER0 */
 	assert_false(dissect_linktype_supported(-1));
-	assert_string_equal(dissect_linktype_name(105), "unknown");
+	assert_string_equal(dissect_linktype_name(147), "unknown");
+	assert_string_equal(dissect_linktype_name(LT_IEEE802_11_RADIOTAP), "802.11 with radiotap");
+	assert_string_equal(dissect_skip_name(SKIP_FRAGMENT), "fragment");
+	assert_string_equal(dissect_skip_name(SKIP_TRUNCATED), "truncated");
+	assert_string_equal(dissect_skip_name(PKT_SKIP_N), "unknown");
+	for (int r = SKIP_NONE; r < PKT_SKIP_N; r++)
+		assert_string_not_equal(dissect_skip_name((enum pkt_skip)r), "unknown");
 	assert_string_equal(dissect_linktype_name(LT_ETHERNET), "Ethernet");
 	assert_string_equal(dissect_linktype_name(LT_LINUX_SLL2), "Linux cooked v2");
 }
@@ -385,8 +391,9 @@ static void test_unsupported_linktype(void **state)
 	frame_t f = {0};
 	pkt_t p;
 	ip_query(&f, 0, 1, "u.lab.test", DNS_T_A);
-	assert_int_equal(dissect_packet(&cfg, 105, f.b, f.n, f.n, &p), SP_EUNSUPPORTED);
+	assert_int_equal(dissect_packet(&cfg, 147, f.b, f.n, f.n, &p), SP_EUNSUPPORTED);
 	assert_int_equal(p.kind, PKT_SKIPPED);
+	assert_int_equal(p.skip, SKIP_LINKTYPE);
 	assert_non_null(p.note);
 	/* No bytes at all is a truncated frame, not a crash. */
 	assert_int_equal(dissect_packet(&cfg, LT_ETHERNET, NULL, 0, 0, &p), 0);
@@ -527,24 +534,217 @@ static void test_ports(void **state)
 	assert_true(p.dns.h.flags & DNS_F_QR);
 	assert_int_equal(p.sport, 53);
 
-	/* TCP: ports only, for now. */
+	/* TCP on the DNS port: the segment, for the analyzer to follow. */
 	frame_t t = {0};
 	at = ip4_begin(&t, CLIENT4, SERVER4, 6, 0);
 	put16(&t, 40001);
 	put16(&t, 53);
-	for (int i = 0; i < 16; i++)
+	put32(&t, 0x01020304); /* sequence number */
+	put32(&t, 0);
+	put8(&t, 5 << 4);
+	put8(&t, TCP_F_ACK | TCP_F_FIN);
+	for (int i = 0; i < 6; i++)
 		put8(&t, 0);
 	ip4_end(&t, at);
 	run(LT_RAW, &t, &p);
-	assert_int_equal(p.kind, PKT_OTHER);
+	assert_int_equal(p.kind, PKT_TCP);
 	assert_int_equal(p.proto, 6);
 	assert_int_equal(p.sport, 40001);
 	assert_int_equal(p.dport, 53);
+	assert_int_equal(p.tcp_seq, 0x01020304);
+	assert_int_equal(p.tcp_flags, TCP_F_ACK | TCP_F_FIN);
+	assert_null(p.payload);
+	assert_int_equal(p.payload_len, 0);
+	assert_int_equal(p.tcp_len, 0);
+	/* Another port is not followed. */
+	patch16(&t, 22, 443);
+	run(LT_RAW, &t, &p);
+	assert_int_equal(p.kind, PKT_OTHER);
+	patch16(&t, 22, 53);
+	/* A data offset below 5 words is malformed. */
+	t.b[32] = 4 << 4;
+	run(LT_RAW, &t, &p);
+	assert_int_equal(p.kind, PKT_SKIPPED);
+	assert_int_equal(p.skip, SKIP_MALFORMED);
+	t.b[32] = 5 << 4;
 	t.n = 22;
 	patch16(&t, 2, 22);
 	run(LT_RAW, &t, &p);
 	assert_int_equal(p.kind, PKT_SKIPPED);
 	assert_string_equal(p.note, "truncated TCP header");
+	assert_int_equal(p.skip, SKIP_TRUNCATED);
+}
+
+/* A TCP segment from the client with payload n bytes of data, in an IPv4 or IPv6 packet. */
+static void tcp_segment(frame_t *f, int v6, uint32_t seq, uint8_t flags, const uint8_t *data,
+			size_t n, int options)
+{
+	size_t at =
+	    v6 ? ip6_begin(f, CLIENT6, SERVER6, 6, 1) : ip4_begin(f, CLIENT4, SERVER4, 6, 0);
+	put16(f, 40003);
+	put16(f, 53);
+	put32(f, seq);
+	put32(f, 0);
+	put8(f, (uint8_t)((options ? 8 : 5) << 4));
+	put8(f, flags);
+	put16(f, 1024);
+	put32(f, 0);
+	if (options)
+		for (int i = 0; i < 12; i++)
+			put8(f, 1); /* NOP */
+	put(f, data, n);
+	if (v6)
+		ip6_end(f, at);
+	else
+		ip4_end(f, at);
+}
+
+static void test_tcp_payload(void **state)
+{
+	(void)state;
+	uint8_t m[514];
+	size_t n = dns_query(m + 2, sizeof m - 2, 7, "tcp.t1.lab.test", DNS_T_AAAA);
+	m[0] = (uint8_t)(n >> 8);
+	m[1] = (uint8_t)n;
+	for (int v6 = 0; v6 <= 1; v6++) {
+		frame_t f = {0};
+		pkt_t p;
+		tcp_segment(&f, v6, 1000, TCP_F_ACK, m, n + 2, v6);
+		run(LT_RAW, &f, &p);
+		assert_int_equal(p.kind, PKT_TCP);
+		assert_int_equal(p.tcp_seq, 1000);
+		assert_int_equal(p.payload_len, n + 2);
+		assert_int_equal(p.tcp_len, n + 2);
+		assert_memory_equal(p.payload, m, n + 2);
+		/* A snap length that cuts the segment: fewer bytes captured than sent. */
+		uint8_t *copy = malloc(f.n - 5);
+		assert_non_null(copy);
+		memcpy(copy, f.b, f.n - 5);
+		assert_int_equal(dissect_packet(&cfg, LT_RAW, copy, f.n - 5, f.n, &p), 0);
+		assert_int_equal(p.kind, PKT_TCP);
+		assert_int_equal(p.payload_len, n + 2 - 5);
+		assert_int_equal(p.tcp_len, n + 2);
+		free(copy);
+		/* Options cut short. */
+		frame_t g = {0};
+		tcp_segment(&g, v6, 1, TCP_F_SYN, NULL, 0, 1);
+		g.n -= 4;
+		if (v6)
+			patch16(&g, 4, (uint16_t)(g.n - 40));
+		else
+			patch16(&g, 2, (uint16_t)g.n);
+		run(LT_RAW, &g, &p);
+		assert_int_equal(p.kind, PKT_SKIPPED);
+		assert_string_equal(p.note, "truncated TCP options");
+	}
+}
+
+/* The link layers added for other captures: each around the same query. */
+static void test_more_linktypes(void **state)
+{
+	(void)state;
+	for (int v6 = 0; v6 <= 1; v6++) {
+		frame_t ip = {0};
+		pkt_t p;
+		ip_query(&ip, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+		uint16_t ppp_proto = v6 ? 0x0057 : 0x0021;
+		uint16_t etype = v6 ? 0x86dd : 0x0800;
+
+		frame_t f = {0}; /* PPP with HDLC-like framing */
+		put8(&f, 0xff), put8(&f, 0x03), put16(&f, ppp_proto), put(&f, ip.b, ip.n);
+		run(LT_PPP, &f, &p);
+		check_query(&p, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+		run(LT_PPP_HDLC, &f, &p);
+		check_query(&p, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+		f.n = 0; /* bare PPP, protocol field compressed to one byte */
+		put8(&f, (uint8_t)ppp_proto), put(&f, ip.b, ip.n);
+		run(LT_PPP, &f, &p);
+		check_query(&p, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+		f.n = 0; /* PPP carrying something else (LCP) */
+		put16(&f, 0xc021), put(&f, ip.b, ip.n);
+		run(LT_PPP, &f, &p);
+		assert_int_equal(p.skip, SKIP_NOT_IP);
+
+		f.n = 0; /* Cisco HDLC */
+		put8(&f, 0x0f), put8(&f, 0), put16(&f, etype), put(&f, ip.b, ip.n);
+		run(LT_C_HDLC, &f, &p);
+		check_query(&p, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+
+		f.n = 0; /* ipnet */
+		put8(&f, 2), put8(&f, v6 ? 26 : 2);
+		for (int i = 0; i < 22; i++)
+			put8(&f, 0);
+		put(&f, ip.b, ip.n);
+		run(LT_IPNET, &f, &p);
+		check_query(&p, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+		f.b[1] = 7;
+		run(LT_IPNET, &f, &p);
+		assert_int_equal(p.skip, SKIP_NOT_IP);
+
+		f.n = 0; /* PPPoE session in Ethernet */
+		eth_header(&f, NULL, 0, 0x8864);
+		put8(&f, 0x11), put8(&f, 0), put16(&f, 1), put16(&f, (uint16_t)(ip.n + 2));
+		put16(&f, ppp_proto), put(&f, ip.b, ip.n);
+		run(LT_ETHERNET, &f, &p);
+		check_query(&p, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+
+		f.n = 0; /* two MPLS labels in Ethernet */
+		eth_header(&f, NULL, 0, 0x8847);
+		put32(&f, 0x00010040), put32(&f, 0x00020140), put(&f, ip.b, ip.n);
+		run(LT_ETHERNET, &f, &p);
+		check_query(&p, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+		f.n = 14 + 4; /* a stack without its bottom */
+		run(LT_ETHERNET, &f, &p);
+		assert_int_equal(p.skip, SKIP_TRUNCATED);
+
+		/* 802.11 QoS data frame, both DS bits (four addresses), radiotap in front. */
+		frame_t w = {0};
+		put8(&w, 0), put8(&w, 0), put8(&w, 12), put8(&w, 0); /* radiotap, 12 bytes */
+		put32(&w, 0x02000000); /* present: flags (little-endian bit 1) */
+		put8(&w, 0x10), put8(&w, 0), put8(&w, 0), put8(&w, 0); /* flags: FCS at end */
+		size_t wlan = w.n;
+		put8(&w, 0x88), put8(&w, 0x03), put16(&w, 0);
+		for (int i = 0; i < 18; i++)
+			put8(&w, (uint8_t)i);
+		put16(&w, 0x1000);
+		for (int i = 0; i < 6; i++)
+			put8(&w, 0xa0); /* fourth address */
+		put16(&w, 0);           /* QoS */
+		static const uint8_t snap[6] = {0xaa, 0xaa, 0x03, 0, 0, 0};
+		put(&w, snap, 6), put16(&w, etype), put(&w, ip.b, ip.n);
+		put32(&w, 0xdeadbeef); /* FCS */
+		run(LT_IEEE802_11_RADIOTAP, &w, &p);
+		check_query(&p, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+		frame_t bare = {0};
+		put(&bare, w.b + wlan, w.n - wlan);
+		run(LT_IEEE802_11, &bare, &p);
+		check_query(&p, v6, 0x55, "l.t1.lab.test", DNS_T_A);
+		bare.b[1] |= 0x40; /* protected */
+		run(LT_IEEE802_11, &bare, &p);
+		assert_int_equal(p.skip, SKIP_ENCRYPTED);
+		bare.b[1] &= 0x3f;
+		bare.b[0] = 0x80; /* a beacon: management */
+		run(LT_IEEE802_11, &bare, &p);
+		assert_int_equal(p.skip, SKIP_NOT_IP);
+		w.b[0] = 1; /* radiotap version 1 does not exist */
+		run(LT_IEEE802_11_RADIOTAP, &w, &p);
+		assert_int_equal(p.skip, SKIP_MALFORMED);
+		w.b[0] = 0;
+		w.b[2] = 0xff; /* longer than the frame */
+		run(LT_IEEE802_11_RADIOTAP, &w, &p);
+		assert_int_equal(p.skip, SKIP_TRUNCATED);
+	}
+	/* Every new link type with too few bytes is a truncated frame. */
+	int lts[] = {LT_PPP, LT_C_HDLC, LT_IPNET, LT_IEEE802_11, LT_IEEE802_11_RADIOTAP};
+	for (size_t i = 0; i < sizeof lts / sizeof lts[0]; i++) {
+		frame_t z = {0};
+		pkt_t p;
+		if (lts[i] != LT_PPP)
+			put8(&z, 0xfe); /* PPP: one odd byte is a whole protocol field */
+		run(lts[i], &z, &p);
+		assert_int_equal(p.kind, PKT_SKIPPED);
+		assert_int_equal(p.skip, SKIP_TRUNCATED);
+	}
 }
 
 /* An ICMP(v6) error quoting the first qlen bytes of an answer (server -> client). */
@@ -778,6 +978,8 @@ int main(void)
 	    cmocka_unit_test(test_icmp4_port_unreachable),
 	    cmocka_unit_test(test_icmp6_port_unreachable),
 	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_tcp_payload),
+	    cmocka_unit_test(test_more_linktypes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
