@@ -283,6 +283,8 @@ static void on_sent(uv_udp_send_t *req, int status)
 	free(sr);
 }
 
+static int drain_errqueue(struct server *s, struct listener *l);
+
 /* 0 when sent or queued (*queued says which), else a uv error. */
 static int send_now(struct listener *l, const struct sockaddr *to, const uint8_t *buf, size_t len,
 		    int *queued)
@@ -291,8 +293,12 @@ static int send_now(struct listener *l, const struct sockaddr *to, const uint8_t
 	*queued = 0;
 	uint64_t t0 = sp_mono_ns(); /* on loopback the ICMP error comes back inside the send */
 	int r = uv_udp_try_send(&l->udp, &b, 1, to);
-	if (r < 0 && errqueue_send_retry(r)) /* it reported an earlier ICMP error, not this send */
+	if (r < 0 && errqueue_send_retry(r)) { /* it reported an earlier ICMP error, not this send */
+		/* The send cleared the socket error but not the queue entry behind it: read it
+		 * now, or epoll keeps reporting the socket with nothing for recv to return. */
+		drain_errqueue(l->srv, l);
 		r = uv_udp_try_send(&l->udp, &b, 1, to);
+	}
 	if (r >= 0) {
 		errqueue_note_sent(&l->srv->eq, to, buf, len, t0);
 		return 0;
@@ -742,8 +748,14 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 {
 	struct listener *l = h->data;
 	struct server *s = l->srv;
-	if (s->stopping || (nread == 0 && !from))
+	if (s->stopping)
 		return;
+	if (nread == 0 && !from) {
+		/* Nothing to read, yet the socket was reported: an error-queue entry whose
+		 * socket error an earlier send already consumed. */
+		drain_errqueue(s, l);
+		return;
+	}
 	if (nread < 0 && drain_errqueue(s, l) > 0)
 		return; /* an ICMP error for an answer (IP_RECVERR), now logged */
 	if (nread < 0) {

@@ -115,13 +115,15 @@ static int hexval(char c)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: dnsq [-t TIMEOUT_MS] [-a] [-u] [-T] [-e SIZE] ADDR PORT NAME TYPE [TYPE...]\n"
+		"usage: dnsq [-t TIMEOUT_MS] [-a] [-u] [-T] [-k] [-e SIZE] ADDR PORT NAME TYPE [TYPE...]\n"
 		"       dnsq [-t TIMEOUT_MS] [-a] [-T] -R HEX ADDR PORT\n"
 		"  -a  print every message until the timeout (duplicates, decoys)\n"
 		"  -u  unconnected UDP socket: also see answers from other sources (from=)\n"
 		"  -T  TCP: queries length-prefixed and pipelined on one connection\n"
 		"  -e  add an EDNS OPT record advertising SIZE\n"
-		"  -R  send these bytes as they are (over TCP, the caller writes the prefix)\n");
+		"  -R  send these bytes as they are (over TCP, the caller writes the prefix)\n"
+		"  -k  UDP: send the first query from a socket of its own and close it at once, as a\n"
+		"      racing client does, so that its answer draws an ICMP port unreachable\n");
 	exit(2);
 }
 
@@ -152,15 +154,16 @@ static int tcp_read(int fd, uint8_t *buf, size_t cap, size_t *have, uint64_t dea
 
 int main(int argc, char **argv)
 {
-	int timeout_ms = 2000, all = 0, unconnected = 0, tcp = 0, edns = 0;
+	int timeout_ms = 2000, all = 0, unconnected = 0, tcp = 0, edns = 0, closed_first = 0;
 	const char *raw = NULL;
 	int c;
-	while ((c = getopt(argc, argv, "t:auTe:R:")) != -1) {
+	while ((c = getopt(argc, argv, "t:auTke:R:")) != -1) {
 		switch (c) {
 		case 't': timeout_ms = atoi(optarg); break;
 		case 'a': all = 1; break;
 		case 'u': unconnected = 1; break;
 		case 'T': tcp = 1; break;
+		case 'k': closed_first = 1; break;
 		case 'e': edns = atoi(optarg); break;
 		case 'R': raw = optarg; break;
 		default: usage();
@@ -197,7 +200,7 @@ int main(int argc, char **argv)
 	/* Every query, in order, in one buffer (each with its prefix over TCP). */
 	static uint8_t out[65536];
 	size_t olen = 0;
-	int nq = 0;
+	int nq = 0, nq_closed = 0;
 	if (raw) {
 		size_t hl = strlen(raw);
 		for (size_t i = 0; i + 1 < hl + 1 && olen < sizeof out; i += 2) {
@@ -239,7 +242,19 @@ int main(int argc, char **argv)
 				out[olen + 1] = (uint8_t)len;
 				olen += 2;
 			}
-			if (!tcp) {
+			if (!tcp && closed_first && i == 0) {
+				int kfd = socket(ss.ss_family, SOCK_DGRAM, 0);
+				ssize_t r = kfd < 0 ? -1
+						    : sendto(kfd, q, (size_t)len, 0, (struct sockaddr *)&ss,
+							     sslen);
+				if (kfd >= 0)
+					close(kfd);
+				if (r != len) {
+					fprintf(stderr, "dnsq: cannot send query\n");
+					return 2;
+				}
+				nq_closed = 1; /* no answer will be read for it */
+			} else if (!tcp) {
 				ssize_t r = unconnected ? sendto(fd, q, (size_t)len, 0,
 							    (struct sockaddr *)&ss, sslen)
 							: send(fd, q, (size_t)len, 0);
@@ -264,7 +279,7 @@ int main(int argc, char **argv)
 	int got = 0;
 	static uint8_t buf[65536 + 2];
 	size_t have = 0;
-	while (all || got < nq) {
+	while (all || got < nq - nq_closed) {
 		if (tcp) {
 			int n = tcp_read(fd, buf, sizeof buf, &have, deadline);
 			if (n == 0) {
@@ -310,8 +325,8 @@ int main(int argc, char **argv)
 		print_answer(buf, (size_t)n, ftext[0] ? ftext : NULL);
 		got++;
 	}
-	if (got < nq)
-		printf("unanswered=%d\n", nq - got);
+	if (got < nq - nq_closed)
+		printf("unanswered=%d\n", nq - nq_closed - got);
 	close(fd);
 	return 0;
 }
