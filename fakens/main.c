@@ -18,8 +18,8 @@
 #include "server.h"
 #include "sp_config.h"
 
-/* The loop wakes 29 us (median), 46 us (p90) after the timerfd on the development VM
- * (docs/fakens.md); longer waits come from CPU contention, which no window fixes. */
+/* The loop woke 29 us (median), 46 us (p90) after the timerfd on a 2-vCPU VM; the window
+ * covers that with room. Longer waits come from CPU contention, which no window fixes. */
 #define DEFAULT_SPIN_US 200
 #define MAX_SPIN_US 1000000
 /* RFC 7766 6.2.3 asks for seconds, not minutes; long enough for a 30 s delayed answer's
