@@ -185,7 +185,7 @@ check "log: the unknown directive is refused and logged" \
 
 out=$("$BIN/fakens" --list-scenarios)
 check "--list-scenarios: the catalogue with the new scenarios" \
-	grep -Eq '^tc-aaaa +aaaa-tc +AAAA truncated' <<<"$out"
+	grep -Eq '^tc-aaaa +aaaa-tc +(yes +)?AAAA truncated' <<<"$out"
 check "--list-scenarios: the defaults kept" grep -Eq '^a-first +aaaa-d50ms +yes' <<<"$out"
 printf 'x foo "bad"\n' >"$tmp/bad.conf"
 "$BIN/fakens" --list-scenarios --scenarios "$tmp/bad.conf" 2>"$tmp/err"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Issue 2's end-to-end claim, on the real programs in a real lab: the racer races in both
-# default scenarios; glibc getaddrinfo and c-ares wait for both answers (correct).
+# delay scenarios (A first, AAAA first); glibc getaddrinfo and c-ares wait for both answers (correct).
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 need_root
 
 out=$tmp/run
-"$BIN/probe" --trials 3 --out "$out" -q >"$tmp/stdout" 2>"$tmp/stderr"
+"$BIN/probe" --trials 3 --out "$out" -q -s a-first -s aaaa-first -r racer -r glibc -r c-ares \
+	>"$tmp/stdout" 2>"$tmp/stderr"
 rc=$?
 cat "$tmp/stdout"
 [[ -s $tmp/stderr ]] && sed 's/^/stderr: /' "$tmp/stderr"

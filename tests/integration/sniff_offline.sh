@@ -6,7 +6,7 @@ BIN=$1
 need_root
 
 out=$tmp/run
-"$BIN/probe" --trials 2 --resolver racer --resolver glibc --out "$out" -q >/dev/null 2>"$tmp/stderr"
+"$BIN/probe" --trials 2 --resolver racer --resolver glibc -s a-first -s aaaa-first --out "$out" -q >/dev/null 2>"$tmp/stderr"
 rc=$?
 check "probe run succeeded" test $rc -eq 0
 [[ $rc -eq 0 ]] || cat "$tmp/stderr"
