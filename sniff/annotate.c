@@ -36,13 +36,15 @@ typedef struct story_trial {
 } story_trial_t;
 
 struct story {
-	note_t *notes;
+	note_t *notes; /* -w only: the comments need every frame of evidence */
 	size_t n, cap;
 	story_trial_t *trials;
-	size_t n_trials;
+	size_t n_trials, trials_cap;
 	uint64_t comments; /* frames given a comment in the -w file */
 	char *filter;
 	uint64_t filter_frames; /* distinct frames the filter stands for */
+	uint64_t first[FILTER_FRAMES]; /* the lowest of them, sorted: all the filter lists */
+	size_t n_first;
 };
 
 static int add_note(struct story *st, uint64_t frame, char *text)
@@ -162,26 +164,51 @@ static int append(char **f, size_t *len, size_t *cap, const char *text)
 	return 0;
 }
 
-/* "frame.number in {3..5, 9}" (notes sorted by frame): consecutive frames as ranges, the
- * first FILTER_FRAMES distinct frames only. */
+/* One more distinct frame of evidence: counted, and kept when it is among the lowest. Frames
+ * of different trials never coincide (each query, answer and ICMP error belongs to one
+ * trial), so a trial's frames made distinct are distinct overall. */
+static void frames_add(struct story *st, uint64_t frame)
+{
+	size_t lo = 0, hi = st->n_first;
+
+	st->filter_frames++;
+	if (st->n_first == FILTER_FRAMES && frame > st->first[FILTER_FRAMES - 1])
+		return;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (st->first[mid] < frame)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < st->n_first && st->first[lo] == frame) {
+		st->filter_frames--;
+		return;
+	}
+	if (st->n_first < FILTER_FRAMES)
+		st->n_first++;
+	memmove(&st->first[lo + 1], &st->first[lo], (st->n_first - 1 - lo) * sizeof st->first[0]);
+	st->first[lo] = frame;
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* "frame.number in {3..5, 9}": consecutive frames as ranges, the first FILTER_FRAMES
+ * distinct frames only. */
 static int build_filter(struct story *st)
 {
-	size_t i, j, len = 0, cap = 256, nu = 0;
-	uint64_t *u = malloc(st->n * sizeof *u);
+	size_t i, j, len = 0, cap = 256, nu = st->n_first;
+	const uint64_t *u = st->first;
 	char *f = malloc(cap), item[48];
 	int rc;
 
-	if (!u || !f) {
-		free(u);
-		free(f);
+	if (!f)
 		return SP_ENOMEM;
-	}
-	for (i = 0; i < st->n; i++)
-		if (nu == 0 || u[nu - 1] != st->notes[i].frame)
-			u[nu++] = st->notes[i].frame;
-	st->filter_frames = nu;
-	if (nu > FILTER_FRAMES)
-		nu = FILTER_FRAMES;
 	f[0] = '\0';
 	rc = append(&f, &len, &cap, "frame.number in {");
 	for (i = 0; i < nu && rc == 0; i = j) {
@@ -196,55 +223,90 @@ static int build_filter(struct story *st)
 	}
 	if (rc == 0)
 		rc = append(&f, &len, &cap, "}");
-	free(u);
 	if (rc) {
 		free(f);
 		return rc;
 	}
+	free(st->filter);
 	st->filter = f;
 	return 0;
 }
 
-int story_collect(sniff_t *s)
+static int trial_frames(struct story *st, const trial_t *t)
 {
-	size_t i, k, n = analyzer_trial_count(s->an), nt = 0;
-	struct story *st = calloc(1, sizeof *st);
-	int rc = 0;
+	uint64_t *u = malloc(t->n_evidence * 4 * sizeof *u);
+	size_t k, n = 0;
 
-	if (!st)
+	if (!u)
 		return SP_ENOMEM;
-	s->story = st;
-	for (i = 0; i < n; i++)
-		if (analyzer_trial(s->an, i)->n_evidence)
-			nt++;
-	if (nt && !(st->trials = calloc(nt, sizeof *st->trials)))
-		return SP_ENOMEM;
-	for (i = 0; i < n && rc == 0; i++) {
-		const trial_t *t = analyzer_trial(s->an, i);
-		story_trial_t *x;
-
-		if (!t->n_evidence)
-			continue;
-		for (k = 0; k < t->n_evidence && rc == 0; k++)
-			rc = evidence_notes(st, t, &t->evidence[k]);
-		if (rc || !t->name)
-			continue;
-		x = &st->trials[st->n_trials];
-		if (!(x->name = strdup(t->name)))
-			return SP_ENOMEM;
-		st->n_trials++;
-		x->verdict = t->verdict;
-		x->race = t->race;
-		x->late = t->late;
-		x->duplicate = t->duplicate;
+	for (k = 0; k < t->n_evidence; k++) {
+		const evidence_t *e = &t->evidence[k];
+		u[n++] = e->answer_frame;
+		u[n++] = e->icmp_frame;
+		if (e->query_frame)
+			u[n++] = e->query_frame;
+		if (e->has_taken)
+			u[n++] = e->taken_frame;
 	}
-	if (rc)
+	qsort(u, n, sizeof *u, u64_cmp);
+	for (k = 0; k < n; k++)
+		if (k == 0 || u[k] != u[k - 1])
+			frames_add(st, u[k]);
+	free(u);
+	return 0;
+}
+
+int story_trial(sniff_t *s, const trial_t *t)
+{
+	struct story *st = s->story;
+	story_trial_t *x;
+	size_t k;
+	int rc;
+
+	if (!st && !(st = s->story = calloc(1, sizeof *st)))
+		return SP_ENOMEM;
+	if (!t->n_evidence)
+		return 0;
+	if ((rc = trial_frames(st, t)) < 0)
 		return rc;
+	/* Comments are for -w only: without it nothing grows with the capture's length. */
+	if (!s->o.write)
+		return 0;
+	for (k = 0; k < t->n_evidence; k++)
+		if ((rc = evidence_notes(st, t, &t->evidence[k])) < 0)
+			return rc;
+	if (!t->name)
+		return 0;
+	if (st->n_trials == st->trials_cap) {
+		size_t cap = st->trials_cap ? st->trials_cap * 2 : 16;
+		story_trial_t *n = realloc(st->trials, cap * sizeof *n);
+		if (!n)
+			return SP_ENOMEM;
+		st->trials = n;
+		st->trials_cap = cap;
+	}
+	x = &st->trials[st->n_trials];
+	if (!(x->name = strdup(t->name)))
+		return SP_ENOMEM;
+	st->n_trials++;
+	x->verdict = t->verdict;
+	x->race = t->race;
+	x->late = t->late;
+	x->duplicate = t->duplicate;
+	return 0;
+}
+
+int story_done(sniff_t *s)
+{
+	struct story *st = s->story;
+
+	if (!st && !(st = s->story = calloc(1, sizeof *st)))
+		return SP_ENOMEM;
 	if (st->n_trials > 1)
 		qsort(st->trials, st->n_trials, sizeof *st->trials, trial_cmp);
 	if (st->n > 1)
 		qsort(st->notes, st->n, sizeof *st->notes, note_cmp);
-	return st->n ? build_filter(st) : 0;
+	return st->filter_frames ? build_filter(st) : 0;
 }
 
 void story_free(sniff_t *s)
@@ -336,30 +398,14 @@ static char *frame_note(const struct story *st, size_t *i, uint64_t frame)
 	return out;
 }
 
-/* Frames without a note of their own (text NULL) that the display filter shows too. */
+/* Frames without a note of their own that the display filter shows too. */
 static int more_frames(struct story *st, const uint64_t *frames, size_t n)
 {
 	size_t i;
-	char *old = st->filter;
 
-	if (st->n + n > st->cap) {
-		note_t *t = realloc(st->notes, (st->n + n) * sizeof *t);
-		if (!t)
-			return SP_ENOMEM;
-		st->notes = t;
-		st->cap = st->n + n;
-	}
-	for (i = 0; i < n; i++) {
-		st->notes[st->n].frame = frames[i];
-		st->notes[st->n].seq = (uint32_t)st->n;
-		st->notes[st->n].text = NULL;
-		st->n++;
-	}
-	qsort(st->notes, st->n, sizeof *st->notes, note_cmp);
-	if (build_filter(st) < 0)
-		return SP_ENOMEM;
-	free(old);
-	return 0;
+	for (i = 0; i < n; i++)
+		frames_add(st, frames[i]);
+	return build_filter(st);
 }
 
 /* A name beside dst for the file being written, so that dst appears only whole. */

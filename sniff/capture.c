@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -44,26 +45,47 @@ static int check_linktype(sniff_t *s, pcap_t *p, const char *what)
 {
 	int dlt = pcap_datalink(p);
 	const char *name;
+	char list[512];
+	size_t n = 0;
+	int lt;
 
 	s->linktype = dissect_linktype_from_dlt(dlt);
 	if (dissect_linktype_supported(s->linktype))
 		return 0;
 	name = pcap_datalink_val_to_name(dlt);
+	/* The list comes from the dissector, so it stays true as link types are added; LINKTYPE_
+	 * values in use are below 300. */
+	list[0] = '\0';
+	for (lt = 0; lt < 300 && n < sizeof list; lt++) {
+		int k;
+
+		if (!dissect_linktype_supported(lt))
+			continue;
+		k = snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "",
+			     dissect_linktype_name(lt));
+		n += k > 0 ? (size_t)k : 0;
+	}
 	sniff_error("%s has link type %s (%d), which sniff does not read; give a capture with "
-		    "Ethernet, loopback, raw IP or Linux cooked framing (e.g. -i any)",
-		    what, name ? name : "unknown", dlt);
+		    "one of: %s (live, -i any gives Linux cooked)",
+		    what, name ? name : "unknown", dlt, list);
 	return -1;
 }
 
-static int compile_filter(const sniff_t *s, pcap_t *p, struct bpf_program *prog)
+static int compile_filter(sniff_t *s, pcap_t *p, struct bpf_program *prog)
 {
-	if (pcap_compile(p, prog, s->o.filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		sniff_error("bad filter '%s': %s; give a BPF expression as tcpdump takes it with "
-			    "-f",
-			    s->o.filter, pcap_geterr(p));
-		return -1;
+	if (pcap_compile(p, prog, s->o.filter, 1, PCAP_NETMASK_UNKNOWN) == 0)
+		return 0;
+	/* "vlan" compiles only for link types that can carry a tag (Ethernet and a few
+	 * others); on the rest the default filter goes on without its VLAN part. */
+	if (s->o.default_filter) {
+		sniff_default_filter(s, 1);
+		s->o.default_filter = 0;
+		if (pcap_compile(p, prog, s->o.filter, 1, PCAP_NETMASK_UNKNOWN) == 0)
+			return 0;
 	}
-	return 0;
+	sniff_error("bad filter '%s': %s; give a BPF expression as tcpdump takes it with -f",
+		    s->o.filter, pcap_geterr(p));
+	return -1;
 }
 
 static void cannot_read(const char *shown, int err)
@@ -269,16 +291,26 @@ static void live_drops(struct live *l, int quiet_fail)
 			   l->s->o.iface, pcap_geterr(l->p));
 }
 
-/* Once a second: verdicts so far, and a line for each client whose verdict changed. Until
- * trials are known to be finished, a verdict can still change (correct, then racing when
- * the ICMP error of a late answer comes). */
+/* Once a second: the capture clock moves on without packets, so that trials on a quiet link
+ * finish (their lines go out through the callback); then the verdicts so far, and a line
+ * for each client whose verdict changed. The window holds a trial open for seconds, so the
+ * provisional view over the open trials is what shows a verdict as it forms (correct, then
+ * racing when the ICMP error of a late answer comes); finished trials are not in it again,
+ * so this stays cheap however long the capture runs. */
 static void on_tick(uv_timer_t *h)
 {
 	struct live *l = h->data;
-	int rc;
+	struct timespec now;
+	int rc = 0;
 
 	live_drops(l, 1);
-	rc = analyzer_finish(l->s->an);
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec >= 0)
+		rc = analyzer_advance(l->s->an, (uint64_t)now.tv_sec * 1000000000u +
+						    (uint64_t)now.tv_nsec);
+	if (rc == 0 && l->s->out_rc < 0)
+		rc = l->s->out_rc;
+	if (rc == 0)
+		rc = analyzer_finish(l->s->an);
 	if (rc == 0)
 		rc = output_live_updates(l->s, stdout);
 	if (rc == SP_ENOMEM) {

@@ -21,9 +21,14 @@ static const char usage_text[] =
     "  sniff -r FILE [options]      read a pcap or pcapng file (\"-\" = standard input)\n"
     "    -w FILE        also write every packet read to FILE as pcapng, with a comment on\n"
     "                   each packet of evidence (live: commented when the capture ends)\n"
-    "    -f FILTER      BPF filter (default \"udp port 53 or icmp or icmp6\", port from -p)\n"
+    "    -f FILTER      BPF filter (default: DNS over UDP and TCP, ICMP and ICMPv6, also in\n"
+    "                   VLAN tags; port from -p)\n"
     "    -p, --port N   DNS port (default 53)\n"
     "        --json     JSON lines on standard output instead of the tables\n"
+    "        --window SECONDS  forget a query, answer or trial quiet this long (default\n"
+    "                   30; 0 keeps everything: memory then grows with the capture)\n"
+    "        --all-trials  list every trial in the table, not only racing, inconclusive\n"
+    "                   and refused ones\n"
     "        --ready-fd N  live: write \"ready\\n\" to descriptor N once capture is active, "
     "close it\n"
     "    -B, --buffer-size KIB  live: kernel capture buffer in KiB (default libpcap's)\n"
@@ -87,12 +92,68 @@ int sniff_feed(sniff_t *s, uint64_t frame, uint64_t ts_ns, const uint8_t *data, 
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_READY_FD };
+void sniff_default_filter(sniff_t *s, int plain)
+{
+	char x[96];
+
+	snprintf(x, sizeof x, "udp port %u or tcp port %u or icmp or icmp6", (unsigned)s->o.port,
+		 (unsigned)s->o.port);
+	/* BPF's udp and tcp look past no VLAN tag. "vlan" moves the offsets of everything
+	 * after it, even across "or", so it comes last, with a second "vlan" inside for QinQ;
+	 * for the same reason "pppoes" or "mpls" cannot follow it (docs/sniff.md). */
+	if (plain)
+		snprintf(s->filter, sizeof s->filter, "%s", x);
+	else
+		snprintf(s->filter, sizeof s->filter, "%s or (vlan and (%s or (vlan and (%s))))", x,
+			 x, x);
+	s->o.filter = s->filter;
+}
+
+void sniff_on_trial(const trial_t *t, const client_summary_t *c, void *ctx)
+{
+	sniff_t *s = ctx;
+	int rc;
+
+	(void)c; /* the client lines come at the end, and live from the timer */
+	s->trials++;
+	if (t->verdict == VERDICT_RACING)
+		s->racing++;
+	else if (t->verdict == VERDICT_CORRECT)
+		s->correct++;
+	else
+		s->inconclusive++;
+	if (s->out_rc < 0)
+		return;
+	rc = story_trial(s, t);
+	if (rc == 0)
+		rc = output_trial(s, t, stdout);
+	/* Live, a reader on a pipe sees each trial when it finishes. */
+	if (rc == 0 && s->o.iface && fflush(stdout) != 0)
+		rc = errno ? -errno : -EIO;
+	if (rc < 0)
+		s->out_rc = rc;
+}
+
+/* The callback cannot stop the analyzer; the feed stops at the next frame. */
+static int output_failed(const sniff_t *s)
+{
+	if (s->out_rc == SP_ENOMEM)
+		sniff_error("cannot keep the evidence: out of memory; analyse a smaller capture "
+			    "or leave out -w");
+	else
+		sniff_error("cannot write the results to standard output: %s",
+			    sp_strerror(s->out_rc));
+	return s->out_rc;
+}
+
+enum { OPT_JSON = 256, OPT_READY_FD, OPT_WINDOW, OPT_ALL_TRIALS };
 
 static const struct option long_opts[] = {
     {"port", required_argument, NULL, 'p'},
     {"json", no_argument, NULL, OPT_JSON},
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"all-trials", no_argument, NULL, OPT_ALL_TRIALS},
     {"quiet", no_argument, NULL, 'q'},
     {"buffer-size", required_argument, NULL, 'B'},
     {"help", no_argument, NULL, 'h'},
@@ -109,6 +170,7 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 	memset(o, 0, sizeof *o);
 	o->port = 53;
 	o->ready_fd = -1;
+	o->window_ns = ANALYZER_WINDOW_DEFAULT_NS;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:r:w:f:p:B:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -143,6 +205,19 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_WINDOW:
+			/* A year is far past any DNS exchange; the bound keeps ns in 64 bits. */
+			if (sp_parse_uint(optarg, 366UL * 86400, &v) < 0) {
+				sniff_error("bad window '%s' for --window; give seconds from 0 to "
+					    "31622400 (0 keeps everything)",
+					    optarg);
+				return SNIFF_EXIT_ERROR;
+			}
+			o->window_ns = (uint64_t)v * 1000000000ULL;
+			break;
+		case OPT_ALL_TRIALS:
+			o->all_trials = 1;
 			break;
 		case OPT_READY_FD:
 			if (sp_parse_uint(optarg, 1u << 20, &v) < 0 || v < 3) {
@@ -233,7 +308,6 @@ static void annotate(sniff_t *s)
 int main(int argc, char **argv)
 {
 	sniff_t s;
-	char filter[64];
 	int rc, status;
 
 	memset(&s, 0, sizeof s);
@@ -241,8 +315,8 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (!s.o.filter) {
-		snprintf(filter, sizeof filter, "udp port %u or icmp or icmp6", (unsigned)s.o.port);
-		s.o.filter = filter;
+		s.o.default_filter = 1;
+		sniff_default_filter(&s, 0);
 	}
 	s.cfg.dns_port = s.o.port;
 	/* A reader that went away (probe stopped, `| head`) is a write error to report, not a
@@ -254,6 +328,8 @@ int main(int argc, char **argv)
 		sniff_error("out of memory before reading anything; free some memory and retry");
 		return SNIFF_EXIT_ERROR;
 	}
+	analyzer_set_window(s.an, s.o.window_ns);
+	analyzer_set_trial_cb(s.an, sniff_on_trial, &s);
 	rc = s.o.iface ? capture_live(&s) : capture_offline(&s);
 	if (rc < 0) {
 		/* Nothing worth printing: the capture never started or memory ran out. */
@@ -263,14 +339,22 @@ int main(int argc, char **argv)
 	if (s.skipped > SNIFF_SKIP_NOTES)
 		sniff_note(&s, "%" PRIu64 " frames skipped in all; the first %d are listed above",
 			   s.skipped, SNIFF_SKIP_NOTES);
-	rc = analyzer_finish(s.an);
+	/* Every trial still open finishes now, through the callback: its line goes out. */
+	rc = analyzer_flush(s.an);
+	if (rc == 0 && s.out_rc < 0) {
+		output_failed(&s);
+		cleanup(&s);
+		return SNIFF_EXIT_ERROR;
+	}
+	if (rc == 0)
+		rc = analyzer_finish(s.an);
 	if (rc < 0) {
 		sniff_error("cannot finish the analysis: %s; analyse a smaller capture",
 			    sp_strerror(rc));
 		cleanup(&s);
 		return SNIFF_EXIT_ERROR;
 	}
-	if (story_collect(&s) < 0) {
+	if (story_done(&s) < 0) {
 		sniff_error("cannot gather the evidence: out of memory; analyse a smaller capture");
 		cleanup(&s);
 		return SNIFF_EXIT_ERROR;
@@ -285,7 +369,7 @@ int main(int argc, char **argv)
 		cleanup(&s);
 		return SNIFF_EXIT_ERROR;
 	}
-	status = output_overall(s.an) == VERDICT_RACING ? SNIFF_EXIT_RACING : SNIFF_EXIT_CORRECT;
+	status = output_overall(&s) == VERDICT_RACING ? SNIFF_EXIT_RACING : SNIFF_EXIT_CORRECT;
 	cleanup(&s);
 	/* The results are out, but a capture that failed under way must not pass for a clean
 	 * run (capture_* said why). */

@@ -1,6 +1,7 @@
 /* sniff output: the human tables and the JSON lines (schema in docs/sniff.md). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +15,11 @@
 #define ADDR_TEXT 64
 #define CELL 128
 
-enum verdict output_overall(const analyzer_t *an)
+enum verdict output_overall(const sniff_t *s)
 {
-	size_t i, n = analyzer_trial_count(an);
-	int any_correct = 0;
-
-	for (i = 0; i < n; i++) {
-		const trial_t *t = analyzer_trial(an, i);
-		if (t->verdict == VERDICT_RACING)
-			return VERDICT_RACING;
-		if (t->verdict == VERDICT_CORRECT)
-			any_correct = 1;
-	}
-	return any_correct ? VERDICT_CORRECT : VERDICT_INCONCLUSIVE;
+	if (s->racing)
+		return VERDICT_RACING;
+	return s->correct ? VERDICT_CORRECT : VERDICT_INCONCLUSIVE;
 }
 
 int output_incomplete(const analyzer_t *an)
@@ -146,45 +139,16 @@ static void print_row(FILE *out, const char *const *cells, const size_t *w, int 
 	}
 }
 
-static void print_trials(const analyzer_t *an, FILE *out)
+/* Rows go out as trials finish, so the columns have fixed widths (a longer cell pushes the
+ * rest of its row): the whole table is never held in memory. */
+static const size_t trial_widths[TC_N] = {28, 15, 12, 7, 7, 7, 16, 13};
+
+/* Correct trials without a refused answer are the bulk of a big capture and say nothing
+ * the counts do not: they are listed only with --all-trials. */
+static int trial_listed(const sniff_t *s, const trial_t *t)
 {
-	size_t i, n = analyzer_trial_count(an), w[TC_N];
-	struct trial_row *r = malloc(sizeof *r);
-	const char *cells[TC_N];
-	char text[DNS_NAME_TEXT + 512];
-	int c;
-
-	if (!r) {
-		fprintf(out, "(no memory to print the trials)\n");
-		return;
-	}
-	for (c = 0; c < TC_N; c++)
-		w[c] = strlen(trial_heads[c]);
-	for (i = 0; i < n; i++) {
-		trial_cells(analyzer_trial(an, i), r);
-		for (c = 0; c < TC_N; c++)
-			if (strlen(trial_cell(r, c)) > w[c])
-				w[c] = strlen(trial_cell(r, c));
-	}
-	print_row(out, trial_heads, w, TC_N);
-	for (i = 0; i < n; i++) {
-		const trial_t *t = analyzer_trial(an, i);
-		size_t k;
-
-		trial_cells(t, r);
-		for (c = 0; c < TC_N; c++)
-			cells[c] = trial_cell(r, c);
-		print_row(out, cells, w, TC_N);
-		if (t->verdict == VERDICT_INCONCLUSIVE && t->reason)
-			fprintf(out, "  inconclusive: %s\n", t->reason);
-		/* Late and duplicate refusals do not make a trial race, but they are still
-		 * what the client did, so every trial shows its evidence. */
-		for (k = 0; k < t->n_evidence; k++) {
-			evidence_text(&t->evidence[k], text, sizeof text);
-			fprintf(out, "  %s\n", text);
-		}
-	}
-	free(r);
+	return s->o.all_trials || t->verdict != VERDICT_CORRECT || t->race || t->late ||
+	       t->duplicate;
 }
 
 enum { CC_ADDR, CC_VERDICT, CC_RACING, CC_CORRECT, CC_INCONCL, CC_RLD, CC_EVIDENCE, CC_N };
@@ -200,6 +164,95 @@ static void client_cells(const client_summary_t *cs, uint64_t drops, char cell[C
 	snprintf(cell[CC_CORRECT], CELL, "%u", cs->correct);
 	snprintf(cell[CC_INCONCL], CELL, "%u", cs->inconclusive);
 	snprintf(cell[CC_RLD], CELL, "%u/%u/%u", cs->race, cs->late, cs->duplicate);
+}
+
+/* Appends ", " and the formatted text to out (of len) at *n; out stays terminated. */
+static void add_part(char *out, size_t len, size_t *n, const char *fmt_, ...)
+    __attribute__((format(printf, 4, 5)));
+static void add_part(char *out, size_t len, size_t *n, const char *fmt_, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= len)
+		return;
+	if (*n) {
+		k = snprintf(out + *n, len - *n, ", ");
+		*n += k > 0 ? (size_t)k : 0;
+		if (*n >= len)
+			return;
+	}
+	va_start(ap, fmt_);
+	k = vsnprintf(out + *n, len - *n, fmt_, ap);
+	va_end(ap);
+	*n += k > 0 ? (size_t)k : 0;
+}
+
+/* How a client sends its queries, as counts of its trials: "two sockets 4, A first 4,
+ * parallel 4, UDP 4; gap median 1.2 ms (0.8 ms to 2 ms); 8 queries, 8 answers". */
+static void sends_text(const client_summary_t *c, char *out, size_t len)
+{
+	char d1[32], d2[32], d3[32];
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (c->one_socket)
+		add_part(out, len, &n, "one socket %u", c->one_socket);
+	if (c->two_sockets)
+		add_part(out, len, &n, "two sockets %u", c->two_sockets);
+	if (c->more_sockets)
+		add_part(out, len, &n, "3+ sockets %u", c->more_sockets);
+	if (c->a_first)
+		add_part(out, len, &n, "A first %u", c->a_first);
+	if (c->aaaa_first)
+		add_part(out, len, &n, "AAAA first %u", c->aaaa_first);
+	if (c->single_type)
+		add_part(out, len, &n, "one type only %u", c->single_type);
+	if (c->parallel)
+		add_part(out, len, &n, "parallel %u", c->parallel);
+	if (c->sequential)
+		add_part(out, len, &n, "sequential %u", c->sequential);
+	if (c->udp_only)
+		add_part(out, len, &n, "UDP %u", c->udp_only);
+	if (c->tcp_only)
+		add_part(out, len, &n, "TCP %u", c->tcp_only);
+	if (c->udp_and_tcp)
+		add_part(out, len, &n, "UDP and TCP %u", c->udp_and_tcp);
+	if (n < len && c->gaps)
+		n += (size_t)snprintf(out + n, len - n, "; gap median %s (%s to %s)",
+				      sp_duration_str(c->gap_median_ns, d1, sizeof d1),
+				      sp_duration_str(c->gap_min_ns, d2, sizeof d2),
+				      sp_duration_str(c->gap_max_ns, d3, sizeof d3));
+	if (n < len)
+		n += (size_t)snprintf(out + n, len - n, "%s%u %s", n ? "; " : "", c->queries,
+				      c->queries == 1 ? "query" : "queries");
+	if (n < len && (c->requeries || c->tcp_queries || c->unanswered)) {
+		size_t m = 0;
+		char more[128];
+
+		more[0] = '\0';
+		if (c->requeries)
+			add_part(more, sizeof more, &m, "%u repeated", c->requeries);
+		if (c->tcp_queries)
+			add_part(more, sizeof more, &m, "%u over TCP", c->tcp_queries);
+		if (c->unanswered)
+			add_part(more, sizeof more, &m, "%u unanswered", c->unanswered);
+		n += (size_t)snprintf(out + n, len - n, " (%s)", more);
+	}
+	if (n < len)
+		n += (size_t)snprintf(out + n, len - n, ", %u %s", c->answers,
+				      c->answers == 1 ? "answer" : "answers");
+	if (n < len && (c->truncated || c->errors)) {
+		size_t m = 0;
+		char more[128];
+
+		more[0] = '\0';
+		if (c->truncated)
+			add_part(more, sizeof more, &m, "%u truncated", c->truncated);
+		if (c->errors)
+			add_part(more, sizeof more, &m, "%u with an error rcode", c->errors);
+		snprintf(out + n, len - n, " (%s)", more);
+	}
 }
 
 static void print_clients(const analyzer_t *an, FILE *out)
@@ -224,8 +277,12 @@ static void print_clients(const analyzer_t *an, FILE *out)
 	}
 	print_row(out, client_heads, w, nc);
 	for (i = 0; i < n; i++) {
+		char sends[512];
+
 		client_cells(analyzer_client(an, i), drops, cell);
 		print_row(out, cells, w, nc);
+		sends_text(analyzer_client(an, i), sends, sizeof sends);
+		fprintf(out, "  sends: %s\n", sends);
 	}
 }
 
@@ -269,11 +326,15 @@ static void print_story(const sniff_t *s, FILE *out)
 int output_human(const sniff_t *s, FILE *out)
 {
 	const analyzer_stats_t *st = analyzer_stats(s->an);
-	size_t n = analyzer_trial_count(s->an);
 
 	errno = 0;
-	if (n) {
-		print_trials(s->an, out);
+	if (s->trials) {
+		if (s->unlisted)
+			fprintf(out,
+				"%" PRIu64 " correct %s without a refused answer not listed "
+				"(--all-trials lists them)\n",
+				s->unlisted,
+				plural(s->unlisted, "trial", "trials"));
 		fputc('\n', out);
 		print_clients(s->an, out);
 	} else {
@@ -301,7 +362,7 @@ int output_human(const sniff_t *s, FILE *out)
 		fprintf(out, "%" PRIu64 " %s", st->drops, plural(st->drops, "drop", "drops"));
 	else
 		fprintf(out, "drops unknown");
-	fprintf(out, "; verdict %s", verdict_name(output_overall(s->an)));
+	fprintf(out, "; verdict %s", verdict_name(output_overall(s)));
 	if (output_incomplete(s->an))
 		fprintf(out, " (evidence may be incomplete: the capture dropped %" PRIu64 " %s)",
 			st->drops, plural(st->drops, "packet", "packets"));
@@ -436,6 +497,29 @@ static json_t *client_json(const client_summary_t *cs, int incomplete)
 	set(o, "late", jint(cs->late));
 	set(o, "duplicate", jint(cs->duplicate));
 	set(o, "incomplete", json_boolean(incomplete));
+	/* How it sends its queries (docs/sniff.md): totals, then trials by behaviour. */
+	set(o, "queries", jint(cs->queries));
+	set(o, "requeries", jint(cs->requeries));
+	set(o, "answers", jint(cs->answers));
+	set(o, "tcp_queries", jint(cs->tcp_queries));
+	set(o, "unanswered", jint(cs->unanswered));
+	set(o, "truncated", jint(cs->truncated));
+	set(o, "errors", jint(cs->errors));
+	set(o, "one_socket", jint(cs->one_socket));
+	set(o, "two_sockets", jint(cs->two_sockets));
+	set(o, "more_sockets", jint(cs->more_sockets));
+	set(o, "a_first", jint(cs->a_first));
+	set(o, "aaaa_first", jint(cs->aaaa_first));
+	set(o, "parallel", jint(cs->parallel));
+	set(o, "sequential", jint(cs->sequential));
+	set(o, "single_type", jint(cs->single_type));
+	set(o, "udp_only", jint(cs->udp_only));
+	set(o, "tcp_only", jint(cs->tcp_only));
+	set(o, "udp_and_tcp", jint(cs->udp_and_tcp));
+	set(o, "gaps", jint(cs->gaps));
+	set(o, "gap_min_us", cs->gaps ? jus(cs->gap_min_ns) : json_null());
+	set(o, "gap_median_us", cs->gaps ? jus(cs->gap_median_ns) : json_null());
+	set(o, "gap_max_us", cs->gaps ? jus(cs->gap_max_ns) : json_null());
 	return o;
 }
 
@@ -462,7 +546,7 @@ static json_t *summary_json(const sniff_t *s)
 	set(o, "answers_unmatched", jint(st->answers_unmatched));
 	set(o, "drops", jint(st->drops));
 	set(o, "drops_known", json_boolean(st->drops_known));
-	set(o, "verdict", jstr(verdict_name(output_overall(s->an))));
+	set(o, "verdict", jstr(verdict_name(output_overall(s))));
 	set(o, "frames_read", jint(s->frames_read));
 	set(o, "incomplete", json_boolean(output_incomplete(s->an)));
 	f = story_filter(s, &frames);
@@ -493,15 +577,49 @@ static int emit(json_t *o, FILE *out)
 	return 0;
 }
 
+int output_trial(sniff_t *s, const trial_t *t, FILE *out)
+{
+	struct trial_row r;
+	const char *cells[TC_N];
+	char text[DNS_NAME_TEXT + 512];
+	size_t k;
+	int c;
+
+	errno = 0;
+	if (s->o.json)
+		return emit(trial_json(t), out);
+	if (!trial_listed(s, t)) {
+		s->unlisted++;
+		return 0;
+	}
+	if (!s->header_done) {
+		print_row(out, trial_heads, trial_widths, TC_N);
+		s->header_done = 1;
+	}
+	trial_cells(t, &r);
+	for (c = 0; c < TC_N; c++)
+		cells[c] = trial_cell(&r, c);
+	print_row(out, cells, trial_widths, TC_N);
+	if (t->verdict == VERDICT_INCONCLUSIVE && t->reason)
+		fprintf(out, "  inconclusive: %s\n", t->reason);
+	/* Late and duplicate refusals do not make a trial race, but they are still what the
+	 * client did, so every listed trial shows its evidence. */
+	for (k = 0; k < t->n_evidence; k++) {
+		evidence_text(&t->evidence[k], text, sizeof text);
+		fprintf(out, "  %s\n", text);
+	}
+	if (t->evidence_omitted)
+		fprintf(out, "  (%u more refused answers counted, not listed)\n",
+			t->evidence_omitted);
+	return finish_output(out);
+}
+
 int output_json(const sniff_t *s, FILE *out)
 {
 	size_t i;
 	int rc;
 
 	errno = 0;
-	for (i = 0; i < analyzer_trial_count(s->an); i++)
-		if ((rc = emit(trial_json(analyzer_trial(s->an, i)), out)) < 0)
-			return rc;
 	for (i = 0; i < analyzer_client_count(s->an); i++)
 		if ((rc = emit(client_json(analyzer_client(s->an, i), output_incomplete(s->an)),
 			       out)) < 0)

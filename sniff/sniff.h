@@ -25,6 +25,9 @@ typedef struct sniff_opts {
 	int quiet;
 	int ready_fd;        /* --ready-fd, -1 when not given */
 	unsigned buffer_kib; /* -B: live capture buffer, 0 = libpcap's default */
+	uint64_t window_ns;  /* --window: expiry of analysis state, 0 = keep everything */
+	int all_trials;      /* --all-trials: the human table lists correct trials too */
+	int default_filter;  /* no -f: the filter may fall back to one without "vlan" */
 } sniff_opts_t;
 
 struct story;
@@ -39,9 +42,23 @@ typedef struct sniff {
 	int failed;           /* the capture broke off with an error, said on stderr: the results
 			       * are still printed, then sniff exits 2 */
 	char *spool;          /* -r - with -w: the frames read, kept for the second pass */
-	struct story *story;  /* the evidence as comments; story_collect */
+	struct story *story;  /* the evidence as comments; story_trial */
 	int annotated;        /* the -w file was written with its comments */
+	char filter[512];     /* the default filter, as compiled (see sniff_default_filter) */
+	/* Finished trials, counted as they pass through the analyzer's callback (which frees
+	 * them): the overall verdict and the human table's footnote rest on these. */
+	uint64_t trials, racing, correct, inconclusive, unlisted;
+	int header_done;      /* human: the trial table's header is out */
+	int out_rc;           /* first error of the callback's output (-errno, SP_ENOMEM) */
 } sniff_t;
+
+/* The default filter: DNS over UDP and TCP on the port, ICMP errors, and the same inside
+ * VLAN tags; plain != 0 leaves out the VLAN part (link types where "vlan" does not compile). */
+void sniff_default_filter(sniff_t *s, int plain);
+
+/* The analyzer's finished-trial callback (ctx is the sniff_t): the trial's line goes out
+ * at once and the trial is freed after it, so memory stays bounded by the window. */
+void sniff_on_trial(const trial_t *t, const client_summary_t *c, void *ctx);
 
 /* Capture time in nanoseconds; nano says tv_usec holds nanoseconds. */
 uint64_t sniff_ts_ns(const struct timeval *tv, int nano);
@@ -61,9 +78,12 @@ int sniff_feed(sniff_t *s, uint64_t frame, uint64_t ts_ns, const uint8_t *data, 
 int capture_offline(sniff_t *s);
 int capture_live(sniff_t *s);
 
-/* The evidence of s->an (analyzer_finish called) as comments per frame, and a display filter
- * for it. Returns 0 or SP_ENOMEM; free with story_free in any case. */
-int story_collect(sniff_t *s);
+/* The evidence of one finished trial: its frames for the display filter (the first ones
+ * only: memory stays bounded) and, with -w, its comments per frame. Returns 0 or
+ * SP_ENOMEM; free with story_free in any case. */
+int story_trial(sniff_t *s, const trial_t *t);
+/* After the last trial: builds the display filter. Returns 0 or SP_ENOMEM. */
+int story_done(sniff_t *s);
 void story_free(sniff_t *s);
 /* Reads src (the capture the analysis came from, every frame in the same order) and writes
  * dst as pcapng with the comments, through a temporary file renamed at the end; queries of
@@ -76,8 +96,12 @@ int story_listed_all(const sniff_t *s);
 uint64_t story_comments(const sniff_t *s);
 int story_has_notes(const sniff_t *s);
 
-/* Print the analysis of s->an (analyzer_finish already called). Return 0, or -errno when
- * out could not be written. */
+/* One finished trial: human, its row (racing, inconclusive or with refusals, or any with
+ * --all-trials) and evidence; --json, its trial line. Returns 0, -errno or SP_ENOMEM. */
+int output_trial(sniff_t *s, const trial_t *t, FILE *out);
+/* What follows the trials: the client table (or lines), the display filter and the summary
+ * (analyzer_flush and analyzer_finish already called). Return 0, or -errno when out could
+ * not be written. */
 int output_human(const sniff_t *s, FILE *out);
 int output_json(const sniff_t *s, FILE *out);
 /* Live: one line per client whose verdict (or the completeness of its evidence) changed
@@ -89,6 +113,6 @@ int output_incomplete(const analyzer_t *an);
 
 /* racing if any trial races; correct if any is correct; inconclusive otherwise (also when
  * there is no trial at all). The same rule as a client summary's verdict. */
-enum verdict output_overall(const analyzer_t *an);
+enum verdict output_overall(const sniff_t *s);
 
 #endif
