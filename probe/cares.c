@@ -124,25 +124,14 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 		ares_freeaddrinfo(res);
 }
 
-int cares_lookup(const char *qname, resolver_result_t *out)
-{
-	struct sockaddr_storage ns;
-	socklen_t nslen;
-	int rc = resolver_first_nameserver(&ns, &nslen);
-	if (rc < 0) {
-		snprintf(out->error, sizeof(out->error), "no nameserver in /etc/resolv.conf: %s",
-			 sp_strerror(rc));
-		return rc;
-	}
-	char addr[INET6_ADDRSTRLEN], csv[INET6_ADDRSTRLEN + 8];
-	if (ns.ss_family == AF_INET) {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ns)->sin_addr, addr, sizeof(addr));
-		snprintf(csv, sizeof(csv), "%s:53", addr);
-	} else {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ns)->sin6_addr, addr, sizeof(addr));
-		snprintf(csv, sizeof(csv), "[%s]:53", addr);
-	}
+/* c-ares 1.18 takes neither timeout: nor attempts: from resolv.conf; these match the lab's
+ * glibc variants, so a lost answer costs both the same (docs/resolvers.md). */
+#define CARES_TIMEOUT_MS 1000
+#define CARES_TRIES 2
 
+int cares_lookup(const resolver_t *self, const char *qname, resolver_result_t *out)
+{
+	int rc;
 	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
 		snprintf(out->error, sizeof(out->error), "c-ares: %s", ares_strerror(rc));
 		return SP_ENOMEM;
@@ -162,10 +151,15 @@ int cares_lookup(const char *qname, resolver_result_t *out)
 	memset(&opts, 0, sizeof(opts));
 	opts.sock_state_cb = on_sock_state;
 	opts.sock_state_cb_data = &ctx;
+	opts.flags = self->flags;
+	opts.timeout = CARES_TIMEOUT_MS;
+	opts.tries = CARES_TRIES;
 	int ret = 0;
-	rc = ares_init_options(&ctx.channel, &opts, ARES_OPT_SOCK_STATE_CB);
-	if (rc == ARES_SUCCESS)
-		rc = ares_set_servers_ports_csv(ctx.channel, csv);
+	/* Servers come from the lab's /etc/resolv.conf, every nameserver line of it, as an
+	 * application's channel gets them. */
+	rc = ares_init_options(&ctx.channel, &opts,
+			       ARES_OPT_SOCK_STATE_CB | ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS |
+				       ARES_OPT_TRIES);
 	if (rc != ARES_SUCCESS) {
 		snprintf(out->error, sizeof(out->error), "c-ares: %s", ares_strerror(rc));
 		ret = SP_EFORMAT;

@@ -5,6 +5,7 @@
 #include "netlink.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -310,6 +311,33 @@ static int hide_nscd(char *err, size_t errlen)
 		have_seen = 1;
 	}
 	return 0;
+}
+
+int lab_resolv_conf(const char *workdir, const char *name, const char *options,
+		    unsigned nservers, char *path, size_t pathlen, char *err, size_t errlen)
+{
+	if (!workdir || !name || nservers < 1 || nservers > LAB_SERVERS)
+		return fail(err, errlen, -EINVAL, "bad resolv.conf request; report this as a bug in probe");
+	if (options && strpbrk(options, "\r\n"))
+		return fail(err, errlen, -EINVAL,
+			    "resolver options span more than one line; give them as one line");
+	char file[80] = "resolv-", text[512];
+	size_t n = strlen(file);
+	for (const char *c = name; *c && n < 7 + 48; c++)
+		file[n++] = (isalnum((unsigned char)*c) || *c == '-' || *c == '.') ? *c : '_';
+	if (nservers > 1)
+		n += (size_t)snprintf(file + n, sizeof(file) - n, "-%uns", nservers);
+	snprintf(file + n, sizeof(file) - n, ".conf");
+	int len = snprintf(text, sizeof(text),
+			   "# resolv.conf of a stubprobe lab for %.64s, mounted over /etc/resolv.conf for its lookups only\n",
+			   name);
+	for (unsigned i = 1; i <= nservers && len > 0 && (size_t)len < sizeof(text); i++)
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "nameserver 127.0.0.%u\n", i);
+	if (len > 0 && (size_t)len < sizeof(text) && options && options[0])
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "options %s\n", options);
+	if (len < 0 || (size_t)len >= sizeof(text))
+		return fail(err, errlen, -E2BIG, "resolver options are too long; give fewer");
+	return write_record(workdir, file, text, path, pathlen, err, errlen);
 }
 
 int lab_enter(const lab_config_t *cfg, char *err, size_t errlen)

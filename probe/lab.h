@@ -19,4 +19,16 @@ typedef struct lab_config {
  * callers only (unshare). */
 int lab_enter(const lab_config_t *cfg, char *err, size_t errlen);
 
+/* The lab's server addresses: fakens serves server N (1..LAB_SERVERS) on 127.0.0.N:53,
+ * server 1 also on [::1]:53. lo holds all of 127.0.0.0/8, so nothing is configured. */
+#define LAB_SERVERS 3
+
+/* Writes WORKDIR/resolv-TAG.conf (TAG: name with every character other than letters,
+ * digits, '-' and '.' made '_', at most 48 of them) with nservers nameserver lines
+ * (127.0.0.1 .. 127.0.0.N, 1..LAB_SERVERS) and, when given, one options line; the path in
+ * path. One file per resolver and server count, so that lookups running side by side each
+ * mount their own (resolver_run). Returns 0 or a negative code with a message in err. */
+int lab_resolv_conf(const char *workdir, const char *name, const char *options,
+		    unsigned nservers, char *path, size_t pathlen, char *err, size_t errlen);
+
 #endif

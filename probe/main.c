@@ -22,6 +22,8 @@
 
 #define TRIALS_DEFAULT 5
 #define TRIALS_MAX 1000
+#define JOBS_DEFAULT 8 /* docs/probe.md, "Parallel trials": the measured knee */
+#define JOBS_MAX 64
 #define TRIAL_COUNTER_MAX 999999u /* the six digits of tNNNNNN */
 
 enum { OPT_SCENARIOS = 256, OPT_LIST_SCENARIOS, OPT_LIST_RESOLVERS };
@@ -33,11 +35,14 @@ static const char usage[] =
 	"socket(s) is racing; one that waits for both is correct.\n"
 	"\n"
 	"  -r, --resolver NAME      resolver to test (repeatable; default all: see\n"
-	"                           --list-resolvers)\n"
+	"                           --list-resolvers), or exec:COMMAND, e.g.\n"
+	"                           'exec:getent ahosts {name}'\n"
 	"  -s, --scenario NAME|DIRS scenario from the catalogue, or a directive list such as\n"
 	"                           \"aaaa-d20ms\" (repeatable; default: the catalogue's default\n"
 	"                           set)\n"
 	"  -n, --trials N           trials per resolver and scenario (default 5, 1..1000)\n"
+	"  -j, --jobs N             trials in flight at once (default 8, 1..64); the verdicts\n"
+	"                           are those of a sequential run (-j 1)\n"
 	"  -o, --out DIR            where to write the run (default results/RUN-ID, RUN-ID =\n"
 	"                           UTC time yyyymmdd-hhmmss; the directory must not exist yet)\n"
 	"      --scenarios FILE     scenario catalogue (default:\n"
@@ -58,6 +63,7 @@ static const struct option longopts[] = {
 	{ "resolver", required_argument, NULL, 'r' },
 	{ "scenario", required_argument, NULL, 's' },
 	{ "trials", required_argument, NULL, 'n' },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "out", required_argument, NULL, 'o' },
 	{ "scenarios", required_argument, NULL, OPT_SCENARIOS },
 	{ "list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS },
@@ -99,9 +105,13 @@ static void list_resolvers(void)
 	printf("%-*s  %-7s  %s\n", (int)w, "resolver", "control", "description");
 	for (size_t i = 0; i < resolver_count(); i++) {
 		const resolver_t *r = resolver_at(i);
-		printf("%-*s  %-7s  %s\n", (int)w, r->name, r->control ? "control" : "",
-		       r->description);
+		const char *why = resolver_unavailable(r);
+		printf("%-*s  %-7s  %s%s%s%s\n", (int)w, r->name, r->control ? "control" : "",
+		       r->description, why ? " (skipped: " : "", why ? why : "", why ? ")" : "");
 	}
+	printf("%-*s  %-7s  %s\n", (int)w, "exec:COMMAND", "",
+	       "any program, run with /bin/sh -c, {name} replaced by the query name; exit "
+	       "status and output recorded, the wire gives the verdict");
 }
 
 static void list_scenarios(const scenario_list_t *list)
@@ -214,14 +224,14 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 	const char **res_args = cli->res_args = calloc((size_t)argc + 1, sizeof(*res_args));
 	const char **scen_args = cli->scen_args = calloc((size_t)argc + 1, sizeof(*scen_args));
 	size_t nres_args = 0, nscen_args = 0;
-	const char *out = NULL, *catalogue = NULL, *trials_arg = NULL;
-	int quiet = 0, want_list_scen = 0, want_list_res = 0, c;
-	unsigned trials = TRIALS_DEFAULT;
+	const char *out = NULL, *catalogue = NULL, *trials_arg = NULL, *jobs_arg = NULL;
+	int quiet = 0, want_list_scen = 0, want_list_res = 0, c, rc;
+	unsigned trials = TRIALS_DEFAULT, jobs = JOBS_DEFAULT;
 
 	if (!res_args || !scen_args)
 		return fail("out of memory");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:s:n:o:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:s:n:j:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			res_args[nres_args++] = optarg;
@@ -231,6 +241,9 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 			break;
 		case 'n':
 			trials_arg = optarg;
+			break;
+		case 'j':
+			jobs_arg = optarg;
 			break;
 		case 'o':
 			out = optarg;
@@ -272,6 +285,17 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		return fail("bad --trials value '%s': give a whole number from 1 to %d", trials_arg,
 			    TRIALS_MAX);
 
+	unsigned long v;
+	if (jobs_arg && (sp_parse_uint(jobs_arg, JOBS_MAX, &v) != 0 || v < 1))
+		return fail("bad --jobs value '%s': give a whole number from 1 to %d", jobs_arg,
+			    JOBS_MAX);
+	if (jobs_arg)
+		jobs = (unsigned)v;
+
+	char bindir[PATH_MAX];
+	if ((rc = find_bindir(bindir, sizeof(bindir))) != 0)
+		return rc;
+	resolver_set_helper_dir(bindir);
 	if (want_list_res) {
 		list_resolvers();
 		if (!want_list_scen)
@@ -288,7 +312,7 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 	scenario_list_t *list = &cli->list;
 	int errline = 0;
 	char why[256] = "";
-	int rc = scenario_load(catpath, list, &errline, why, sizeof(why));
+	rc = scenario_load(catpath, list, &errline, why, sizeof(why));
 	if (rc < 0 && errline == 0)
 		return fail("cannot read the scenario catalogue '%s': %s; give one with "
 			    "--scenarios or set STUBPROBE_DATADIR",
@@ -305,26 +329,38 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 
 	/* Resolvers, in the order given; a name given twice is one resolver. */
 	const resolver_t **resolvers = cli->resolvers =
-		calloc(resolver_count() + 1, sizeof(*resolvers));
+		calloc(resolver_count() + nres_args + 1, sizeof(*resolvers));
 	size_t nres = 0;
 	if (!resolvers)
 		return fail("out of memory");
 	for (size_t i = 0; i < nres_args; i++) {
 		const resolver_t *r = resolver_find(res_args[i]);
+		if (!r && strncmp(res_args[i], "exec:", 5) == 0)
+			return fail("bad resolver '%s': give exec: a command (at most %d different "
+				    "ones), e.g. 'exec:getent ahosts {name}'",
+				    res_args[i], RESOLVER_EXEC_MAX);
 		if (!r)
 			return fail("unknown resolver '%s'; see --list-resolvers", res_args[i]);
+		if (resolver_unavailable(r))
+			return fail("cannot test resolver '%s': %s", r->name, resolver_unavailable(r));
 		int dup = 0;
 		for (size_t j = 0; j < nres; j++)
 			dup |= resolvers[j] == r;
-		if (!dup && nres < resolver_count())
+		if (!dup)
 			resolvers[nres++] = r;
 	}
 	/* By default the controls go first: each scenario shows the lab can see a race
 	 * before the resolvers under test are judged. */
 	for (int pass = 1; nres_args == 0 && pass >= 0; pass--)
 		for (size_t i = 0; i < resolver_count(); i++)
-			if ((resolver_at(i)->control != 0) == pass)
-				resolvers[nres++] = resolver_at(i);
+			if ((resolver_at(i)->control != 0) == pass) {
+				const char *skip = resolver_unavailable(resolver_at(i));
+				if (!skip)
+					resolvers[nres++] = resolver_at(i);
+				else if (!quiet)
+					fprintf(stderr, "probe: skipping resolver %s: %s\n",
+						resolver_at(i)->name, skip);
+			}
 	if (nres == 0)
 		return fail("no resolvers are built in; rebuild probe");
 
@@ -374,9 +410,7 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		return fail("the run directory '%s' already exists; give a new one with --out",
 			    out);
 
-	char bindir[PATH_MAX];
-	if ((rc = find_bindir(bindir, sizeof(bindir))) != 0 ||
-	    (rc = check_program(bindir, "fakens")) != 0 ||
+	if ((rc = check_program(bindir, "fakens")) != 0 ||
 	    (rc = check_program(bindir, "sniff")) != 0)
 		return rc;
 
@@ -390,6 +424,7 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		.scenarios = scen,
 		.nscenarios = nscen,
 		.trials = trials,
+		.jobs = jobs,
 		.quiet = quiet,
 	};
 	return run_probe(&cfg);

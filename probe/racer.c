@@ -67,7 +67,7 @@ static int is_answer(const uint8_t *buf, size_t len, const racer_query_t *q, con
 	       m.q.qtype == q->qtype && m.q.qclass == DNS_C_IN && dns_name_equal(&m.q.name, name);
 }
 
-int racer_lookup(const char *qname, resolver_result_t *out)
+int racer_lookup(const resolver_t *self, const char *qname, resolver_result_t *out)
 {
 	dns_name_t name;
 	int rc = dns_name_from_text(qname, &name);

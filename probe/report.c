@@ -2,12 +2,15 @@
 #define _GNU_SOURCE
 #include "report.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "dns.h"
 #include "err.h"
 #include "sp_config.h"
 #include "timeutil.h"
@@ -95,8 +98,10 @@ void report_free(report_t *r)
 	for (size_t c = 0; r->cells && c < r->ncells; c++) {
 		if (!r->cells[c].trials)
 			continue;
-		for (unsigned k = 0; k < r->trials; k++)
+		for (unsigned k = 0; k < r->trials; k++) {
 			wire_clear(&r->cells[c].trials[k].wire);
+			free(r->cells[c].trials[k].packets);
+		}
 		free(r->cells[c].trials);
 	}
 	for (size_t i = 0; r->resolvers && i < r->nresolvers; i++) {
@@ -251,8 +256,7 @@ static int join_line(report_t *r, report_trial_t **index, size_t nindex, const j
 	return fill_wire(&(*hit)->wire, o, why, whylen);
 }
 
-/* The trials that have a name, sorted by it for bsearch with cmp_name_trial; free it. */
-static report_trial_t **name_index(report_t *r, size_t *nindex)
+report_trial_t **report_name_index(report_t *r, size_t *nindex)
 {
 	size_t total = r->ncells * r->trials;
 	report_trial_t **index = calloc(total ? total : 1, sizeof(*index));
@@ -267,10 +271,35 @@ static report_trial_t **name_index(report_t *r, size_t *nindex)
 	return index;
 }
 
+report_trial_t *report_index_find(report_trial_t **index, size_t nindex, const char *name)
+{
+	report_trial_t **hit =
+	    nindex ? bsearch(name, index, nindex, sizeof(*index), cmp_name_trial) : NULL;
+	return hit ? *hit : NULL;
+}
+
+int report_add_packet(report_trial_t *t, const report_packet_t *p)
+{
+	if (t->npackets >= REPORT_PACKETS_MAX) {
+		t->packets_over++;
+		return 0;
+	}
+	if (t->npackets == t->packets_cap) {
+		size_t cap = t->packets_cap ? t->packets_cap * 2 : 8;
+		report_packet_t *bigger = realloc(t->packets, cap * sizeof(*bigger));
+		if (!bigger)
+			return SP_ENOMEM;
+		t->packets = bigger;
+		t->packets_cap = cap;
+	}
+	t->packets[t->npackets++] = *p;
+	return 0;
+}
+
 int report_join_sniff(report_t *r, const char *text, size_t len, char *err, size_t errlen)
 {
 	size_t nindex;
-	report_trial_t **index = name_index(r, &nindex);
+	report_trial_t **index = report_name_index(r, &nindex);
 	if (!index)
 		return SP_ENOMEM;
 
@@ -310,7 +339,7 @@ int report_join_sniff(report_t *r, const char *text, size_t len, char *err, size
 int report_join_fakens(report_t *r, const char *text, size_t len)
 {
 	size_t nindex;
-	report_trial_t **index = name_index(r, &nindex);
+	report_trial_t **index = report_name_index(r, &nindex);
 	if (!index)
 		return SP_ENOMEM;
 	for (size_t c = 0; c < r->ncells; c++)
@@ -689,7 +718,23 @@ static size_t max_size(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
+int report_colour_wanted(int fd)
+{
+	const char *no = getenv("NO_COLOR");
+	return isatty(fd) && !(no && no[0]);
+}
+
+static const char *verdict_colour(enum verdict v)
+{
+	return v == VERDICT_RACING ? "\033[31m" : v == VERDICT_CORRECT ? "\033[32m" : "\033[33m";
+}
+
 int report_print_table(const report_t *r, FILE *f)
+{
+	return report_print_table_colour(r, f, 0);
+}
+
+int report_print_table_colour(const report_t *r, FILE *f, int colour)
 {
 	static const char *const head[3] = { "resolver", "scenario", "verdict" };
 	size_t w[3] = { strlen(head[0]), strlen(head[1]), strlen(head[2]) };
@@ -712,9 +757,11 @@ int report_print_table(const report_t *r, FILE *f)
 		const report_resolver_t *res = &r->resolvers[c->resolver];
 		char name[REPORT_NAME_MAX];
 		snprintf(name, sizeof(name), "%s%s", res->name, res->control ? "*" : "");
-		fprintf(f, "%-*s  %-*s  %-*s  %s\n", (int)w[0], name, (int)w[1],
-			r->scenarios[c->scenario].name, (int)w[2],
-			cell_count(r, c, count, sizeof(count)), c->behaviour);
+		/* The escape codes go around the padded text so that columns stay aligned. */
+		fprintf(f, "%-*s  %-*s  %s%-*s%s  %s\n", (int)w[0], name, (int)w[1],
+			r->scenarios[c->scenario].name, colour ? verdict_colour(c->verdict) : "",
+			(int)w[2], cell_count(r, c, count, sizeof(count)), colour ? "\033[0m" : "",
+			c->behaviour);
 	}
 	if (controls) {
 		fprintf(f, "* control: expected to race");
@@ -936,4 +983,636 @@ int report_write_json(const report_t *r, const char *path)
 	int failed = fputc('\n', f) == EOF;
 	failed |= fclose(f) != 0;
 	return failed ? (errno ? -errno : -EIO) : 0;
+}
+
+/* ---- escaping for XML, HTML and Markdown ---- */
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4), 0 when there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || (s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void report_put_xml(const char *s, FILE *f)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x80) {
+			/* Text from resolvers and scenario files may not be UTF-8; XML must be. */
+			size_t n = utf8_len((const unsigned char *)s);
+			if (n == 0) {
+				fputc('?', f);
+			} else {
+				fwrite(s, 1, n, f);
+				s += n - 1;
+			}
+			continue;
+		}
+		switch (ch) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			if (ch >= 0x20 || ch == '\t' || ch == '\n')
+				fputc(ch, f);
+		}
+	}
+}
+
+void report_put_md(const char *s, FILE *f)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		switch (ch) {
+		case '|':
+			fputs("\\|", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '\n':
+		case '\r':
+		case '\t':
+			fputc(' ', f);
+			break;
+		default:
+			if (ch >= 0x20)
+				fputc(ch, f);
+		}
+	}
+}
+
+static int stream_status(FILE *f)
+{
+	if (fflush(f) != 0 || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static const report_trial_t *first_racing(const report_t *r, const report_cell_t *c)
+{
+	for (unsigned k = 0; k < r->trials; k++)
+		if (c->trials[k].name[0] && c->trials[k].verdict == VERDICT_RACING)
+			return &c->trials[k];
+	return NULL;
+}
+
+/* ---- summary.md ---- */
+
+int report_write_markdown(const report_t *r, FILE *f)
+{
+	char count[64];
+	errno = 0;
+	fprintf(f, "# stubprobe run ");
+	report_put_md(r->run_id, f);
+	fprintf(f, "\n\n**Result:** ");
+	report_put_md(r->exit_reason, f);
+	fprintf(f, " (exit status %d)\n\n", r->exit_status);
+	fprintf(f, "- version: stubprobe %s\n- started: ", SP_VERSION);
+	report_put_md(r->started_utc, f);
+	fprintf(f, "\n- trials per cell: %u\n- capture: capture.pcapng", r->trials);
+	if (r->have_capture) {
+		fprintf(f, ", %llu frames", (unsigned long long)r->frames);
+		if (r->drops_known)
+			fprintf(f, ", %llu dropped", (unsigned long long)r->drops);
+	}
+	fprintf(f, "\n\n## Resolvers\n\n| resolver | control | description |\n|---|---|---|\n");
+	for (size_t i = 0; i < r->nresolvers; i++) {
+		fputs("| ", f);
+		report_put_md(r->resolvers[i].name, f);
+		fprintf(f, " | %s | ", r->resolvers[i].control ? "yes: expected to race" : "no");
+		report_put_md(r->resolvers[i].description, f);
+		fputs(" |\n", f);
+	}
+	fprintf(f, "\n## Scenarios\n\n| scenario | directives | provokes a race | description |\n"
+		   "|---|---|---|---|\n");
+	for (size_t i = 0; i < r->nscenarios; i++) {
+		fputs("| ", f);
+		report_put_md(r->scenarios[i].name, f);
+		fputs(" | `", f);
+		/* Directive text is [a-z0-9.-]: nothing to escape inside the code span. */
+		report_put_md(r->scenarios[i].directives[0] ? r->scenarios[i].directives : "(none)",
+			      f);
+		fprintf(f, "` | %s | ", r->scenarios[i].provokes_race ? "yes" : "no");
+		report_put_md(r->scenarios[i].description, f);
+		fputs(" |\n", f);
+	}
+	fprintf(f, "\n## Verdicts\n\n| resolver | scenario | verdict | behaviour |\n"
+		   "|---|---|---|---|\n");
+	for (size_t i = 0; i < r->ncells; i++) {
+		const report_cell_t *c = &r->cells[i];
+		const report_resolver_t *res = &r->resolvers[c->resolver];
+		fputs("| ", f);
+		report_put_md(res->name, f);
+		fputs(res->control ? "\\*" : "", f);
+		fputs(" | ", f);
+		report_put_md(r->scenarios[c->scenario].name, f);
+		fputs(" | ", f);
+		report_put_md(cell_count(r, c, count, sizeof(count)), f);
+		fputs(" | ", f);
+		report_put_md(c->behaviour, f);
+		fputs(" |\n", f);
+	}
+	fputs("\n\\* control: expected to race\n", f);
+	int any = 0;
+	for (size_t i = 0; i < r->ncells; i++) {
+		const report_cell_t *c = &r->cells[i];
+		for (unsigned k = 0; k < r->trials; k++) {
+			const report_trial_t *t = &c->trials[k];
+			if (!t->name[0] || t->verdict == VERDICT_CORRECT)
+				continue;
+			if (!any++)
+				fputs("\n## Evidence and reasons\n\n", f);
+			fputs("- ", f);
+			report_put_md(r->resolvers[c->resolver].name, f);
+			fputs(" `", f);
+			report_put_md(t->name, f);
+			fprintf(f, "` %s: ", verdict_name(t->verdict));
+			report_put_md(t->verdict == VERDICT_RACING && t->wire.n_evidence
+					  ? t->wire.evidence[0]
+				      : t->reason ? t->reason
+						  : "",
+				      f);
+			fputc('\n', f);
+		}
+	}
+	const report_trial_t *t1;
+	size_t nd = report_disagreements(r, &t1);
+	if (nd > 0) {
+		fprintf(f, "\nThe witnesses disagree on refused answers in %zu trial%s, first `",
+			nd, nd == 1 ? "" : "s");
+		report_put_md(t1->name, f);
+		fprintf(f, "`: sniff saw %u, fakens heard of %u.\n", sniff_refused(t1),
+			t1->fakens_refused);
+	}
+	fputs("\nFiles: report.json, junit.xml, report.html, capture.pcapng, sniff.jsonl, "
+	      "fakens.jsonl, table.txt.\n",
+	      f);
+	return stream_status(f);
+}
+
+/* ---- junit.xml ---- */
+
+static void junit_attr(FILE *f, const char *key, const char *value)
+{
+	fprintf(f, " %s=\"", key);
+	report_put_xml(value, f);
+	fputc('"', f);
+}
+
+/* What a cell is for CI: 0 passed, 'f' failure, 'e' error, 's' skipped (not run). */
+static int junit_outcome(const report_t *r, const report_cell_t *c)
+{
+	unsigned run = cell_run(r, c);
+	if (run == 0)
+		return 's';
+	if (r->resolvers[c->resolver].control) {
+		if (!r->scenarios[c->scenario].provokes_race || c->racing == run)
+			return 0;
+		return 'f';
+	}
+	if (c->verdict == VERDICT_RACING)
+		return 'f';
+	return c->verdict == VERDICT_CORRECT ? 0 : 'e';
+}
+
+int report_write_junit(const report_t *r, FILE *f)
+{
+	unsigned n[4] = {0}; /* tests, failures, errors, skipped */
+	for (size_t i = 0; i < r->ncells; i++) {
+		int o = junit_outcome(r, &r->cells[i]);
+		n[0]++;
+		n[1] += o == 'f';
+		n[2] += o == 'e';
+		n[3] += o == 's';
+	}
+	errno = 0;
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", f);
+	junit_attr(f, "name", "stubprobe");
+	fprintf(f, " tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\">\n", n[0], n[1],
+		n[2], n[3]);
+	for (size_t s = 0; s < r->nscenarios; s++) {
+		unsigned m[4] = {0};
+		for (size_t i = 0; i < r->nresolvers; i++) {
+			int o = junit_outcome(r, &r->cells[s * r->nresolvers + i]);
+			m[0]++;
+			m[1] += o == 'f';
+			m[2] += o == 'e';
+			m[3] += o == 's';
+		}
+		fputs("  <testsuite", f);
+		junit_attr(f, "name", r->scenarios[s].name);
+		fprintf(f, " tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\"", m[0], m[1],
+			m[2], m[3]);
+		junit_attr(f, "timestamp", r->started_utc);
+		fputs(">\n", f);
+		for (size_t i = 0; i < r->nresolvers; i++) {
+			const report_cell_t *c = &r->cells[s * r->nresolvers + i];
+			const report_resolver_t *res = &r->resolvers[c->resolver];
+			char name[REPORT_NAME_MAX + 16], count[64], msg[600];
+			snprintf(name, sizeof(name), "%s%s", res->name,
+				 res->control ? " (control)" : "");
+			cell_count(r, c, count, sizeof(count));
+			fputs("    <testcase", f);
+			junit_attr(f, "classname", r->scenarios[s].name);
+			junit_attr(f, "name", name);
+			fputs(">\n", f);
+			int o = junit_outcome(r, c);
+			const report_trial_t *t = first_racing(r, c);
+			if (o == 'f' && !res->control) {
+				fputs("      <failure type=\"racing\"", f);
+				junit_attr(f, "message",
+					   t && t->wire.n_evidence ? t->wire.evidence[0] : count);
+				fputs(">", f);
+				for (unsigned k = 0; k < r->trials; k++) {
+					const report_trial_t *x = &c->trials[k];
+					if (!x->name[0] || x->verdict != VERDICT_RACING)
+						continue;
+					for (size_t e = 0; e < x->wire.n_evidence; e++) {
+						report_put_xml(x->name, f);
+						fputs(": ", f);
+						report_put_xml(x->wire.evidence[e], f);
+						fputc('\n', f);
+					}
+				}
+				fputs("</failure>\n", f);
+			} else if (o == 'f') {
+				snprintf(
+				    msg, sizeof(msg),
+				    "the control did not race (%u/%u) where a race was provoked: "
+				    "the lab cannot see races",
+				    c->racing, cell_run(r, c));
+				fputs("      <failure type=\"control\"", f);
+				junit_attr(f, "message", msg);
+				fputs("/>\n", f);
+			} else if (o == 'e') {
+				snprintf(msg, sizeof(msg), "%s: %s", count, first_reason(r, c));
+				fputs("      <error type=\"inconclusive\"", f);
+				junit_attr(f, "message", msg);
+				fputs("/>\n", f);
+			} else if (o == 's') {
+				fputs("      <skipped message=\"not run\"/>\n", f);
+			}
+			fputs("      <system-out>", f);
+			report_put_xml(count, f);
+			fputs(": ", f);
+			report_put_xml(c->behaviour, f);
+			fputs("</system-out>\n    </testcase>\n", f);
+		}
+		fputs("  </testsuite>\n", f);
+	}
+	fputs("</testsuites>\n", f);
+	return stream_status(f);
+}
+
+/* ---- report.html and its ladder diagrams ---- */
+
+#define LADDER_TOP 70   /* below the column heads */
+#define LADDER_ROW 46   /* one packet per row: time flows down, evenly */
+#define LADDER_LEFT 150 /* the time labels */
+#define LADDER_COL 230
+#define LADDER_SOCKETS 8 /* client columns drawn; more sockets share the last */
+#define LADDER_SERVERS 4 /* server columns drawn; more share the last */
+
+static const char *const ladder_kind[3] = {"q", "a", "icmp"};
+static const char *const ladder_colour[3] = {"#1f5fbf", "#1b8a3a", "#c62828"};
+
+static const char *ladder_type(uint16_t qtype, char *buf, size_t len)
+{
+	return dns_type_name(qtype, buf, len);
+}
+
+/* The client sockets of a trial, in order of first appearance: (tcp, port) pairs. */
+static size_t ladder_column(uint32_t *cols, size_t *ncols, const report_packet_t *p)
+{
+	uint32_t key = (uint32_t)p->port | (p->tcp ? 0x10000u : 0);
+	for (size_t i = 0; i < *ncols; i++)
+		if (cols[i] == key)
+			return i;
+	if (*ncols < LADDER_SOCKETS)
+		cols[(*ncols)++] = key;
+	return *ncols - 1;
+}
+
+static void ladder_label(const report_packet_t *p, char *out, size_t len)
+{
+	char tybuf[16], rc[16];
+	const char *ty = ladder_type(p->qtype, tybuf, sizeof(tybuf));
+	switch (p->kind) {
+	case REPORT_PKT_QUERY:
+		snprintf(out, len, "%s? id %u%s", ty, p->id, p->tcp ? " (TCP)" : "");
+		break;
+	case REPORT_PKT_ANSWER:
+		snprintf(out, len, "%s answer %s%s id %u", ty,
+			 dns_rcode_name(p->rcode, rc, sizeof(rc)), p->tc ? " TC" : "", p->id);
+		break;
+	default:
+		snprintf(out, len, "ICMP port unreachable: %s answer refused", ty);
+	}
+}
+
+int report_ladder_svg(const report_t *r, const report_cell_t *c, const report_trial_t *t, FILE *f)
+{
+	uint32_t cols[LADDER_SOCKETS];
+	size_t ncols = 0, n = t->npackets;
+	size_t *col = calloc(n ? n : 1, sizeof(*col));
+	if (!col)
+		return SP_ENOMEM;
+	/* Server columns after the client's, one per address and port seen (several servers,
+	 * an answer from another port), so that a resolver moving on shows as such. */
+	const char *servers[LADDER_SERVERS];
+	size_t nservers = 0;
+	for (size_t i = 0; i < n; i++) {
+		col[i] = ladder_column(cols, &ncols, &t->packets[i]);
+		size_t k = 0;
+		while (k < nservers && strcmp(servers[k], t->packets[i].server) != 0)
+			k++;
+		if (k == nservers && nservers < LADDER_SERVERS)
+			servers[nservers++] = t->packets[i].server;
+		col[i] |= (k < nservers ? k : nservers - 1) << 8;
+	}
+	if (nservers == 0)
+		servers[nservers++] = "";
+	size_t server = ncols ? ncols : 1;
+	int width = LADDER_LEFT + (int)(server + nservers) * LADDER_COL + 20;
+	int height = LADDER_TOP + (int)(n ? n : 1) * LADDER_ROW + 30;
+	errno = 0;
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ladder\" width=\"%d\" "
+		"height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n<title>",
+		width, height, width, height);
+	report_put_xml(r->resolvers[c->resolver].name, f);
+	fputs(" ", f);
+	report_put_xml(t->name, f);
+	fputs("</title>\n", f);
+	/* One arrowhead per colour (context-stroke is too new to count on), with the trial's
+	 * name in its id: ids must stay unique in a page of many diagrams. */
+	char uid[REPORT_NAME_MAX];
+	size_t u = 0;
+	for (const char *q = t->name; *q && u + 1 < sizeof(uid); q++)
+		uid[u++] = (isalnum((unsigned char)*q) || *q == '-') ? *q : '_';
+	uid[u] = 0;
+	fputs("<defs>", f);
+	for (size_t i = 0; i < 3; i++)
+		fprintf(f,
+			"<marker id=\"ah-%s-%s\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+			"markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0 "
+			"L10,5 L0,10 z\" fill=\"%s\"/></marker>",
+			ladder_kind[i], uid, ladder_colour[i]);
+	fputs("</defs>\n", f);
+	fputs("<text x=\"10\" y=\"30\" class=\"head\">time</text>\n", f);
+	for (size_t i = 0; i < server + nservers; i++) {
+		int x = LADDER_LEFT + (int)i * LADDER_COL + LADDER_COL / 2;
+		fprintf(f, "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" class=\"head\">", x);
+		if (i >= server) {
+			fputs("server ", f);
+			report_put_xml(servers[i - server], f);
+		} else if (i < ncols)
+			fprintf(f, "client :%u %s", cols[i] & 0xffff,
+				cols[i] > 0xffff ? "TCP" : "UDP");
+		else
+			fputs("client", f);
+		if (i < ncols && i == LADDER_SOCKETS - 1)
+			fputs(" (and later sockets)", f);
+		fprintf(f,
+			"</text>\n<line x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%d\" class=\"life\"/>\n",
+			x, x, height - 10);
+	}
+	uint64_t t0 = n ? t->packets[0].ts_ns : 0, prev = t0;
+	for (size_t i = 0; i < n; i++) {
+		const report_packet_t *p = &t->packets[i];
+		int y = LADDER_TOP + (int)i * LADDER_ROW;
+		int xc = LADDER_LEFT + (int)(col[i] & 0xff) * LADDER_COL + LADDER_COL / 2;
+		int xs = LADDER_LEFT + (int)(server + (col[i] >> 8)) * LADDER_COL + LADDER_COL / 2;
+		int from = p->kind == REPORT_PKT_ANSWER ? xs : xc;
+		int to = p->kind == REPORT_PKT_ANSWER ? xc : xs;
+		char label[96], at[32], gap[32];
+		const char *cls = ladder_kind[p->kind <= REPORT_PKT_ICMP ? p->kind : 2];
+		uint64_t ts = p->ts_ns > t0 ? p->ts_ns - t0 : 0;
+		uint64_t d = p->ts_ns > prev ? p->ts_ns - prev : 0;
+		prev = p->ts_ns > prev ? p->ts_ns : prev;
+		ladder_label(p, label, sizeof(label));
+		fprintf(f, "<text x=\"10\" y=\"%d\" class=\"t\">%s</text>", y + 12,
+			sp_duration_str(ts, at, sizeof(at)));
+		if (i > 0)
+			fprintf(f, "<text x=\"10\" y=\"%d\" class=\"gap\">+%s</text>", y - 4,
+				sp_duration_str(d, gap, sizeof(gap)));
+		fprintf(f,
+			"\n<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"%s\" "
+			"marker-end=\"url(#ah-%s-%s)\"/>\n",
+			from, y, to, y + 14, cls, cls, uid);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"l %s\">",
+			(from + to) / 2, y - 2, cls);
+		report_put_xml(label, f);
+		fprintf(f, " <tspan class=\"fr\">frame %u</tspan></text>\n", p->frame);
+	}
+	if (n == 0)
+		fprintf(f,
+			"<text x=\"%d\" y=\"%d\" class=\"l\">no packet of this trial in the "
+			"capture</text>\n",
+			LADDER_LEFT, LADDER_TOP + 12);
+	fputs("</svg>\n", f);
+	free(col);
+	return stream_status(f);
+}
+
+static const char HTML_STYLE[] =
+    "body{font-family:sans-serif;margin:2em;color:#222;background:#fff}"
+    "table{border-collapse:collapse;margin:1em 0}"
+    "td,th{border:1px solid #bbb;padding:.25em .6em;text-align:left;vertical-align:top}"
+    "th{background:#eee}.racing{background:#f8d0d0}.correct{background:#d4f0d4}"
+    ".inconclusive{background:#f8efc0}code{font-size:90%}"
+    "section{border-top:1px solid #ccc;margin-top:1.5em}"
+    "svg.ladder{display:block;margin:.5em 0;background:#fcfcfc;border:1px solid #ddd}"
+    "svg .head{font:bold 13px sans-serif}svg .t{font:12px monospace;fill:#333}"
+    "svg .gap{font:11px monospace;fill:#888}svg .l{font:12px sans-serif}"
+    "svg .fr{fill:#999;font-size:10px}svg .life{stroke:#aaa;stroke-dasharray:4 4}"
+    "svg line.q{stroke:#1f5fbf;stroke-width:2}svg line.a{stroke:#1b8a3a;stroke-width:2}"
+    "svg line.icmp{stroke:#c62828;stroke-width:2;stroke-dasharray:6 3}"
+    "svg text.q{fill:#1f5fbf}svg text.a{fill:#1b8a3a}svg text.icmp{fill:#c62828}";
+
+#define HTML_LADDERS_MAX 100 /* racing or inconclusive diagrams; the rest are in report.json */
+
+/* The cell's behaviour without its closing time, so that "one example of each correct
+ * behaviour" does not take 50.3 ms and 50.4 ms for two behaviours. */
+static void behaviour_key(const char *b, char *out, size_t len)
+{
+	snprintf(out, len, "%s", b);
+	char *comma = strrchr(out, ',');
+	if (comma && comma[1] == ' ' && comma[2] >= '0' && comma[2] <= '9')
+		*comma = 0;
+}
+
+static void html_trial(const report_t *r, const report_cell_t *c, const report_trial_t *t, FILE *f)
+{
+	fprintf(f, "<section class=\"trial\"><h3><span class=\"%s\">%s</span> ",
+		verdict_name(t->verdict), verdict_name(t->verdict));
+	report_put_xml(r->resolvers[c->resolver].name, f);
+	fputs(" in ", f);
+	report_put_xml(r->scenarios[c->scenario].name, f);
+	fputs(": <code>", f);
+	report_put_xml(t->name, f);
+	fputs("</code></h3>\n<p>", f);
+	report_put_xml(c->behaviour, f);
+	if (t->reason) {
+		fputs("; ", f);
+		report_put_xml(t->reason, f);
+	}
+	fputs("</p>\n", f);
+	report_ladder_svg(r, c, t, f);
+	if (t->packets_over)
+		fprintf(f, "<p>and %zu more packets (see capture.pcapng)</p>\n", t->packets_over);
+	if (t->wire.n_evidence) {
+		fputs("<ul class=\"evidence\">\n", f);
+		for (size_t e = 0; e < t->wire.n_evidence; e++) {
+			fputs("<li>", f);
+			report_put_xml(t->wire.evidence[e], f);
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n", f);
+	}
+	fputs("</section>\n", f);
+}
+
+int report_write_html(const report_t *r, FILE *f)
+{
+	char count[64];
+	errno = 0;
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n<title>stubprobe "
+	      "run ",
+	      f);
+	report_put_xml(r->run_id, f);
+	fprintf(f, "</title>\n<style>%s</style>\n</head><body>\n<h1>stubprobe run ", HTML_STYLE);
+	report_put_xml(r->run_id, f);
+	fputs("</h1>\n<p><strong>", f);
+	report_put_xml(r->exit_reason, f);
+	fprintf(f, "</strong> (exit status %d)</p>\n<p>stubprobe %s, started ", r->exit_status,
+		SP_VERSION);
+	report_put_xml(r->started_utc, f);
+	fprintf(f, ", %u trial%s per cell", r->trials, r->trials == 1 ? "" : "s");
+	if (r->have_capture)
+		fprintf(f, ", %llu frames captured", (unsigned long long)r->frames);
+	if (r->have_capture && r->drops_known)
+		fprintf(f, ", %llu dropped", (unsigned long long)r->drops);
+	fputs(".</p>\n<table><tr><th>resolver</th><th>scenario</th><th>directives</th>"
+	      "<th>verdict</th><th>behaviour</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->ncells; i++) {
+		const report_cell_t *c = &r->cells[i];
+		const report_resolver_t *res = &r->resolvers[c->resolver];
+		fputs("<tr><td>", f);
+		report_put_xml(res->name, f);
+		fputs(res->control ? "*" : "", f);
+		fputs("</td><td>", f);
+		report_put_xml(r->scenarios[c->scenario].name, f);
+		fputs("</td><td><code>", f);
+		report_put_xml(r->scenarios[c->scenario].directives, f);
+		fprintf(f, "</code></td><td class=\"%s\">", verdict_name(c->verdict));
+		report_put_xml(cell_count(r, c, count, sizeof(count)), f);
+		fputs("</td><td>", f);
+		report_put_xml(c->behaviour, f);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n<p>* control: expected to race. In the diagrams time flows down, one "
+	      "packet a row (the left column gives the time since the trial's first packet and "
+	      "the delay since the one before); blue: queries, green: answers, red dashes: ICMP "
+	      "errors.</p>\n",
+	      f);
+	if (!r->have_packets)
+		fputs("<p>The capture could not be read: the diagrams have no packets.</p>\n", f);
+
+	fputs("<h2>Racing and inconclusive trials</h2>\n", f);
+	size_t shown = 0, skipped = 0;
+	for (size_t i = 0; i < r->ncells; i++) {
+		const report_cell_t *c = &r->cells[i];
+		for (unsigned k = 0; k < r->trials; k++) {
+			const report_trial_t *t = &c->trials[k];
+			if (!t->name[0] || t->verdict == VERDICT_CORRECT)
+				continue;
+			if (shown++ < HTML_LADDERS_MAX)
+				html_trial(r, c, t, f);
+			else
+				skipped++;
+		}
+	}
+	if (shown == 0)
+		fputs("<p>None.</p>\n", f);
+	if (skipped)
+		fprintf(f, "<p>%zu more not drawn; report.json has them all.</p>\n", skipped);
+
+	fputs("<h2>Correct behaviours, one example each</h2>\n", f);
+	for (size_t i = 0; i < r->ncells; i++) {
+		const report_cell_t *c = &r->cells[i];
+		char key[256], other[256];
+		if (c->verdict != VERDICT_CORRECT)
+			continue;
+		behaviour_key(c->behaviour, key, sizeof(key));
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++) {
+			behaviour_key(r->cells[j].behaviour, other, sizeof(other));
+			seen = r->cells[j].verdict == VERDICT_CORRECT && strcmp(key, other) == 0;
+		}
+		for (unsigned k = 0; !seen && k < r->trials; k++) {
+			if (c->trials[k].name[0] && c->trials[k].verdict == VERDICT_CORRECT) {
+				html_trial(r, c, &c->trials[k], f);
+				break;
+			}
+		}
+	}
+	fputs("</body></html>\n", f);
+	return stream_status(f);
+}
+
+/* ---- the run directory's other files ---- */
+
+int report_write_files(const report_t *r, const char *dir, char *err, size_t errlen)
+{
+	static const struct {
+		const char *file;
+		int (*write)(const report_t *, FILE *);
+	} out[] = {{"summary.md", report_write_markdown},
+		   {"junit.xml", report_write_junit},
+		   {"report.html", report_write_html}};
+	int first = 0;
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, out[i].file);
+		FILE *f = fopen(path, "w");
+		int rc = f ? out[i].write(r, f) : -errno;
+		if (f && fclose(f) != 0 && rc == 0)
+			rc = -errno;
+		if (rc < 0 && first == 0) {
+			first = rc;
+			snprintf(err, errlen, "%s", path);
+		}
+	}
+	return first;
 }

@@ -1,5 +1,6 @@
 /* probe's report: joins sniff's trials with resolver results, gives a verdict per cell
- * (resolver x scenario), prints the table and writes report.json (docs/probe.md). */
+ * (resolver x scenario), prints the table and writes report.json, summary.md, junit.xml
+ * and report.html (docs/probe.md; report.json's schema in docs/report.schema.json). */
 #ifndef PROBE_REPORT_H
 #define PROBE_REPORT_H
 
@@ -45,10 +46,29 @@ typedef struct report_wire {
 	size_t n_evidence;
 } report_wire_t;
 
+/* One packet of a trial as captured, for its ladder diagram (report_join_capture). */
+enum report_pkt_kind { REPORT_PKT_QUERY, REPORT_PKT_ANSWER, REPORT_PKT_ICMP };
+
+typedef struct report_packet {
+	enum report_pkt_kind kind;
+	uint64_t ts_ns;   /* capture time */
+	uint32_t frame;   /* frame number in capture.pcapng, from 1 */
+	uint16_t port;    /* the client's port: a query's source, an answer's destination, the
+			     destination of the answer an ICMP error quotes */
+	int tcp;
+	uint16_t qtype, id;
+	uint8_t rcode;
+	int tc;           /* answer with the TC bit */
+	char server[48];  /* the server's side: "127.0.0.1:53", "[::1]:53" */
+} report_packet_t;
+
 typedef struct report_trial {
 	char name[REPORT_NAME_MAX]; /* query name, lower case; "" while the trial has not run */
 	report_lookup_t lookup;
 	report_wire_t wire;
+	report_packet_t *packets;   /* capture order; owned; report_add_packet */
+	size_t npackets, packets_cap;
+	size_t packets_over;        /* packets beyond REPORT_PACKETS_MAX, counted only */
 	unsigned fakens_refused;    /* "icmp" events in fakens's log for this name */
 	enum verdict verdict;       /* set by report_finish */
 	const char *reason;         /* set by report_finish; borrowed (wire.reason or static) */
@@ -91,6 +111,7 @@ typedef struct report {
 	uint64_t frames, drops;
 	int drops_known;
 	int have_fakens;            /* fakens's log was read: fakens_refused counts are known */
+	int have_packets;           /* capture.pcapng was read: trials' packets are known */
 	int failed;                 /* report_fail was called */
 	int exit_status;            /* 0, 1, 2: set by report_finish or report_fail */
 	char exit_reason[512];
@@ -119,6 +140,21 @@ int report_join_sniff(report_t *r, const char *text, size_t len, char *err, size
  * Lines that do not parse (a last line cut short) are skipped. Returns 0 or SP_ENOMEM. */
 int report_join_fakens(report_t *r, const char *text, size_t len);
 
+/* The trials that have a name, sorted for report_index_find; free the array. NULL when out of
+ * memory. Invalidated by changes to trial names. */
+report_trial_t **report_name_index(report_t *r, size_t *nindex);
+/* The trial of that name (ASCII case-insensitive) or NULL; borrowed. */
+report_trial_t *report_index_find(report_trial_t **index, size_t nindex, const char *name);
+/* Appends a copy of p to the trial's packets; 0 or SP_ENOMEM. At most REPORT_PACKETS_MAX per
+ * trial are kept (more are counted, not stored): a resolver retrying for seconds must not
+ * make the report grow without bound. */
+#define REPORT_PACKETS_MAX 200
+int report_add_packet(report_trial_t *t, const report_packet_t *p);
+/* Reads capture.pcapng (probe/capture.c) and gives each trial its DNS and ICMP packets, found
+ * by the query name (a question, or the question an ICMP error quotes). Returns 0, or a
+ * negative code with "why" in err (a file libpcap cannot open). */
+int report_join_capture(report_t *r, const char *path, char *err, size_t errlen);
+
 /* Trials where sniff's refused answers (race + late + duplicate) and fakens's differ; the
  * first such trial in *first when not NULL. Only once fakens's log was read, else 0. */
 size_t report_disagreements(const report_t *r, const report_trial_t **first);
@@ -134,6 +170,29 @@ void report_finish(report_t *r);
 /* The table, the run directory and the first evidence of each racing trial, as printed at
  * the end of a run. Returns 0 or -errno of the write. */
 int report_print_table(const report_t *r, FILE *f);
+/* The same with the verdicts in colour (racing red, correct green, inconclusive yellow) when
+ * colour is not 0. */
+int report_print_table_colour(const report_t *r, FILE *f, int colour);
+/* 1 when fd is a terminal and NO_COLOR is unset or empty (https://no-color.org). */
+int report_colour_wanted(int fd);
+/* summary.md: the run's facts, the table in Markdown, the evidence and the result. */
+int report_write_markdown(const report_t *r, FILE *f);
+/* junit.xml: a test suite per scenario, a test case per resolver; racing is a failure,
+ * inconclusive an error (docs/probe.md). */
+int report_write_junit(const report_t *r, FILE *f);
+/* report.html: self-contained (inline CSS and SVG), the table and the ladder diagrams. */
+int report_write_html(const report_t *r, FILE *f);
+/* One trial's ladder diagram as an <svg> element. */
+int report_ladder_svg(const report_t *r, const report_cell_t *c, const report_trial_t *t,
+		      FILE *f);
+/* s with & < > " ' as XML entities, control bytes other than tab and newline dropped (XML
+ * 1.0 has no way to write them), and bytes that are not UTF-8 as '?'. */
+void report_put_xml(const char *s, FILE *f);
+/* s for a Markdown table cell: | and \ escaped, newlines as spaces, HTML's < > & escaped. */
+void report_put_md(const char *s, FILE *f);
+/* summary.md, junit.xml and report.html in dir. Returns 0, or the first failure with the file
+ * named in err. */
+int report_write_files(const report_t *r, const char *dir, char *err, size_t errlen);
 /* The report.json object (schema in docs/probe.md); NULL when out of memory. Free with
  * json_decref. */
 json_t *report_json(const report_t *r);

@@ -73,7 +73,21 @@ static void progress(const run_config_t *cfg, unsigned n, unsigned total, const 
 	if (cfg->quiet)
 		return;
 	if (isatty(STDERR_FILENO)) {
-		fprintf(stderr, "\r[%u/%u] %s %s\033[K", n, total, res, scen);
+		/* A bar, the counts and an ETA from the mean time of the trials done so far. */
+		static uint64_t t0;
+		char bar[21], eta[32] = "";
+		unsigned done = n - 1, fill = total ? (unsigned)(20ULL * done / total) : 0;
+		if (done == 0)
+			t0 = sp_mono_ns();
+		for (unsigned i = 0; i < 20; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[20] = 0;
+		if (done > 0) {
+			uint64_t left = (sp_mono_ns() - t0) / done * (total - done) / 1000000000ULL;
+			snprintf(eta, sizeof(eta), " ETA %u:%02u", (unsigned)(left / 60),
+				 (unsigned)(left % 60));
+		}
+		fprintf(stderr, "\r[%s] %u/%u%s %s %s\033[K", bar, n, total, eta, res, scen);
 		progress_open = 1;
 	} else if (first_of_cell) {
 		fprintf(stderr, "[%u/%u] %s %s\n", n, total, res, scen);
@@ -369,35 +383,165 @@ static void fill_lookup(report_lookup_t *l, int rc, const resolver_result_t *res
 		snprintf(l->error, sizeof(l->error), "timed out");
 }
 
-/* The trial loop: scenario, resolver, trial; every name unique in the run. Returns the
- * number of trials run (fewer when interrupted). */
+/* Scenarios with server directives (sN-) get every lab server in resolv.conf, so that a
+ * resolver can move on from one; the others one, as on a host with a single resolver. */
+static unsigned scenario_servers(const directives_t *d)
+{
+	for (int k = 0; k < DIRECTIVE_MAX_SERVERS; k++)
+		for (int q = 0; q < DIR_Q_COUNT; q++)
+			if (directive_rule_is_set(&d->server[k][q]))
+				return LAB_SERVERS;
+	return 1;
+}
+
+/* One trial of the matrix, in the order of a sequential run: its number n names it. */
+typedef struct trial_ref {
+	size_t s, i;
+	unsigned k;
+} trial_ref_t;
+
+/* A place for one trial in flight: busy from the lookup's start until both the lookup has
+ * ended and the trial's own tail has passed, so that --jobs bounds whole trials. */
+typedef struct slot {
+	int busy, lookup_done;
+	unsigned n; /* 1-based trial number */
+	uint64_t tail_end;
+	resolver_job_t job;
+} slot_t;
+
+static void slot_finish_lookup(slot_t *sl, report_trial_t *t)
+{
+	resolver_result_t out;
+	int rc = resolver_finish(&sl->job, &out);
+	fill_lookup(&t->lookup, rc, &out);
+	sl->lookup_done = 1;
+}
+
+/* The trial loop: up to cfg->jobs trials at once, started in the order of a sequential run
+ * (scenario, resolver, trial), each named up front by its number, so that fakens and sniff
+ * keep them apart by name alone. Returns the number of trials started (fewer when
+ * interrupted). */
 static unsigned run_trials(const run_config_t *cfg, report_t *rep)
 {
-	unsigned total = (unsigned)(cfg->nscenarios * cfg->nresolvers) * cfg->trials, n = 0;
-	for (size_t s = 0; s < cfg->nscenarios; s++) {
+	size_t ncells = cfg->nscenarios * cfg->nresolvers;
+	unsigned total = (unsigned)ncells * cfg->trials, next = 0, active = 0;
+	unsigned jobs = cfg->jobs ? cfg->jobs : 1;
+	if (jobs > total)
+		jobs = total ? total : 1;
+	char (*resolv)[PATH_MAX] = calloc(ncells ? ncells : 1, sizeof(*resolv));
+	trial_ref_t *refs = calloc(total ? total : 1, sizeof(*refs));
+	slot_t *slots = calloc(jobs, sizeof(*slots));
+	struct pollfd *pfd = calloc(jobs, sizeof(*pfd));
+	int *pslot = calloc(jobs, sizeof(*pslot));
+	if (!resolv || !refs || !slots || !pfd || !pslot) {
+		say("out of memory");
+		goto out;
+	}
+	/* Every resolv.conf exists before the first lookup: none is rewritten under a
+	 * running one. */
+	for (size_t s = 0, n = 0; s < cfg->nscenarios; s++) {
 		const run_scenario_t *sc = &cfg->scenarios[s];
-		uint64_t max_delay = directive_max_delay_ns(&sc->directives);
 		for (size_t i = 0; i < cfg->nresolvers; i++) {
 			const resolver_t *res = cfg->resolvers[i];
+			char err[512];
+			if (lab_resolv_conf(cfg->outdir, res->name, res->resolv_options,
+					    scenario_servers(&sc->directives),
+					    resolv[s * cfg->nresolvers + i], PATH_MAX, err,
+					    sizeof(err)) < 0) {
+				say("%s", err);
+				goto out;
+			}
 			report_cell_t *cell = report_cell(rep, s, i);
-			for (unsigned k = 0; k < cfg->trials; k++) {
-				if (interrupted)
-					return n;
-				report_trial_t *t = &cell->trials[k];
-				n++;
-				snprintf(t->name, sizeof(t->name), "%s%st%06u.lab.test", sc->text,
-					 sc->text[0] ? "." : "", n);
-				progress(cfg, n, total, res->name, sc->name, k == 0);
-				uint64_t start = sp_mono_ns();
-				resolver_result_t out;
-				memset(&out, 0, sizeof(out));
-				int rc = resolver_run(res, t->name, max_delay + LOOKUP_SLACK_NS, &out);
-				fill_lookup(&t->lookup, rc, &out);
-				sleep_until(start + max_delay + TRIAL_TAIL_NS);
+			for (unsigned k = 0; k < cfg->trials; k++, n++) {
+				refs[n] = (trial_ref_t){ s, i, k };
+				snprintf(cell->trials[k].name, sizeof(cell->trials[k].name),
+					 "%s%st%06u.lab.test", sc->text, sc->text[0] ? "." : "",
+					 (unsigned)n + 1);
 			}
 		}
 	}
-	return n;
+
+	while (next < total || active > 0) {
+		while (!interrupted && active < jobs && next < total) {
+			const trial_ref_t *ref = &refs[next];
+			const run_scenario_t *sc = &cfg->scenarios[ref->s];
+			const resolver_t *res = cfg->resolvers[ref->i];
+			report_trial_t *t = &report_cell(rep, ref->s, ref->i)->trials[ref->k];
+			uint64_t max_delay = directive_max_delay_ns(&sc->directives);
+			slot_t *sl = NULL;
+			for (unsigned j = 0; j < jobs && !sl; j++)
+				if (!slots[j].busy)
+					sl = &slots[j];
+			next++;
+			progress(cfg, next, total, res->name, sc->name, ref->k == 0);
+			memset(sl, 0, sizeof(*sl));
+			sl->busy = 1;
+			sl->n = next;
+			sl->tail_end = sp_mono_ns() + max_delay + TRIAL_TAIL_NS;
+			active++;
+			if (resolver_start(res, t->name, resolv[ref->s * cfg->nresolvers + ref->i],
+					   max_delay + LOOKUP_SLACK_NS, &sl->job) < 0)
+				slot_finish_lookup(sl, t);
+		}
+		if (interrupted) {
+			/* Lookups in flight are killed and recorded as such; no new ones. */
+			for (unsigned j = 0; j < jobs; j++)
+				if (slots[j].busy && !slots[j].lookup_done) {
+					const trial_ref_t *ref = &refs[slots[j].n - 1];
+					slot_finish_lookup(&slots[j],
+							   &report_cell(rep, ref->s, ref->i)
+								    ->trials[ref->k]);
+				}
+			break;
+		}
+
+		/* Sleep until a pipe speaks or the earliest deadline or tail end. */
+		uint64_t now = sp_mono_ns(), wake = UINT64_MAX;
+		nfds_t np = 0;
+		for (unsigned j = 0; j < jobs; j++) {
+			slot_t *sl = &slots[j];
+			if (!sl->busy)
+				continue;
+			if (sl->lookup_done) {
+				wake = sl->tail_end < wake ? sl->tail_end : wake;
+				continue;
+			}
+			wake = sl->job.deadline < wake ? sl->job.deadline : wake;
+			pfd[np] = (struct pollfd){ sl->job.fd, POLLIN, 0 };
+			pslot[np++] = (int)j;
+		}
+		uint64_t left = wake > now ? wake - now : 0;
+		struct timespec ts = { (time_t)(left / 1000000000ULL),
+				       (long)(left % 1000000000ULL) };
+		if (ppoll(pfd, np, wake == UINT64_MAX ? NULL : &ts, NULL) < 0 && errno != EINTR) {
+			say("cannot wait for the resolvers: %s", strerror(errno));
+			interrupted = 1; /* stops the run the way a signal does, lookups reaped */
+			continue;
+		}
+
+		now = sp_mono_ns();
+		for (unsigned j = 0; j < jobs; j++) {
+			slot_t *sl = &slots[j];
+			if (!sl->busy)
+				continue;
+			if (!sl->lookup_done && resolver_poll(&sl->job, now)) {
+				const trial_ref_t *ref = &refs[sl->n - 1];
+				slot_finish_lookup(sl,
+						   &report_cell(rep, ref->s, ref->i)->trials[ref->k]);
+			}
+			if (sl->lookup_done && now >= sl->tail_end) {
+				sl->busy = 0;
+				active--;
+			}
+		}
+	}
+out:
+	free(resolv);
+	free(refs);
+	free(slots);
+	free(pfd);
+	free(pslot);
+	return next;
 }
 
 static int fill_names(const run_config_t *cfg, report_t *rep)
@@ -461,7 +605,7 @@ static int write_outputs(const run_config_t *cfg, report_t *rep)
 		goto out;
 	}
 	end_progress();
-	report_print_table(rep, stdout);
+	report_print_table_colour(rep, stdout, report_colour_wanted(STDOUT_FILENO));
 	FILE *f = fopen(table, "w");
 	int rc = f ? report_print_table(rep, f) : -errno;
 	if (f && fclose(f) != 0 && rc == 0)
@@ -474,6 +618,13 @@ static int write_outputs(const run_config_t *cfg, report_t *rep)
 	rc = report_write_json(rep, json);
 	if (rc < 0) {
 		say("cannot write '%s': %s; check the space and permissions there", json,
+		    sp_strerror(rc));
+		status = 2;
+	}
+	char bad[4096];
+	rc = report_write_files(rep, cfg->outdir, bad, sizeof(bad));
+	if (rc < 0) {
+		say("cannot write '%s': %s; check the space and permissions there", bad,
 		    sp_strerror(rc));
 		status = 2;
 	}
@@ -524,8 +675,9 @@ int run_probe(const run_config_t *cfg)
 		goto out;
 	}
 
-	static const char *const fakens_opts[] = { "--listen", "127.0.0.1:53", "--listen",
-						   "[::1]:53", "--log" };
+	static const char *const fakens_opts[] = { "--listen", "127.0.0.1:53@1", "--listen",
+						   "[::1]:53@1", "--listen", "127.0.0.2:53@2",
+						   "--listen", "127.0.0.3:53@3", "--log" };
 	arg_add(&args, fakens_bin);
 	for (size_t i = 0; i < sizeof(fakens_opts) / sizeof(fakens_opts[0]); i++)
 		arg_add(&args, fakens_opts[i]);
@@ -550,6 +702,11 @@ int run_probe(const run_config_t *cfg)
 	arg_add(&args, "--json");
 	arg_add(&args, "--ready-fd");
 	arg_add(&args, "3");
+	/* In immediate mode each ring slot holds one frame of lo's 64 KiB MTU: libpcap's
+	 * 2 MiB is 32 packets, which a burst of parallel trials overflows while sniff waits
+	 * for a core. 32 MiB is 512. */
+	arg_add(&args, "-B");
+	arg_add(&args, "32768");
 	arg_add(&args, "-q");
 	rc = start_child(&sniff, sniff_bin, &args, out_fd, "its message above");
 	arg_free(&args);
@@ -594,6 +751,10 @@ int run_probe(const run_config_t *cfg)
 		say("cannot read fakens's log '%s' for its ICMP errors: %s; the report has no "
 		    "second witness",
 		    log, text ? "out of memory" : strerror(errno));
+	/* The ladder diagrams need every packet's time and port: sniff's JSON has counts. */
+	if (report_join_capture(&rep, cap, err, sizeof(err)) < 0)
+		say("cannot read the capture '%s' for the diagrams: %s; report.html has none", cap,
+		    err);
 	report_finish(&rep);
 	status = write_outputs(cfg, &rep);
 	if (status == 0)

@@ -28,6 +28,7 @@ typedef struct run_config {
 	const run_scenario_t *scenarios;
 	size_t nscenarios;
 	unsigned trials;
+	unsigned jobs;           /* trials in flight at once, >= 1 */
 	int quiet;
 } run_config_t;
 

@@ -1,5 +1,6 @@
 /* Unit tests for probe's report (probe/report.c): the join with sniff's JSON lines, verdicts
- * per cell, exit status, behaviour phrase, table and report.json. */
+ * per cell, exit status, behaviour phrase, table (plain and in colour), report.json,
+ * summary.md, junit.xml and report.html with its ladder diagrams. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #include <cmocka.h>
 
@@ -479,6 +481,262 @@ static void test_json(void **state)
 	report_free(&r);
 }
 
+/* ---- summary.md, junit.xml, report.html and the colour table ---- */
+
+/* Runs a writer into memory; the text is NUL-terminated, free it. */
+static char *capture_out(int (*write)(const report_t *, FILE *), const report_t *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(write(r, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static char *xml_of(const char *in)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	report_put_xml(in, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_escape(void **state)
+{
+	(void)state;
+	char *x = xml_of("a<b>&\"'\x01\tc\n");
+	assert_string_equal(x, "a&lt;b&gt;&amp;&quot;&#39;\tc\n");
+	free(x);
+	/* well-formed UTF-8 passes, anything else becomes '?' (a cut sequence at the end too) */
+	x = xml_of("caf\xc3\xa9 \xff\xc3( \xed\xa0\x80 \xe2\x82");
+	assert_string_equal(x, "caf\xc3\xa9 ?" "?( ?" "?? ?" "?");
+	free(x);
+	x = xml_of(NULL);
+	assert_string_equal(x, "");
+	free(x);
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	report_put_md("a|b\\c\n<x>&", f);
+	fclose(f);
+	assert_string_equal(buf, "a\\|b\\\\c &lt;x&gt;&amp;");
+	free(buf);
+}
+
+static int table_colour(const report_t *r, FILE *f) { return report_print_table_colour(r, f, 1); }
+
+static void test_colour(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	join_ok(&r, sniff_text("racing", 1, 0));
+	char *plain = capture_out(report_print_table, &r);
+	char *col = capture_out(table_colour, &r);
+	assert_null(strchr(plain, '\033'));
+	assert_non_null(strstr(col, "\033[31mracing 2/2\033[0m"));
+	/* The codes do not move the columns: stripped, the two tables are the same. */
+	char *p = col, *q = col;
+	while (*p) {
+		if (*p == '\033') {
+			while (*p && *p != 'm')
+				p++;
+			if (*p)
+				p++;
+			continue;
+		}
+		*q++ = *p++;
+	}
+	*q = 0;
+	assert_string_equal(col, plain);
+	free(plain);
+	free(col);
+
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	unsetenv("NO_COLOR");
+	assert_int_equal(report_colour_wanted(fds[1]), 0); /* a pipe is no terminal */
+	close(fds[0]);
+	close(fds[1]);
+	int tty = open("/dev/tty", O_WRONLY);
+	if (tty >= 0) {
+		assert_int_equal(report_colour_wanted(tty), 1);
+		setenv("NO_COLOR", "1", 1);
+		assert_int_equal(report_colour_wanted(tty), 0);
+		setenv("NO_COLOR", "", 1);
+		assert_int_equal(report_colour_wanted(tty), 1);
+		unsetenv("NO_COLOR");
+		close(tty);
+	}
+	report_free(&r);
+}
+
+static void test_markdown(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	assert_int_equal(report_set_resolver(&r, 1, "glibc", 0, "getaddrinfo | pipe"), 0);
+	join_ok(&r, sniff_text("racing", 1, 0));
+	char *md = capture_out(report_write_markdown, &r);
+	assert_non_null(strstr(md, "# stubprobe run "));
+	assert_non_null(strstr(md, "(exit status 1)"));
+	assert_non_null(strstr(md, "| racer\\* | a-first | racing 2/2 | 2 sockets"));
+	assert_non_null(strstr(md, "| glibc | a-first | racing 2/2 |"));
+	assert_non_null(strstr(md, "| a-first | `aaaa-d50ms` | yes | A first |"));
+	assert_non_null(strstr(md, "getaddrinfo \\| pipe"));
+	assert_non_null(strstr(md, RACE_TEXT));
+	/* every table row has as many cells as its head */
+	assert_int_equal(count_of(md, "| racing 2/2 |"), 2);
+	free(md);
+	report_free(&r);
+}
+
+static void test_junit(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	join_ok(&r, sniff_text("racing", 1, 0));
+	char *x = capture_out(report_write_junit, &r);
+	assert_non_null(strstr(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+	assert_non_null(strstr(x, "tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\""));
+	assert_non_null(strstr(x, "name=\"racer (control)\""));
+	assert_non_null(strstr(x, "<failure type=\"racing\" message=\"frame 6: AAAA answer"));
+	assert_int_equal(count_of(x, "<testcase"), 2);
+	assert_int_equal(count_of(x, "<failure"), 1); /* the control racing is no failure */
+	free(x);
+	report_free(&r);
+
+	/* glibc inconclusive (the last trial not seen): an error, with the reason. */
+	make(&r, 1);
+	join_ok(&r, sniff_text("correct", 0, 1));
+	x = capture_out(report_write_junit, &r);
+	assert_non_null(strstr(x, "<error type=\"inconclusive\" message=\"inconclusive 1/2: no "
+				  "queries seen on the wire\"/>"));
+	assert_null(strstr(x, "<failure"));
+	free(x);
+	report_free(&r);
+
+	/* a control that does not race where a race is provoked fails */
+	make(&r, 1);
+	join_ok(&r, "");
+	x = capture_out(report_write_junit, &r);
+	assert_non_null(strstr(x, "<failure type=\"control\""));
+	free(x);
+	report_free(&r);
+}
+
+static void add_ladder(report_trial_t *t)
+{
+	static const report_packet_t p[] = {
+	    {REPORT_PKT_QUERY, 1000 * MS, 1, 41000, 0, 1, 7, 0, 0, "127.0.0.1:53"},
+	    {REPORT_PKT_QUERY, 1000 * MS + 20000, 2, 41001, 0, 28, 8, 0, 0, "127.0.0.1:53"},
+	    {REPORT_PKT_ANSWER, 1000 * MS + 90000, 3, 41000, 0, 1, 7, 0, 0, "127.0.0.1:53"},
+	    {REPORT_PKT_ANSWER, 1050 * MS, 4, 41001, 0, 28, 8, 0, 0, "127.0.0.1:53"},
+	    {REPORT_PKT_ICMP, 1050 * MS + 30000, 5, 41001, 0, 28, 8, 0, 0, "127.0.0.1:53"},
+	};
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		assert_int_equal(report_add_packet(t, &p[i]), 0);
+}
+
+static void test_html(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	assert_int_equal(report_set_scenario(&r, 0, "x<script>", "aaaa-d50ms", "A first", 1), 0);
+	join_ok(&r, sniff_text("correct", 0, 0));
+	add_ladder(&report_cell(&r, 0, 0)->trials[0]);
+	/* a second trial asks another server: a column of its own */
+	report_packet_t other = {REPORT_PKT_QUERY, 0, 9, 42000, 1, 1, 9, 0, 0, "[::1]:53"};
+	assert_int_equal(report_add_packet(&report_cell(&r, 0, 0)->trials[1], &other), 0);
+	r.have_packets = 1;
+	char *h = capture_out(report_write_html, &r);
+	assert_non_null(strstr(h, "<!DOCTYPE html>"));
+	assert_null(strstr(h, "<script"));
+	assert_non_null(strstr(h, "x&lt;script&gt;"));
+	assert_null(strstr(h, "src=")); /* nothing from elsewhere */
+	/* two racing trials of the racer, one example of glibc's correct behaviour */
+	assert_int_equal(count_of(h, "<svg"), 3);
+	assert_int_equal(count_of(h, "</svg>"), 3);
+	/* the trial with packets: 2 queries, 2 answers, an ICMP error as arrows */
+	assert_int_equal(count_of(h, "class=\"q\" marker-end"), 3);
+	assert_non_null(strstr(h, "server [::1]:53"));
+	assert_non_null(strstr(h, "client :42000 TCP"));
+	assert_non_null(strstr(h, "A? id 9 (TCP)"));
+	assert_int_equal(count_of(h, "class=\"a\" marker-end"), 2);
+	assert_int_equal(count_of(h, "class=\"icmp\" marker-end"), 1);
+	assert_non_null(strstr(h, "client :41000 UDP"));
+	assert_non_null(strstr(h, "client :41001 UDP"));
+	assert_non_null(strstr(h, "server 127.0.0.1:53"));
+	assert_non_null(strstr(h, "AAAA? id 8"));
+	assert_non_null(strstr(h, "ICMP port unreachable: AAAA answer refused"));
+	assert_non_null(strstr(h, "+49.9 ms")); /* the delay before the late answer */
+	assert_non_null(strstr(h, "no packet of this trial in the capture"));
+	free(h);
+	report_free(&r);
+}
+
+static void test_packets(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	size_t n;
+	report_trial_t **index = report_name_index(&r, &n);
+	assert_non_null(index);
+	assert_int_equal(n, 4);
+	report_trial_t *t = report_index_find(index, n, "AAAA-D50MS.T000003.LAB.TEST");
+	assert_ptr_equal(t, &report_cell(&r, 0, 1)->trials[0]);
+	assert_null(report_index_find(index, n, "aaaa-d50ms.t000099.lab.test"));
+	free(index);
+	report_packet_t p = {REPORT_PKT_QUERY, 0, 1, 53000, 0, 1, 1, 0, 0, "127.0.0.1:53"};
+	for (size_t i = 0; i < REPORT_PACKETS_MAX + 5; i++)
+		assert_int_equal(report_add_packet(t, &p), 0);
+	assert_int_equal(t->npackets, REPORT_PACKETS_MAX);
+	assert_int_equal(t->packets_over, 5);
+	report_free(&r);
+}
+
+static void test_write_files(void **state)
+{
+	(void)state;
+	report_t r;
+	make(&r, 1);
+	join_ok(&r, sniff_text("correct", 0, 0));
+	char err[256] = "";
+	assert_true(report_write_files(&r, "/nonexistent-dir", err, sizeof(err)) < 0);
+	assert_string_equal(err, "/nonexistent-dir/summary.md");
+	char dir[] = "/tmp/test_report.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(report_write_files(&r, dir, err, sizeof(err)), 0);
+	static const char *const files[] = {"summary.md", "junit.xml", "report.html"};
+	for (size_t i = 0; i < 3; i++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		assert_int_equal(access(path, R_OK), 0);
+		unlink(path);
+	}
+	rmdir(dir);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +754,13 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_fakens_witness),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_colour),
+		cmocka_unit_test(test_markdown),
+		cmocka_unit_test(test_junit),
+		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_packets),
+		cmocka_unit_test(test_write_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
