@@ -51,8 +51,8 @@ enum refusal refusal_classify(const refusal_facts_t *f)
 typedef struct key {
 	sp_addr_t client, server;
 	uint16_t cport, sport, id, qtype;
+	uint8_t proto; /* before trial: it fills the padding, and every record is 8 bytes less */
 	uint32_t trial;
-	uint8_t proto;
 } mkey_t;
 
 enum {
@@ -69,11 +69,15 @@ enum {
 #define K_SOCKETS (K_CLIENT | K_CPORT | K_SERVER | K_SPORT | K_PROTO)
 #define K_MSG (K_SOCKETS | K_ID)
 #define K_QUESTION (K_MSG | K_TRIAL | K_QTYPE)
+#define K_ASKER (K_CLIENT | K_TRIAL | K_QTYPE)
+#define K_SOCK (K_CLIENT | K_CPORT | K_TRIAL)
+#define K_TCLIENT (K_CLIENT | K_TRIAL)
 
 /* Every record starts with its key and the capture clock of its last use (expiry). */
 typedef struct rec {
 	mkey_t k;
 	uint64_t touch;
+	uint64_t hash; /* of k under its table's mask (queries: K_QUESTION; answers: K_MSG) */
 } rec_t;
 
 /* One query as the pairing sees it: a (socket pair, ID, question). A resend with all of
@@ -81,6 +85,7 @@ typedef struct rec {
 typedef struct query {
 	mkey_t k;
 	uint64_t touch;
+	uint64_t hash, h_msg; /* of k under K_QUESTION and K_MSG */
 	uint32_t asker;
 	unsigned answers;   /* answers paired with it so far */
 	uint64_t frame, ts; /* first send */
@@ -90,6 +95,7 @@ typedef struct query {
 typedef struct answer {
 	mkey_t k; /* trial/qtype NONE/0 when neither the answer nor its query say */
 	uint64_t touch;
+	uint64_t hash, h_question, h_sock; /* of k under K_MSG, K_QUESTION, K_SOCKETS */
 	uint32_t tc;                       /* its (trial, client) record, NONE without a trial */
 	uint32_t evidence;                 /* index into its trial's evidence, NONE if none kept */
 	uint8_t paired;                    /* a query in the capture */
@@ -103,6 +109,7 @@ typedef struct answer {
 typedef struct asker {
 	mkey_t k; /* client, trial, qtype */
 	uint64_t touch;
+	uint64_t hash;
 	uint64_t last_frame;
 	unsigned sends;
 } asker_t;
@@ -111,6 +118,7 @@ typedef struct asker {
 typedef struct sock {
 	mkey_t k;
 	uint64_t touch;
+	uint64_t hash;
 } sock_t;
 
 /* The answer a client had taken: for evidence_t.taken_*. */
@@ -124,6 +132,7 @@ typedef struct taken {
 typedef struct tclient {
 	mkey_t k;
 	uint64_t touch;
+	uint64_t hash;
 	taken_t last, scratch; /* scratch: analyzer_finish's pass over the live answers */
 } tclient_t;
 
@@ -131,6 +140,7 @@ typedef struct tclient {
 typedef struct stream {
 	mkey_t k; /* client = source, server = destination of the segments */
 	uint64_t touch;
+	uint64_t hash;
 	int has_seq;
 	uint32_t next; /* sequence number of the next byte expected */
 	uint8_t *buf;  /* a message begun in an earlier segment, its length prefix first */
@@ -140,7 +150,9 @@ typedef struct stream {
 typedef struct trial_rec {
 	trial_t t;
 	uint64_t touch;
-	uint32_t hash;
+	uint64_t hash;      /* of its name key (and client, per client) */
+	const uint8_t *key; /* folded wire name, inside the block of t.name */
+	uint8_t key_len;
 	uint8_t used, done;
 	uint64_t first_seen_frame; /* order key for trials known only from answers */
 	uint64_t first_query_frame;
@@ -154,6 +166,7 @@ typedef struct trial_rec {
 typedef struct client_rec {
 	mkey_t k;
 	uint64_t touch; /* unused: clients are kept */
+	uint64_t hash;
 	client_summary_t done, view;
 	uint32_t hist_done[GAP_BUCKETS], hist_view[GAP_BUCKETS];
 } client_rec_t;
@@ -294,25 +307,37 @@ static uint32_t fifo_pop(pool_t *pl, uint64_t cutoff, int all)
 	return idx;
 }
 
-static uint64_t mix(uint64_t h, const void *p, size_t n)
+/* Word-at-a-time mixing: a key is hashed for every table a packet touches, so the
+ * per-byte loop of FNV cost more than the lookups it serves. */
+static inline uint64_t mix64(uint64_t h, uint64_t v)
 {
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL; /* FNV-1a */
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline uint64_t mix_addr(uint64_t h, const sp_addr_t *a)
+{
+	if (a->family == 4) {
+		uint32_t v;
+		memcpy(&v, a->a, sizeof v);
+		return mix64(h, (uint64_t)v << 8 | 4);
 	}
-	return h;
+	if (a->family == 6)
+		return mix64(mix64(h, load64(a->a) ^ 6), load64(a->a + 8));
+	return mix64(h, a->family);
 }
 
-static uint64_t mix_addr(uint64_t h, const sp_addr_t *a)
-{
-	h = mix(h, &a->family, 1);
-	return mix(h, a->a, a->family == 4 ? 4 : a->family == 6 ? 16 : 0);
-}
-
-/* FNV's low bits depend only on the low bits of its input: tables index by the low bits,
- * so every hash goes through a finalizer that spreads all bits down (MurmurHash3 fmix64). */
-static uint64_t finish_hash(uint64_t h)
+/* Tables index by the low bits, so every hash goes through a finalizer that spreads all
+ * bits down (MurmurHash3 fmix64). */
+static inline uint64_t finish_hash(uint64_t h)
 {
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
@@ -322,35 +347,54 @@ static uint64_t finish_hash(uint64_t h)
 	return h;
 }
 
+#define HASH_SEED 0xcbf29ce484222325ULL
+
 static uint64_t key_hash(const mkey_t *k, unsigned mask)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HASH_SEED ^ mask;
 	if (mask & K_CLIENT)
 		h = mix_addr(h, &k->client);
-	if (mask & K_CPORT)
-		h = mix(h, &k->cport, sizeof k->cport);
 	if (mask & K_SERVER)
 		h = mix_addr(h, &k->server);
+	/* The small fields in one word; a field outside the mask counts as zero. */
+	uint64_t v = 0;
+	if (mask & K_CPORT)
+		v |= k->cport;
 	if (mask & K_SPORT)
-		h = mix(h, &k->sport, sizeof k->sport);
+		v |= (uint64_t)k->sport << 16;
 	if (mask & K_ID)
-		h = mix(h, &k->id, sizeof k->id);
-	if (mask & K_TRIAL)
-		h = mix(h, &k->trial, sizeof k->trial);
+		v |= (uint64_t)k->id << 32;
 	if (mask & K_QTYPE)
-		h = mix(h, &k->qtype, sizeof k->qtype);
+		v |= (uint64_t)k->qtype << 48;
+	h = mix64(h, v);
+	v = 0;
+	if (mask & K_TRIAL)
+		v |= k->trial;
 	if (mask & K_PROTO)
-		h = mix(h, &k->proto, sizeof k->proto);
+		v |= (uint64_t)k->proto << 32;
+	h = mix64(h, v);
 	return finish_hash(h);
 }
 
-static int key_equal(const mkey_t *x, const mkey_t *y, unsigned mask)
+/* sp_addr_equal, inline: every table compare makes one or two. */
+static inline int addr_equal(const sp_addr_t *x, const sp_addr_t *y)
 {
-	if ((mask & K_CLIENT) && !sp_addr_equal(&x->client, &y->client))
+	if (x->family != y->family)
+		return 0;
+	if (x->family == 4)
+		return memcmp(x->a, y->a, 4) == 0;
+	if (x->family == 6)
+		return memcmp(x->a, y->a, 16) == 0;
+	return 1;
+}
+
+static inline int key_equal(const mkey_t *x, const mkey_t *y, unsigned mask)
+{
+	if ((mask & K_CLIENT) && !addr_equal(&x->client, &y->client))
 		return 0;
 	if ((mask & K_CPORT) && x->cport != y->cport)
 		return 0;
-	if ((mask & K_SERVER) && !sp_addr_equal(&x->server, &y->server))
+	if ((mask & K_SERVER) && !addr_equal(&x->server, &y->server))
 		return 0;
 	if ((mask & K_SPORT) && x->sport != y->sport)
 		return 0;
@@ -368,9 +412,12 @@ static int key_equal(const mkey_t *x, const mkey_t *y, unsigned mask)
 static int table_grow(table_t *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : 64;
-	slot_t *s = calloc(cap, sizeof *s);
+	/* Not calloc: its fresh pages map the zero page, and the rehash below reads each slot
+	 * before writing it, which takes a second fault per page. Clearing first takes one. */
+	slot_t *s = malloc(cap * sizeof *s);
 	if (!s)
 		return SP_ENOMEM;
+	memset(s, 0, cap * sizeof *s);
 	for (size_t i = 0; i < t->cap; i++) {
 		if (!t->slot[i].idx1)
 			continue;
@@ -440,16 +487,23 @@ static void table_del(table_t *t, slot_t *s)
 	t->n--;
 }
 
-static uint32_t lookup(const table_t *t, const mkey_t *k)
+static uint32_t lookup(const table_t *t, uint64_t h, const mkey_t *k)
 {
-	slot_t *s = table_find(t, key_hash(k, t->mask), k);
+	slot_t *s = table_find(t, h, k);
 	return s ? s->idx1 - 1 : NONE;
 }
 
-/* Points the entry for k at idx, adding it if needed ("the latest record with this key"). */
-static int set_latest(table_t *t, const mkey_t *k, uint32_t idx)
+/* The tables outgrow the caches: a packet asks for the slots it will need before it
+ * reads any, so that their misses overlap. */
+static inline void table_prefetch(const table_t *t, uint64_t h)
 {
-	uint64_t h = key_hash(k, t->mask);
+	if (t->cap)
+		__builtin_prefetch(&t->slot[(size_t)h & (t->cap - 1)]);
+}
+
+/* Points the entry for k at idx, adding it if needed ("the latest record with this key"). */
+static int set_latest(table_t *t, uint64_t h, const mkey_t *k, uint32_t idx)
+{
 	slot_t *s = table_find(t, h, k);
 	if (s) {
 		s->idx1 = idx + 1;
@@ -462,13 +516,21 @@ static int set_latest(table_t *t, const mkey_t *k, uint32_t idx)
 	return 0;
 }
 
-/* Removes the entry for idx's key if it still points at idx. */
-static void unset(table_t *t, uint32_t idx)
+/* Removes the entry for idx's key (hash h) if it still points at idx. Only the slot of
+ * that key can point at idx, and it lies on the probe run from h's home: no key compare. */
+static void unset(table_t *t, uint64_t h, uint32_t idx)
 {
-	const mkey_t *k = &rec_at(t->pool, idx)->k;
-	slot_t *s = table_find(t, key_hash(k, t->mask), k);
-	if (s && s->idx1 == idx + 1)
-		table_del(t, s);
+	if (!t->cap)
+		return;
+	for (size_t j = (size_t)h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		slot_t *s = &t->slot[j];
+		if (!s->idx1)
+			return;
+		if (s->idx1 == idx + 1) {
+			table_del(t, s);
+			return;
+		}
+	}
 }
 
 static void table_init(table_t *t, unsigned mask, const pool_t *pool)
@@ -503,9 +565,9 @@ analyzer_t *analyzer_new(void)
 	table_init(&a->a_msg, K_MSG, &a->answers);
 	table_init(&a->a_sock, K_SOCKETS, &a->answers);
 	table_init(&a->t_name, 0, NULL);
-	table_init(&a->k_asker, K_CLIENT | K_TRIAL | K_QTYPE, &a->askers);
-	table_init(&a->k_sock, K_CLIENT | K_CPORT | K_TRIAL, &a->socks);
-	table_init(&a->k_tclient, K_CLIENT | K_TRIAL, &a->tclients);
+	table_init(&a->k_asker, K_ASKER, &a->askers);
+	table_init(&a->k_sock, K_SOCK, &a->socks);
+	table_init(&a->k_tclient, K_TCLIENT, &a->tclients);
 	table_init(&a->k_client, K_CLIENT, &a->clients);
 	table_init(&a->k_stream, K_SOCKETS, &a->streams);
 	a->window = ANALYZER_WINDOW_DEFAULT_NS;
@@ -681,6 +743,7 @@ static int client_get(analyzer_t *a, const sp_addr_t *addr, uint32_t *out)
 		return rc;
 	client_rec_t *c = AT(&a->clients, client_rec_t, *out);
 	c->k = k;
+	c->hash = h;
 	c->done.addr = c->view.addr = *addr;
 	table_put(&a->k_client, h, *out);
 	return 0;
@@ -688,56 +751,118 @@ static int client_get(analyzer_t *a, const sp_addr_t *addr, uint32_t *out)
 
 /* ---- trials ---- */
 
-static uint64_t trial_hash(const analyzer_t *a, const char *name, const sp_addr_t *client)
+/* A trial is keyed by its name's wire form with ASCII folded to lower case: the text form
+ * (dns_name_to_text) is a one-to-one function of it, so both tell the same trials apart,
+ * and the text is made only when a trial is created. */
+typedef struct name_key {
+	uint8_t len; /* 0 when the name is not well formed */
+	uint8_t b[DNS_MAXNAME + 8]; /* zero after len up to a multiple of 8, for hashing */
+	uint64_t hash;
+} name_key_t;
+
+/* Checks the shape as dns_name_to_text does, so a name it refuses pairs with nothing. */
+static void name_key(const analyzer_t *a, const dns_name_t *n, const sp_addr_t *client,
+		     name_key_t *k)
 {
-	uint64_t h = mix(0xcbf29ce484222325ULL, name, strlen(name));
+	k->len = 0;
+	size_t len = n->len, i = 0;
+	if (len < 1 || len > DNS_MAXNAME)
+		return;
+	for (;;) {
+		uint8_t l = n->wire[i];
+		if (l == 0) {
+			if (i + 1 != len)
+				return;
+			break;
+		}
+		if (l > DNS_MAXLABEL || (size_t)l + 1 > len - i)
+			return;
+		i += (size_t)l + 1;
+		if (i >= len)
+			return;
+	}
+	/* Label lengths are at most 63, below 'A', so the whole wire form folds bytewise. */
+	for (i = 0; i < len; i++) {
+		uint8_t c = n->wire[i];
+		k->b[i] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+	}
+	size_t end = (len + 7) & ~(size_t)7;
+	memset(k->b + len, 0, end - len);
+	uint64_t h = HASH_SEED ^ len;
+	for (i = 0; i < end; i += 8)
+		h = mix64(h, load64(k->b + i));
 	if (a->per_client)
 		h = mix_addr(h, client);
-	return finish_hash(h);
+	k->hash = finish_hash(h);
+	k->len = (uint8_t)len;
 }
 
-static slot_t *trial_find(const analyzer_t *a, uint64_t h, const char *name,
-			  const sp_addr_t *client)
+static slot_t *trial_find(const analyzer_t *a, const name_key_t *k, const sp_addr_t *client)
 {
 	const table_t *t = &a->t_name;
 	if (!t->cap)
 		return NULL;
-	for (size_t j = (size_t)h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+	for (size_t j = (size_t)k->hash & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
 		slot_t *s = &t->slot[j];
 		if (!s->idx1)
 			return NULL;
-		if (s->hash != (uint32_t)h)
+		if (s->hash != (uint32_t)k->hash)
 			continue;
 		const trial_rec_t *tr = trial_at(a, s->idx1 - 1);
-		if (strcmp(tr->t.name, name) == 0 &&
+		if (tr->hash == k->hash && tr->key_len == k->len &&
+		    memcmp(tr->key, k->b, k->len) == 0 &&
 		    (!a->per_client || sp_addr_equal(&tr->t.client, client)))
 			return s;
 	}
 }
 
+/* Takes a finished trial out of the name table: the slot that points at it, found from
+ * its hash without comparing names. */
+static void trial_unlist(analyzer_t *a, uint32_t ti)
+{
+	table_t *t = &a->t_name;
+	if (!t->cap)
+		return;
+	const trial_rec_t *tr = trial_at(a, ti);
+	for (size_t j = (size_t)tr->hash & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		slot_t *s = &t->slot[j];
+		if (!s->idx1)
+			return;
+		if (s->idx1 == ti + 1) {
+			table_del(t, s);
+			return;
+		}
+	}
+}
+
 /* The live trial of a question's name (asked by or answered to client), NONE if there is
  * none (and create is 0). */
-static int trial_get(analyzer_t *a, const dns_name_t *name, int create, uint64_t frame, uint64_t ts,
-		     const sp_addr_t *client, uint32_t *out)
+static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name, int create,
+		     uint64_t frame, uint64_t ts, const sp_addr_t *client, uint32_t *out)
 {
-	char text[DNS_NAME_TEXT];
 	*out = NONE;
-	if (dns_name_to_text(name, text, sizeof text) < 0)
+	if (!nk->len)
 		return 0; /* cannot happen for a parsed name; such a question pairs with nothing */
-	uint64_t h = trial_hash(a, text, client);
-	slot_t *s = trial_find(a, h, text, client);
+	slot_t *s = trial_find(a, nk, client);
 	if (s) {
 		*out = s->idx1 - 1;
 		return 0;
 	}
 	if (!create)
 		return 0;
+	char text[DNS_NAME_TEXT];
+	int tl = dns_name_to_text(name, text, sizeof text);
+	if (tl < 0)
+		return 0;
 	int rc = table_reserve(&a->t_name);
 	if (rc)
 		return rc;
-	char *copy = strdup(text);
+	/* One block: the text, then the folded wire form the table compares. */
+	char *copy = malloc((size_t)tl + 1 + nk->len);
 	if (!copy)
 		return SP_ENOMEM;
+	memcpy(copy, text, (size_t)tl + 1);
+	memcpy(copy + tl + 1, nk->b, nk->len);
 	uint32_t idx;
 	rc = pool_alloc(&a->trials, &idx);
 	if (rc == 0) {
@@ -751,13 +876,15 @@ static int trial_get(analyzer_t *a, const dns_name_t *name, int create, uint64_t
 	}
 	trial_rec_t *tr = trial_at(a, idx);
 	tr->t.name = copy;
+	tr->key = (const uint8_t *)copy + tl + 1;
+	tr->key_len = nk->len;
 	tr->t.client = *client;
 	tr->used = 1;
-	tr->hash = (uint32_t)h;
+	tr->hash = nk->hash;
 	tr->touch = a->now;
 	tr->t.last_ts = ts;
 	tr->first_seen_frame = frame;
-	table_put(&a->t_name, h, idx);
+	table_put(&a->t_name, nk->hash, idx);
 	a->order_valid = 0;
 	*out = idx;
 	return 0;
@@ -793,10 +920,9 @@ static void trial_verdict(const analyzer_t *a, trial_t *t)
 
 /* Finds the record with key k in t (its pool), or adds one; *fresh says which. Every new
  * record goes on its pool's FIFO. */
-static int find_or_add(analyzer_t *a, table_t *t, pool_t *pl, const mkey_t *k, uint32_t *idx,
-		       int *fresh)
+static int find_or_add(analyzer_t *a, table_t *t, pool_t *pl, uint64_t h, const mkey_t *k,
+		       uint32_t *idx, int *fresh)
 {
-	uint64_t h = key_hash(k, t->mask);
 	slot_t *s = table_find(t, h, k);
 	*fresh = 0;
 	if (s) {
@@ -817,6 +943,7 @@ static int find_or_add(analyzer_t *a, table_t *t, pool_t *pl, const mkey_t *k, u
 	rec_t *r = rec_at(pl, *idx);
 	r->k = *k;
 	r->touch = a->now;
+	r->hash = h;
 	table_put(t, h, *idx);
 	*fresh = 1;
 	return 0;
@@ -837,13 +964,14 @@ static int add_rec(analyzer_t *a, pool_t *pl, uint32_t *idx)
 
 /* ---- packets ---- */
 
-static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
+static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
+		     const name_key_t *nk)
 {
 	a->stats.queries++;
 	if (!p->dns.has_question)
 		return 0; /* no name, no trial: nothing can be said about it */
 	uint32_t ti;
-	int rc = trial_get(a, &p->dns.q.name, 1, frame, ts, &p->src, &ti);
+	int rc = trial_get(a, nk, &p->dns.q.name, 1, frame, ts, &p->src, &ti);
 	if (rc || ti == NONE)
 		return rc;
 
@@ -855,25 +983,32 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 		    .qtype = p->dns.q.qtype,
 		    .trial = ti,
 		    .proto = p->proto};
+	uint64_t h_ask = key_hash(&k, K_ASKER), h_sock = key_hash(&k, K_SOCK);
+	uint64_t h_q = key_hash(&k, K_QUESTION), h_msg = key_hash(&k, K_MSG);
+	table_prefetch(&a->k_asker, h_ask);
+	table_prefetch(&a->k_sock, h_sock);
+	table_prefetch(&a->q_question, h_q);
+	table_prefetch(&a->q_msg, h_msg);
 
 	uint32_t ai, si;
 	int asker_fresh, sock_fresh, fresh;
-	rc = find_or_add(a, &a->k_asker, &a->askers, &k, &ai, &asker_fresh);
+	rc = find_or_add(a, &a->k_asker, &a->askers, h_ask, &k, &ai, &asker_fresh);
 	if (rc)
 		return rc;
-	rc = find_or_add(a, &a->k_sock, &a->socks, &k, &si, &sock_fresh);
+	rc = find_or_add(a, &a->k_sock, &a->socks, h_sock, &k, &si, &sock_fresh);
 	if (rc)
 		return rc;
 
-	uint32_t qi = lookup(&a->q_question, &k);
+	uint32_t qi = lookup(&a->q_question, h_q, &k);
 	if (qi == NONE) {
 		rc = table_reserve(&a->q_msg);
 		if (rc == 0)
-			rc = find_or_add(a, &a->q_question, &a->queries, &k, &qi, &fresh);
+			rc = find_or_add(a, &a->q_question, &a->queries, h_q, &k, &qi, &fresh);
 		if (rc)
 			return rc;
-		set_latest(&a->q_msg, &k, qi); /* room reserved: cannot fail */
+		set_latest(&a->q_msg, h_msg, &k, qi); /* room reserved: cannot fail */
 		query_t *q = AT(&a->queries, query_t, qi);
+		q->h_msg = h_msg;
 		q->asker = ai;
 		q->frame = frame;
 		q->ts = ts;
@@ -907,7 +1042,8 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 	return 0;
 }
 
-static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
+static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
+		      const name_key_t *nk)
 {
 	a->stats.answers++;
 	mkey_t k = {.client = p->dst,
@@ -917,34 +1053,53 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		    .id = p->dns.h.id,
 		    .trial = NONE,
 		    .proto = p->proto};
+	/* The message and socket keys do not involve the trial: known from the start. */
+	uint64_t h_msg = key_hash(&k, K_MSG), h_sock = key_hash(&k, K_SOCKETS), h_q = 0;
+	table_prefetch(&a->a_msg, h_msg);
+	table_prefetch(&a->a_sock, h_sock);
 	uint32_t ti = NONE, qi = NONE;
 	int rc;
 	if (p->dns.has_question) {
-		rc = trial_get(a, &p->dns.q.name, 0, frame, ts, &p->dst, &ti);
+		rc = trial_get(a, nk, &p->dns.q.name, 0, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
 		k.trial = ti;
 		k.qtype = p->dns.q.qtype;
-		if (ti != NONE)
-			qi = lookup(&a->q_question, &k);
+		if (ti != NONE) {
+			/* Most answers keep this key: ask for all its slots at once. */
+			h_q = key_hash(&k, K_QUESTION);
+			table_prefetch(&a->q_question, h_q);
+			table_prefetch(&a->a_question, h_q);
+			table_prefetch(&a->k_tclient, key_hash(&k, K_TCLIENT));
+			qi = lookup(&a->q_question, h_q, &k);
+		}
 	} else {
-		qi = lookup(&a->q_msg, &k);
+		qi = lookup(&a->q_msg, h_msg, &k);
 	}
 	if (qi != NONE) {
 		const query_t *q = AT(&a->queries, query_t, qi);
-		k.trial = ti = q->k.trial;
-		k.qtype = q->k.qtype;
+		if (k.trial != q->k.trial || k.qtype != q->k.qtype) {
+			k.trial = q->k.trial;
+			k.qtype = q->k.qtype;
+			h_q = key_hash(&k, K_QUESTION);
+		}
+		ti = k.trial;
 	} else if (p->dns.has_question && ti == NONE) {
-		rc = trial_get(a, &p->dns.q.name, 1, frame, ts, &p->dst, &ti);
+		rc = trial_get(a, nk, &p->dns.q.name, 1, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
 		k.trial = ti;
+		if (ti != NONE)
+			h_q = key_hash(&k, K_QUESTION);
 	}
 
 	uint32_t tci = NONE;
 	if (ti != NONE) {
+		uint64_t h_tc = key_hash(&k, K_TCLIENT);
+		table_prefetch(&a->a_question, h_q);
+		table_prefetch(&a->k_tclient, h_tc);
 		int fresh;
-		rc = find_or_add(a, &a->k_tclient, &a->tclients, &k, &tci, &fresh);
+		rc = find_or_add(a, &a->k_tclient, &a->tclients, h_tc, &k, &tci, &fresh);
 		if (rc)
 			return rc;
 	}
@@ -961,15 +1116,18 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	answer_t *an = AT(&a->answers, answer_t, ai);
 	an->k = k;
 	an->touch = a->now;
+	an->hash = h_msg;
+	an->h_question = h_q;
+	an->h_sock = h_sock;
 	an->tc = tci;
 	an->evidence = NONE;
 	an->frame = frame;
 	an->ts = ts;
 	/* Room was reserved: none of these can fail. */
 	if (ti != NONE)
-		set_latest(&a->a_question, &k, ai);
-	set_latest(&a->a_msg, &k, ai);
-	set_latest(&a->a_sock, &k, ai);
+		set_latest(&a->a_question, h_q, &k, ai);
+	set_latest(&a->a_msg, h_msg, &k, ai);
+	set_latest(&a->a_sock, h_sock, &k, ai);
 
 	if (qi == NONE) {
 		a->stats.answers_unmatched++;
@@ -1013,16 +1171,18 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 		    .proto = PROTO_UDP};
 	uint32_t ai = NONE;
 	if (qt->has_dns_id && qt->has_question) {
-		int rc = trial_get(a, &qt->q.name, 0, frame, ts, &qt->dst, &k.trial);
+		name_key_t nk;
+		name_key(a, &qt->q.name, &qt->dst, &nk);
+		int rc = trial_get(a, &nk, &qt->q.name, 0, frame, ts, &qt->dst, &k.trial);
 		if (rc)
 			return rc;
 		k.qtype = qt->q.qtype;
 		if (k.trial != NONE)
-			ai = lookup(&a->a_question, &k);
+			ai = lookup(&a->a_question, key_hash(&k, K_QUESTION), &k);
 	} else if (qt->has_dns_id) {
-		ai = lookup(&a->a_msg, &k);
+		ai = lookup(&a->a_msg, key_hash(&k, K_MSG), &k);
 	} else {
-		ai = lookup(&a->a_sock, &k);
+		ai = lookup(&a->a_sock, key_hash(&k, K_SOCKETS), &k);
 	}
 	answer_t *an = ai != NONE ? AT(&a->answers, answer_t, ai) : NULL;
 	if (!an || !an->paired || an->k.trial == NONE) {
@@ -1077,12 +1237,28 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 	return 0;
 }
 
-static int add_dns(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
+/* The name key of a DNS message's question (its client: the source of a query, the
+ * destination of an answer); len 0 without a question. */
+static void dns_name_key(const analyzer_t *a, const pkt_t *p, name_key_t *nk)
 {
+	nk->len = 0;
+	if (p->dns.has_question)
+		name_key(a, &p->dns.q.name, p->dns.h.flags & DNS_F_QR ? &p->dst : &p->src, nk);
+}
+
+/* nk: the message's name key when the caller made it already, else NULL. */
+static int add_dns(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
+		   const name_key_t *nk)
+{
+	name_key_t own;
+	if (!nk) {
+		dns_name_key(a, p, &own);
+		nk = &own;
+	}
 	a->stats.dns++;
 	if (p->dns.h.flags & DNS_F_QR)
-		return add_answer(a, frame, ts, p);
-	return add_query(a, frame, ts, p);
+		return add_answer(a, frame, ts, p, nk);
+	return add_query(a, frame, ts, p, nk);
 }
 
 /* ---- DNS over TCP (RFC 7766 section 8; RFC 9293 section 3.4 for sequence numbers) ---- */
@@ -1120,7 +1296,7 @@ static int tcp_message(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *
 	m.sport = seg->sport;
 	m.dport = seg->dport;
 	a->stats.tcp_messages++;
-	return add_dns(a, frame, ts, &m);
+	return add_dns(a, frame, ts, &m, NULL);
 }
 
 /* Reads length-prefixed messages from in-order stream bytes. */
@@ -1196,7 +1372,8 @@ static int add_tcp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 		    .proto = PROTO_TCP};
 	uint32_t si;
 	int fresh;
-	int rc = find_or_add(a, &a->k_stream, &a->streams, &k, &si, &fresh);
+	int rc = find_or_add(a, &a->k_stream, &a->streams, key_hash(&k, K_SOCKETS), &k, &si,
+			     &fresh);
 	if (rc)
 		return rc;
 	stream_t *st = AT(&a->streams, stream_t, si);
@@ -1287,9 +1464,9 @@ static void expire_answer(analyzer_t *a, uint32_t i)
 	if (an->tc != NONE)
 		taken_step(a, an, &AT(&a->tclients, tclient_t, an->tc)->last);
 	if (an->k.trial != NONE)
-		unset(&a->a_question, i);
-	unset(&a->a_msg, i);
-	unset(&a->a_sock, i);
+		unset(&a->a_question, an->h_question, i);
+	unset(&a->a_msg, an->hash, i);
+	unset(&a->a_sock, an->h_sock, i);
 	a->stats.expired_answers++;
 	pool_release(&a->answers, i);
 }
@@ -1299,25 +1476,72 @@ static void expire_query(analyzer_t *a, uint32_t i)
 	query_t *q = AT(&a->queries, query_t, i);
 	if (!q->answers)
 		trial_at(a, q->k.trial)->unanswered_done++;
-	unset(&a->q_question, i);
-	unset(&a->q_msg, i);
+	unset(&a->q_question, q->hash, i);
+	unset(&a->q_msg, q->h_msg, i);
 	a->stats.expired_queries++;
 	pool_release(&a->queries, i);
 }
 
 static void expire_keyed(table_t *t, pool_t *pl, uint32_t i)
 {
-	unset(t, i);
+	unset(t, rec_at(pl, i)->hash, i);
 	pool_release(pl, i);
 }
 
 /* Pops a pool's FIFO up to cutoff; a record used since its entry was made goes back on
  * (once per window at most). Returns 0 or SP_ENOMEM. */
+/* Expiring a record touches its record and its table slots, all cold by then (a window
+ * ago): the records a few entries further in the FIFO are asked for ahead, then their
+ * slots, so those misses overlap with the work on this one. */
+#define AHEAD_REC 8
+#define AHEAD_SLOTS 4
+
+static uint32_t fifo_at(const pool_t *pl, size_t i)
+{
+	return pl->q[(pl->qhead + i) & (pl->qcap - 1)].idx;
+}
+
+static void ahead_answer(const analyzer_t *a, uint32_t i)
+{
+	const answer_t *an = AT(&a->answers, answer_t, i);
+	table_prefetch(&a->a_msg, an->hash);
+	table_prefetch(&a->a_sock, an->h_sock);
+	if (an->k.trial != NONE)
+		table_prefetch(&a->a_question, an->h_question);
+	if (an->tc != NONE)
+		__builtin_prefetch(AT(&a->tclients, tclient_t, an->tc));
+}
+
+static void ahead_query(const analyzer_t *a, uint32_t i)
+{
+	const query_t *q = AT(&a->queries, query_t, i);
+	table_prefetch(&a->q_question, q->hash);
+	table_prefetch(&a->q_msg, q->h_msg);
+}
+
+static void ahead_keyed(const table_t *t, const pool_t *pl, uint32_t i)
+{
+	table_prefetch(t, rec_at(pl, i)->hash);
+}
+
+static void ahead_asker(const analyzer_t *a, uint32_t i) { ahead_keyed(&a->k_asker, &a->askers, i); }
+static void ahead_sock(const analyzer_t *a, uint32_t i) { ahead_keyed(&a->k_sock, &a->socks, i); }
+static void ahead_tclient(const analyzer_t *a, uint32_t i)
+{
+	ahead_keyed(&a->k_tclient, &a->tclients, i);
+}
+static void ahead_stream(const analyzer_t *a, uint32_t i) { ahead_keyed(&a->k_stream, &a->streams, i); }
+
 static int sweep(analyzer_t *a, pool_t *pl, uint64_t cutoff, int all,
-		 void (*expire)(analyzer_t *, uint32_t))
+		 void (*expire)(analyzer_t *, uint32_t),
+		 void (*ahead)(const analyzer_t *, uint32_t))
 {
 	uint32_t i;
 	while ((i = fifo_pop(pl, cutoff, all)) != NONE) {
+		if (pl->qn > AHEAD_REC)
+			__builtin_prefetch(rec_at(pl, fifo_at(pl, AHEAD_REC)));
+		if (pl->qn > AHEAD_SLOTS)
+			ahead(a, fifo_at(pl, AHEAD_SLOTS));
 		uint64_t touch = rec_at(pl, i)->touch;
 		if (!all && touch >= cutoff) {
 			int rc = fifo_push(pl, i, touch); /* cannot fail: an entry was just freed */
@@ -1358,9 +1582,7 @@ static int finish_trial(analyzer_t *a, uint32_t ti)
 	trial_verdict(a, t);
 	t->finished = 1;
 	tr->done = 1;
-	slot_t *s = trial_find(a, trial_hash(a, t->name, &t->client), t->name, &t->client);
-	if (s && s->idx1 == ti + 1)
-		table_del(&a->t_name, s);
+	trial_unlist(a, ti);
 	client_rec_t *c = AT(&a->clients, client_rec_t, ci);
 	client_add(&c->done, c->hist_done, t);
 	gap_median(&c->done, c->hist_done);
@@ -1389,17 +1611,17 @@ static int expire(analyzer_t *a, int all)
 		return 0;
 	/* Answers first, in capture order (the taken answer of each refusal), then what they
 	 * point at; trials last, when nothing of theirs is left. */
-	int rc = sweep(a, &a->answers, cutoff, all, expire_answer);
+	int rc = sweep(a, &a->answers, cutoff, all, expire_answer, ahead_answer);
 	if (rc == 0)
-		rc = sweep(a, &a->queries, cutoff, all, expire_query);
+		rc = sweep(a, &a->queries, cutoff, all, expire_query, ahead_query);
 	if (rc == 0)
-		rc = sweep(a, &a->askers, cutoff, all, expire_asker);
+		rc = sweep(a, &a->askers, cutoff, all, expire_asker, ahead_asker);
 	if (rc == 0)
-		rc = sweep(a, &a->socks, cutoff, all, expire_sock);
+		rc = sweep(a, &a->socks, cutoff, all, expire_sock, ahead_sock);
 	if (rc == 0)
-		rc = sweep(a, &a->tclients, cutoff, all, expire_tclient);
+		rc = sweep(a, &a->tclients, cutoff, all, expire_tclient, ahead_tclient);
 	if (rc == 0)
-		rc = sweep(a, &a->streams, cutoff, all, expire_stream);
+		rc = sweep(a, &a->streams, cutoff, all, expire_stream, ahead_stream);
 	uint32_t i;
 	while (rc == 0 && (i = fifo_pop(&a->trials, cutoff, all)) != NONE) {
 		trial_rec_t *tr = trial_at(a, i);
@@ -1432,12 +1654,23 @@ int analyzer_add(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p)
 	a->started = 1;
 	a->stats.frames++;
 	clock_to(a, ts_ns);
+	name_key_t nk;
+	if (p->kind == PKT_DNS) {
+		/* The trial's slot is asked for before expiry runs, so the two overlap. */
+		dns_name_key(a, p, &nk);
+		if (nk.len)
+			table_prefetch(&a->t_name, nk.hash);
+	} else if (p->kind == PKT_ICMP_ERROR && p->quote.has_question) {
+		name_key(a, &p->quote.q.name, &p->quote.dst, &nk);
+		if (nk.len)
+			table_prefetch(&a->t_name, nk.hash);
+	}
 	int rc = expire(a, 0);
 	if (rc)
 		return rc;
 	switch (p->kind) {
 	case PKT_DNS:
-		return add_dns(a, frame, ts_ns, p);
+		return add_dns(a, frame, ts_ns, p, &nk);
 	case PKT_ICMP_ERROR:
 		return add_icmp(a, frame, ts_ns, p);
 	case PKT_TCP:

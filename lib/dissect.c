@@ -8,6 +8,68 @@
 
 #include "err.h"
 
+/* The cursor's reads are out of line in wire.c; every frame makes some thirty of them, so
+ * the common case (the bytes are there, no error yet) is read here inline and anything
+ * else goes to wire.c, which sets the sticky error exactly as before. */
+static inline const uint8_t *fast_take(wire_t *w, size_t n)
+{
+	if (__builtin_expect(!w->err && w->pos <= w->len && n <= w->len - w->pos, 1)) {
+		const uint8_t *p = w->base + w->pos;
+		w->pos += n;
+		return p;
+	}
+	return NULL;
+}
+
+static inline uint8_t rd_u8(wire_t *w)
+{
+	const uint8_t *p = fast_take(w, 1);
+	return p ? p[0] : wire_u8(w);
+}
+
+static inline uint16_t rd_u16(wire_t *w)
+{
+	const uint8_t *p = fast_take(w, 2);
+	return p ? (uint16_t)((unsigned)p[0] << 8 | p[1]) : wire_u16(w);
+}
+
+static inline uint32_t rd_u32(wire_t *w)
+{
+	const uint8_t *p = fast_take(w, 4);
+	if (!p)
+		return wire_u32(w);
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void rd_skip(wire_t *w, size_t n)
+{
+	if (!fast_take(w, n))
+		wire_skip(w, n);
+}
+
+static inline void rd_bytes(wire_t *w, void *out, size_t n)
+{
+	const uint8_t *p = fast_take(w, n);
+	if (p)
+		memcpy(out, p, n);
+	else
+		wire_bytes(w, out, n);
+}
+
+static inline size_t rd_left(const wire_t *w)
+{
+	return w->err || w->pos > w->len ? 0 : w->len - w->pos;
+}
+
+static inline wire_t rd_sub(wire_t *w, size_t n)
+{
+	const uint8_t *p = fast_take(w, n);
+	if (!p)
+		return wire_sub(w, n); /* fast_take moved nothing */
+	wire_t sub = {.base = p, .len = n, .pos = 0, .err = 0};
+	return sub;
+}
+
 #define PROTO_ICMP 1
 #define PROTO_TCP 6
 #define PROTO_UDP 17
@@ -161,14 +223,14 @@ const char *dissect_skip_name(enum pkt_skip r)
 }
 
 /* The rest of the cursor as its own layer. */
-static wire_t rest(wire_t *w) { return wire_sub(w, wire_left(w)); }
+static wire_t rest(wire_t *w) { return rd_sub(w, rd_left(w)); }
 
 /* Narrows to a length a header announces, or to what was captured when the capture is
  * shorter (snap length). */
 static wire_t narrow(wire_t *w, size_t announced)
 {
-	size_t left = wire_left(w);
-	return wire_sub(w, announced < left ? announced : left);
+	size_t left = rd_left(w);
+	return rd_sub(w, announced < left ? announced : left);
 }
 
 /* Where the IP header ends: the transport protocol and the cursor over its bytes. */
@@ -194,17 +256,17 @@ static enum pkt_skip ip_reason(const ip_info_t *ip)
 /* RFC 791 section 3.1. */
 static void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
 {
-	uint8_t vihl = wire_u8(w);
-	wire_skip(w, 1); /* type of service */
-	uint16_t total = wire_u16(w);
-	wire_skip(w, 2); /* identification */
-	uint16_t frag = wire_u16(w);
-	wire_skip(w, 1); /* time to live */
-	ip->proto = wire_u8(w);
-	wire_skip(w, 2); /* header checksum */
+	uint8_t vihl = rd_u8(w);
+	rd_skip(w, 1); /* type of service */
+	uint16_t total = rd_u16(w);
+	rd_skip(w, 2); /* identification */
+	uint16_t frag = rd_u16(w);
+	rd_skip(w, 1); /* time to live */
+	ip->proto = rd_u8(w);
+	rd_skip(w, 2); /* header checksum */
 	ip->src.family = ip->dst.family = 4;
-	wire_bytes(w, ip->src.a, 4);
-	wire_bytes(w, ip->dst.a, 4);
+	rd_bytes(w, ip->src.a, 4);
+	rd_bytes(w, ip->dst.a, 4);
 	if (wire_error(w)) {
 		memset(ip, 0, sizeof *ip); /* no half-read addresses */
 		ip->skip = "truncated IPv4 header";
@@ -216,7 +278,7 @@ static void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
 		ip->skip = "bad IPv4 header length";
 		return;
 	}
-	wire_skip(w, hl - 20); /* options */
+	rd_skip(w, hl - 20); /* options */
 	if (wire_error(w)) {
 		ip->skip = "truncated IPv4 options";
 		ip->truncated = 1;
@@ -237,7 +299,7 @@ static void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
 		}
 		/* Some stacks rewrite the quoted header; the quote's own length is what counts. */
 		ip->payload = rest(w);
-		ip->wire_len = wire_left(&ip->payload);
+		ip->wire_len = rd_left(&ip->payload);
 		return;
 	}
 	ip->wire_len = (size_t)total - hl;
@@ -247,13 +309,13 @@ static void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
 /* RFC 8200 sections 3 and 4. */
 static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 {
-	uint32_t vtcfl = wire_u32(w);
-	uint16_t plen = wire_u16(w);
-	uint8_t next = wire_u8(w);
-	wire_skip(w, 1); /* hop limit */
+	uint32_t vtcfl = rd_u32(w);
+	uint16_t plen = rd_u16(w);
+	uint8_t next = rd_u8(w);
+	rd_skip(w, 1); /* hop limit */
 	ip->src.family = ip->dst.family = 6;
-	wire_bytes(w, ip->src.a, 16);
-	wire_bytes(w, ip->dst.a, 16);
+	rd_bytes(w, ip->src.a, 16);
+	rd_bytes(w, ip->dst.a, 16);
 	if (wire_error(w)) {
 		memset(ip, 0, sizeof *ip);
 		ip->skip = "truncated IPv6 header";
@@ -269,9 +331,9 @@ static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 	/* Each extension header takes at least 8 bytes, so the walk ends with the packet. */
 	for (;;) {
 		if (next == IP6_HOPOPTS || next == IP6_ROUTING || next == IP6_DSTOPTS) {
-			uint8_t nh = wire_u8(&p);
-			uint8_t len8 = wire_u8(&p);
-			wire_skip(&p, (size_t)len8 * 8 + 6);
+			uint8_t nh = rd_u8(&p);
+			uint8_t len8 = rd_u8(&p);
+			rd_skip(&p, (size_t)len8 * 8 + 6);
 			if (wire_error(&p)) {
 				ip->proto = next;
 				ip->skip = "truncated IPv6 extension header";
@@ -283,10 +345,10 @@ static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 			continue;
 		}
 		if (next == IP6_FRAGMENT) {
-			uint8_t nh = wire_u8(&p);
-			wire_skip(&p, 1);
-			uint16_t off = wire_u16(&p);
-			wire_skip(&p, 4); /* identification */
+			uint8_t nh = rd_u8(&p);
+			rd_skip(&p, 1);
+			uint16_t off = rd_u16(&p);
+			rd_skip(&p, 4); /* identification */
 			if (wire_error(&p)) {
 				ip->proto = next;
 				ip->skip = "truncated IPv6 extension header";
@@ -315,7 +377,7 @@ static void ip_header(wire_t *w, ip_info_t *ip, int quoted)
 	memset(ip, 0, sizeof *ip);
 	/* Peek at the version nibble without consuming it. */
 	wire_t peek = *w;
-	uint8_t v = wire_u8(&peek);
+	uint8_t v = rd_u8(&peek);
 	if (wire_error(&peek)) {
 		ip->skip = "truncated IP header";
 		ip->truncated = 1;
@@ -332,10 +394,10 @@ static void ip_header(wire_t *w, ip_info_t *ip, int quoted)
 /* RFC 768. */
 static int udp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	out->sport = wire_u16(w);
-	out->dport = wire_u16(w);
-	uint16_t len = wire_u16(w);
-	wire_skip(w, 2); /* checksum */
+	out->sport = rd_u16(w);
+	out->dport = rd_u16(w);
+	uint16_t len = rd_u16(w);
+	rd_skip(w, 2); /* checksum */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated UDP header");
 	if (len < 8)
@@ -343,7 +405,7 @@ static int udp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 	if (out->sport != cfg->dns_port && out->dport != cfg->dns_port)
 		return 0;
 	wire_t p = narrow(w, (size_t)len - 8);
-	size_t n = wire_left(&p);
+	size_t n = rd_left(&p);
 	if (n < DNS_HEADER_LEN)
 		return skip(out, SKIP_DNS, "DNS message shorter than its header");
 	const uint8_t *msg = wire_ptr(&p, n);
@@ -357,13 +419,13 @@ static int udp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
  * (two-byte length before each message) is the analyzer's, which has the stream. */
 static int tcp(const dissect_cfg_t *cfg, wire_t *w, size_t wire_len, pkt_t *out)
 {
-	out->sport = wire_u16(w);
-	out->dport = wire_u16(w);
-	out->tcp_seq = wire_u32(w);
-	wire_skip(w, 4); /* acknowledgment number */
-	uint8_t off = wire_u8(w);
-	out->tcp_flags = wire_u8(w);
-	wire_skip(w, 6); /* window, checksum, urgent pointer */
+	out->sport = rd_u16(w);
+	out->dport = rd_u16(w);
+	out->tcp_seq = rd_u32(w);
+	rd_skip(w, 4); /* acknowledgment number */
+	uint8_t off = rd_u8(w);
+	out->tcp_flags = rd_u8(w);
+	rd_skip(w, 6); /* window, checksum, urgent pointer */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated TCP header");
 	size_t hl = (size_t)(off >> 4) * 4;
@@ -371,10 +433,10 @@ static int tcp(const dissect_cfg_t *cfg, wire_t *w, size_t wire_len, pkt_t *out)
 		return skip(out, SKIP_MALFORMED, "bad TCP header length");
 	if (out->sport != cfg->dns_port && out->dport != cfg->dns_port)
 		return 0;
-	wire_skip(w, hl - 20); /* options */
+	rd_skip(w, hl - 20); /* options */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated TCP options");
-	size_t n = wire_left(w);
+	size_t n = rd_left(w);
 	out->payload = n ? wire_ptr(w, n) : NULL;
 	out->payload_len = out->payload ? n : 0;
 	out->tcp_len = wire_len > hl ? wire_len - hl : 0;
@@ -404,17 +466,17 @@ static int icmp_quote(wire_t *w, pkt_t *out)
 	q->dst = ip.dst;
 	q->proto = ip.proto;
 	wire_t *u = &ip.payload;
-	q->sport = wire_u16(u);
-	q->dport = wire_u16(u);
-	uint16_t len = wire_u16(u);
-	wire_skip(u, 2);
+	q->sport = rd_u16(u);
+	q->dport = rd_u16(u);
+	uint16_t len = rd_u16(u);
+	rd_skip(u, 2);
 	if (wire_error(u))
 		return skip(out, SKIP_ICMP_QUOTE, "ICMP error quotes too little");
 	wire_t p = len >= 8 ? narrow(u, (size_t)len - 8) : rest(u);
-	size_t n = wire_left(&p);
+	size_t n = rd_left(&p);
 	if (n >= 2) {
 		wire_t idw = p;
-		q->dns_id = wire_u16(&idw);
+		q->dns_id = rd_u16(&idw);
 		q->has_dns_id = 1;
 	}
 	if (n >= DNS_HEADER_LEN) {
@@ -432,9 +494,9 @@ static int icmp_quote(wire_t *w, pkt_t *out)
 /* RFC 792 (ICMP destination unreachable, type 3; port unreachable is code 3). */
 static int icmp4(wire_t *w, pkt_t *out)
 {
-	out->icmp_type = wire_u8(w);
-	out->icmp_code = wire_u8(w);
-	wire_skip(w, 6); /* checksum, unused */
+	out->icmp_type = rd_u8(w);
+	out->icmp_code = rd_u8(w);
+	rd_skip(w, 6); /* checksum, unused */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated ICMP header");
 	if (out->icmp_type != 3)
@@ -446,9 +508,9 @@ static int icmp4(wire_t *w, pkt_t *out)
 /* RFC 4443 section 3.1 (destination unreachable, type 1; port unreachable is code 4). */
 static int icmp6(wire_t *w, pkt_t *out)
 {
-	out->icmp_type = wire_u8(w);
-	out->icmp_code = wire_u8(w);
-	wire_skip(w, 6); /* checksum, unused */
+	out->icmp_type = rd_u8(w);
+	out->icmp_code = rd_u8(w);
+	rd_skip(w, 6); /* checksum, unused */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated ICMPv6 header");
 	if (out->icmp_type != 1)
@@ -485,9 +547,9 @@ static int ip_packet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
  * odd first byte ends the field). */
 static int ppp_protocol(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	uint16_t proto = wire_u8(w);
+	uint16_t proto = rd_u8(w);
 	if (!wire_error(w) && !(proto & 1))
-		proto = (uint16_t)(proto << 8 | wire_u8(w));
+		proto = (uint16_t)(proto << 8 | rd_u8(w));
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated PPP header");
 	wire_t ipw = rest(w);
@@ -502,7 +564,7 @@ static int mpls(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
 	/* Each entry takes 4 bytes, so the loop ends with the frame. */
 	for (;;) {
-		uint32_t e = wire_u32(w);
+		uint32_t e = rd_u32(w);
 		if (wire_error(w))
 			return skip(out, SKIP_TRUNCATED, "truncated MPLS label stack");
 		if (e & 0x100)
@@ -520,8 +582,8 @@ static int by_ethertype(const dissect_cfg_t *cfg, uint16_t type, wire_t *w, pkt_
 	}
 	if (type == ETHERTYPE_PPPOE) {
 		/* RFC 2516 section 6: version/type, code, session, length; then PPP. */
-		wire_skip(w, 4);
-		uint16_t len = wire_u16(w);
+		rd_skip(w, 4);
+		uint16_t len = rd_u16(w);
 		if (wire_error(w))
 			return skip(out, SKIP_TRUNCATED, "truncated PPPoE header");
 		wire_t pw = narrow(w, len);
@@ -535,12 +597,12 @@ static int by_ethertype(const dissect_cfg_t *cfg, uint16_t type, wire_t *w, pkt_
 /* IEEE 802.3 with IEEE 802.1Q tags (0x8100, and 0x88A8 for the outer tag of 802.1ad). */
 static int ethernet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	wire_skip(w, 12); /* destination, source */
-	uint16_t type = wire_u16(w);
+	rd_skip(w, 12); /* destination, source */
+	uint16_t type = rd_u16(w);
 	/* Each tag takes 4 bytes, so the loop ends with the frame. */
 	while (!wire_error(w) && (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD)) {
-		wire_skip(w, 2); /* tag control information */
-		type = wire_u16(w);
+		rd_skip(w, 2); /* tag control information */
+		type = rd_u16(w);
 	}
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated Ethernet header");
@@ -550,8 +612,8 @@ static int ethernet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 /* https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html */
 static int linux_sll(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	wire_skip(w, 14); /* packet type, ARPHRD, address length, address */
-	uint16_t proto = wire_u16(w);
+	rd_skip(w, 14); /* packet type, ARPHRD, address length, address */
+	uint16_t proto = rd_u16(w);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated Linux cooked header");
 	return by_ethertype(cfg, proto, w, out);
@@ -560,8 +622,8 @@ static int linux_sll(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 /* https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL2.html */
 static int linux_sll2(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	uint16_t proto = wire_u16(w);
-	wire_skip(w, 18); /* reserved, ifindex, ARPHRD, packet type, address length, address */
+	uint16_t proto = rd_u16(w);
+	rd_skip(w, 18); /* reserved, ifindex, ARPHRD, packet type, address length, address */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated Linux cooked v2 header");
 	return by_ethertype(cfg, proto, w, out);
@@ -581,7 +643,7 @@ static int family_is_ipv6(uint32_t f)
 /* https://www.tcpdump.org/linktypes/LINKTYPE_NULL.html and LINKTYPE_LOOP.html. */
 static int loopback(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out, int any_order)
 {
-	uint32_t f = wire_u32(w);
+	uint32_t f = rd_u32(w);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated loopback header");
 	/* LINKTYPE_NULL holds the family in the writer's byte order, which the file does not
@@ -598,17 +660,17 @@ static int loopback(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out, int any_ord
 static int ppp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
 	wire_t peek = *w;
-	uint8_t addr = wire_u8(&peek), ctrl = wire_u8(&peek);
+	uint8_t addr = rd_u8(&peek), ctrl = rd_u8(&peek);
 	if (!wire_error(&peek) && addr == 0xff && ctrl == 0x03)
-		wire_skip(w, 2);
+		rd_skip(w, 2);
 	return ppp_protocol(cfg, w, out);
 }
 
 /* https://www.tcpdump.org/linktypes/LINKTYPE_C_HDLC.html: address, control, Ethernet type. */
 static int c_hdlc(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	wire_skip(w, 2);
-	uint16_t type = wire_u16(w);
+	rd_skip(w, 2);
+	uint16_t type = rd_u16(w);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated Cisco HDLC header");
 	return by_ethertype(cfg, type, w, out);
@@ -618,9 +680,9 @@ static int c_hdlc(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
  * byte says IPv4 (2) or IPv6 (26). */
 static int ipnet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	wire_skip(w, 1); /* version */
-	uint8_t family = wire_u8(w);
-	wire_skip(w, 22);
+	rd_skip(w, 1); /* version */
+	uint8_t family = rd_u8(w);
+	rd_skip(w, 22);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated ipnet header");
 	wire_t ipw = rest(w);
@@ -633,25 +695,25 @@ static int ipnet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
  * that names the Ethernet type. A trailing FCS is harmless: IP narrows to its length. */
 static int ieee802_11(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	uint8_t fc0 = wire_u8(w), fc1 = wire_u8(w);
-	wire_skip(w, 2 + 6 + 6 + 6 + 2); /* duration, three addresses, sequence control */
+	uint8_t fc0 = rd_u8(w), fc1 = rd_u8(w);
+	rd_skip(w, 2 + 6 + 6 + 6 + 2); /* duration, three addresses, sequence control */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated 802.11 header");
 	unsigned type = (fc0 >> 2) & 3, subtype = fc0 >> 4;
 	if (type != 2 || (subtype & 4))
 		return skip(out, SKIP_NOT_IP, "not IP (802.11 frame without data)");
 	if ((fc1 & 3) == 3)
-		wire_skip(w, 6); /* fourth address, between two access points */
+		rd_skip(w, 6); /* fourth address, between two access points */
 	if (subtype & 8) {
-		wire_skip(w, 2); /* QoS control */
+		rd_skip(w, 2); /* QoS control */
 		if (fc1 & 0x80)
-			wire_skip(w, 4); /* HT control, present in QoS frames with the order bit */
+			rd_skip(w, 4); /* HT control, present in QoS frames with the order bit */
 	}
 	if (fc1 & 0x40)
 		return skip(out, SKIP_ENCRYPTED, "encrypted 802.11 frame");
 	uint8_t snap[6];
-	wire_bytes(w, snap, sizeof snap);
-	uint16_t etype = wire_u16(w);
+	rd_bytes(w, snap, sizeof snap);
+	uint16_t etype = rd_u16(w);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated 802.11 header");
 	static const uint8_t rfc1042[6] = {0xaa, 0xaa, 0x03, 0, 0, 0};
@@ -663,15 +725,15 @@ static int ieee802_11(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 /* https://www.radiotap.org/: version, pad, little-endian length of the whole header. */
 static int radiotap(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	uint8_t version = wire_u8(w);
-	wire_skip(w, 1);
-	uint16_t len = wire_u8(w);
-	len = (uint16_t)(len | wire_u8(w) << 8);
+	uint8_t version = rd_u8(w);
+	rd_skip(w, 1);
+	uint16_t len = rd_u8(w);
+	len = (uint16_t)(len | rd_u8(w) << 8);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated radiotap header");
 	if (version != 0 || len < 8)
 		return skip(out, SKIP_MALFORMED, "bad radiotap header");
-	wire_skip(w, (size_t)len - 4);
+	rd_skip(w, (size_t)len - 4);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated radiotap header");
 	wire_t f = rest(w);

@@ -421,7 +421,8 @@ static void send_tcp(gen_t *g, const addr_t *src, const addr_t *dst, uint16_t sp
 	t[12] = 5 << 4;
 	t[13] = flags;
 	t[14] = 0xff, t[15] = 0xff;
-	memcpy(t + 20, p, n);
+	if (n) /* memcpy with a NULL source is undefined even for 0 bytes */
+		memcpy(t + 20, p, n);
 	uint16_t c = fold(sum16(t, len, pseudo(src, dst, 6, len)));
 	t[16] = (uint8_t)(c >> 8), t[17] = (uint8_t)c;
 	size_t il = ip_wrap(g, ip, src, dst, 6, t, len, -1, 0);

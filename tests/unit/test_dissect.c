@@ -28,7 +28,8 @@ typedef struct frame {
 static void put(frame_t *f, const void *p, size_t n)
 {
 	assert_true(f->n + n <= sizeof f->b);
-	memcpy(f->b + f->n, p, n);
+	if (n) /* memcpy with a NULL source is undefined even for 0 bytes */
+		memcpy(f->b + f->n, p, n);
 	f->n += n;
 }
 
