@@ -11,6 +11,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "dissect.h"
 #include "err.h"
 #include "timeutil.h"
 
@@ -37,33 +38,12 @@ int errqueue_send_retry(int err)
 	       err == -EHOSTDOWN || err == -EPROTO;
 }
 
-/* family, port and address of a socket address; 0, or SP_EFORMAT for another family. */
-static int addr_key(const struct sockaddr *sa, uint16_t *family, uint16_t *port, uint8_t addr[16])
-{
-	memset(addr, 0, 16);
-	if (sa->sa_family == AF_INET) {
-		struct sockaddr_in s4;
-		memcpy(&s4, sa, sizeof(s4));
-		memcpy(addr, &s4.sin_addr, 4);
-		*port = ntohs(s4.sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		struct sockaddr_in6 s6;
-		memcpy(&s6, sa, sizeof(s6));
-		memcpy(addr, &s6.sin6_addr, 16);
-		*port = ntohs(s6.sin6_port);
-	} else {
-		return SP_EFORMAT;
-	}
-	*family = sa->sa_family;
-	return 0;
-}
-
 void errqueue_note_sent(errqueue_t *q, const struct sockaddr *to, const uint8_t *buf,
 			size_t len, uint64_t sent_ns)
 {
 	dns_msg_t m;
 	errqueue_sent_t *e = &q->ring[q->next];
-	if (dns_parse(buf, len, &m) < 0 || addr_key(to, &e->family, &e->port, e->addr) < 0)
+	if (dns_parse(buf, len, &m) < 0 || sp_sockaddr_split(to, &e->family, &e->port, e->addr) < 0)
 		return;
 	e->id = m.h.id;
 	e->qtype = m.has_question ? m.q.qtype : 0;
@@ -77,7 +57,7 @@ static uint64_t find_sent(const errqueue_t *q, const errqueue_event_t *ev)
 	uint16_t family, port;
 	uint8_t addr[16];
 	if (!ev->has_client || !ev->has_answer ||
-	    addr_key((const struct sockaddr *)&ev->client, &family, &port, addr) < 0)
+	    sp_sockaddr_split((const struct sockaddr *)&ev->client, &family, &port, addr) < 0)
 		return 0;
 	uint16_t qtype = ev->answer.has_question ? ev->answer.q.qtype : 0;
 	for (size_t k = 1; k <= ERRQUEUE_RING; k++) {

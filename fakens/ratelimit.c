@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dissect.h"
 #include "err.h"
 
 #define NS 1000000000ull
@@ -25,24 +26,6 @@ void ratelimit_init(ratelimit_t *r, unsigned rate, unsigned burst)
 	r->tolerance_ns = (uint64_t)(burst - 1) * r->interval_ns;
 }
 
-static int key(const struct sockaddr *sa, uint16_t *family, uint8_t addr[16])
-{
-	memset(addr, 0, 16);
-	if (sa->sa_family == AF_INET) {
-		struct sockaddr_in s4;
-		memcpy(&s4, sa, sizeof(s4));
-		memcpy(addr, &s4.sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		struct sockaddr_in6 s6;
-		memcpy(&s6, sa, sizeof(s6));
-		memcpy(addr, &s6.sin6_addr, 16);
-	} else {
-		return -1;
-	}
-	*family = sa->sa_family;
-	return 0;
-}
-
 /* FNV-1a: spreads addresses over the sets; not keyed, as the table only bounds memory. */
 static size_t set_of(uint16_t family, const uint8_t addr[16])
 {
@@ -57,7 +40,7 @@ enum ratelimit_verdict ratelimit_check(ratelimit_t *r, const struct sockaddr *cl
 {
 	uint16_t family;
 	uint8_t addr[16];
-	if (r->interval_ns == 0 || key(client, &family, addr) < 0)
+	if (r->interval_ns == 0 || sp_sockaddr_split(client, &family, NULL, addr) < 0)
 		return RATELIMIT_PASS;
 	ratelimit_slot_t *set = r->slot[set_of(family, addr)], *s = NULL, *victim = NULL;
 	for (int i = 0; i < RATELIMIT_WAYS && !s; i++) {

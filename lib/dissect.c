@@ -162,6 +162,30 @@ const char *dissect_linktype_name(int linktype)
 	}
 }
 
+int sp_sockaddr_split(const struct sockaddr *sa, uint16_t *family, uint16_t *port,
+		      uint8_t addr[16])
+{
+	uint16_t p;
+	memset(addr, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		struct sockaddr_in s4;
+		memcpy(&s4, sa, sizeof(s4));
+		memcpy(addr, &s4.sin_addr, 4);
+		p = ntohs(s4.sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 s6;
+		memcpy(&s6, sa, sizeof(s6));
+		memcpy(addr, &s6.sin6_addr, 16);
+		p = ntohs(s6.sin6_port);
+	} else {
+		return SP_EFORMAT;
+	}
+	*family = sa->sa_family;
+	if (port)
+		*port = p;
+	return 0;
+}
+
 const char *sp_addr_str(const sp_addr_t *a, char *out, size_t outlen)
 {
 	if (outlen == 0)

@@ -48,6 +48,12 @@ typedef struct sp_addr {
 /* "192.0.2.1", "2001:db8::1"; returns out. */
 const char *sp_addr_str(const sp_addr_t *a, char *out, size_t outlen);
 int sp_addr_equal(const sp_addr_t *x, const sp_addr_t *y);
+struct sockaddr;
+/* The family (AF_INET or AF_INET6), port and address (IPv4 in the first 4 bytes, the rest
+ * zero) of a socket address, as fixed-size keys for tables; 0, or SP_EFORMAT for another
+ * family. port may be NULL. */
+int sp_sockaddr_split(const struct sockaddr *sa, uint16_t *family, uint16_t *port,
+		      uint8_t addr[16]);
 
 enum pkt_kind {
 	PKT_OTHER = 0,  /* IP but nothing this project looks at (other ports, ICMP echo...) */

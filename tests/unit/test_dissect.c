@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/un.h>
 
 #include <cmocka.h>
 
@@ -962,11 +964,35 @@ static void test_truncation(void **state)
 	}
 }
 
+static void test_sockaddr_split(void **state)
+{
+	uint16_t family = 0, port = 0;
+	uint8_t addr[16];
+	struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = htons(5353)};
+	inet_pton(AF_INET, "192.0.2.7", &s4.sin_addr);
+	assert_int_equal(sp_sockaddr_split((struct sockaddr *)&s4, &family, &port, addr), 0);
+	assert_int_equal(family, AF_INET);
+	assert_int_equal(port, 5353);
+	const uint8_t want4[16] = {192, 0, 2, 7};
+	assert_memory_equal(addr, want4, 16); /* the rest zeroed: usable as a table key */
+
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_port = htons(53)};
+	inet_pton(AF_INET6, "2001:db8::10", &s6.sin6_addr);
+	assert_int_equal(sp_sockaddr_split((struct sockaddr *)&s6, &family, NULL, addr), 0);
+	assert_int_equal(family, AF_INET6);
+	assert_memory_equal(addr, &s6.sin6_addr, 16);
+
+	struct sockaddr_un su = {.sun_family = AF_UNIX};
+	assert_int_equal(sp_sockaddr_split((struct sockaddr *)&su, &family, &port, addr),
+			 SP_EFORMAT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_linktype_tables),
 	    cmocka_unit_test(test_addr),
+	    cmocka_unit_test(test_sockaddr_split),
 	    cmocka_unit_test(test_raw_ip),
 	    cmocka_unit_test(test_null_and_loop),
 	    cmocka_unit_test(test_ethernet_and_vlans),
