@@ -964,6 +964,23 @@ static int add_rec(analyzer_t *a, pool_t *pl, uint32_t *idx)
 
 /* ---- packets ---- */
 
+/* The client asked a question again: an answer to it refused earlier was not one the
+ * client raced past but one it gave up on (a socket closed to retry, say over TCP after a
+ * truncated answer), so a race recorded for it becomes late (docs/verdicts.md). */
+static void relabel_races_late(trial_t *t, const sp_addr_t *client, uint16_t qtype,
+			       uint64_t frame)
+{
+	for (size_t i = 0; i < t->n_evidence; i++) {
+		evidence_t *e = &t->evidence[i];
+		if (e->kind == REFUSAL_RACE && e->qtype == qtype && e->query_frame < frame &&
+		    sp_addr_equal(&e->client, client)) {
+			e->kind = REFUSAL_LATE;
+			t->race--;
+			t->late++;
+		}
+	}
+}
+
 static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		     const name_key_t *nk)
 {
@@ -1020,8 +1037,10 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 	trial_t *t = &tr->t;
 	trial_touch(a, ti, ts);
 	t->queries++;
-	if (as->sends > 0)
+	if (as->sends > 0) {
 		t->requeries++;
+		relabel_races_late(t, &p->src, k.qtype, frame);
+	}
 	as->sends++;
 	as->last_frame = frame;
 	if (sock_fresh)
@@ -1193,7 +1212,11 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 	if (an->refused)
 		return 0; /* a second error for the same answer adds nothing */
 
-	refusal_facts_t f = {.earlier_answer = an->earlier_answer, .requeried = an->requeried};
+	/* Asked again since the answer's query, before or after the answer came. */
+	uint32_t asi = lookup(&a->k_asker, key_hash(&an->k, K_ASKER), &an->k);
+	int requeried = an->requeried ||
+			(asi != NONE && AT(&a->askers, asker_t, asi)->last_frame > an->query_frame);
+	refusal_facts_t f = {.earlier_answer = an->earlier_answer, .requeried = requeried};
 	enum refusal kind = refusal_classify(&f);
 	trial_rec_t *tr = trial_at(a, an->k.trial);
 	trial_t *t = &tr->t;

@@ -305,8 +305,9 @@ static void test_late(void **state)
 	assert_int_equal(t->evidence[0].after_taken_ns, 499 * MS);
 }
 
-/* A resend after the answer does not make that answer late. */
-static void test_resend_after_answer_is_race(void **state)
+/* The question asked again after its answer reached a closed socket, but before the ICMP
+ * error was seen: the client gave up on that query, so the refusal is late. */
+static void test_requery_before_icmp_is_late(void **state)
 {
 	feed_t *f = *state;
 	sock_t a = sock4(31, 42000);
@@ -316,9 +317,44 @@ static void test_resend_after_answer_is_race(void **state)
 	add(f, 6 * MS, query(&a, 9, n, DNS_T_AAAA));
 	add(f, 7 * MS, icmp(&a, Q_ID, 7, NULL, 0));
 	const trial_t *t = only_trial(f);
-	assert_int_equal(t->race, 1);
-	assert_int_equal(t->verdict, VERDICT_RACING);
+	assert_int_equal(t->race, 0);
+	assert_int_equal(t->late, 1);
+	assert_int_equal(t->verdict, VERDICT_CORRECT);
+	assert_int_equal(t->evidence[0].kind, REFUSAL_LATE);
 	assert_false(t->evidence[0].has_taken);
+}
+
+/* glibc on a truncated A: it closes its UDP socket at the TC answer, the AAAA answer in
+ * flight is refused, then both are asked again over TCP. The re-ask after the refusal
+ * turns the race into late (the asker key leaves out socket and transport, so another UDP
+ * socket stands in for the TCP connection); a client that never asks again stays racing. */
+static void test_requery_after_icmp_turns_race_late(void **state)
+{
+	feed_t *f = *state;
+	sock_t u = sock4(32, 43000), t4 = sock4(32, 43001), r = sock4(33, 43002);
+	const char *n = "tc.t4.lab.test", *m = "tc.t5.lab.test";
+	add(f, 0, query(&u, 1, n, DNS_T_A));
+	add(f, 0, query(&u, 2, n, DNS_T_AAAA));
+	add(f, 1 * MS, answer(&u, 1, n, DNS_T_A));
+	add(f, 1 * MS, answer(&u, 2, n, DNS_T_AAAA));
+	add(f, 1 * MS + 10, icmp(&u, Q_ID, 2, NULL, 0));
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_find_trial(f->a, n)->race, 1); /* so far, a race */
+	add(f, 2 * MS, query(&t4, 3, n, DNS_T_A));
+	add(f, 2 * MS, query(&t4, 4, n, DNS_T_AAAA));
+	/* Another client refuses the same way and never asks again. */
+	add(f, 3 * MS, query(&r, 5, m, DNS_T_A));
+	add(f, 3 * MS, query(&r, 6, m, DNS_T_AAAA));
+	add(f, 4 * MS, answer(&r, 5, m, DNS_T_A));
+	add(f, 4 * MS, answer(&r, 6, m, DNS_T_AAAA));
+	add(f, 4 * MS + 10, icmp(&r, Q_ID, 6, NULL, 0));
+	assert_int_equal(analyzer_finish(f->a), 0);
+	const trial_t *t = analyzer_find_trial(f->a, n);
+	assert_int_equal(t->race, 0);
+	assert_int_equal(t->late, 1);
+	assert_int_equal(t->evidence[0].kind, REFUSAL_LATE);
+	assert_int_equal(t->verdict, VERDICT_CORRECT);
+	assert_int_equal(analyzer_find_trial(f->a, m)->verdict, VERDICT_RACING);
 }
 
 /* Two answers to one query; the second drew the error. */
@@ -1056,7 +1092,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_correct, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequential, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_late, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_resend_after_answer_is_race, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_requery_before_icmp_is_late, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_requery_after_icmp_turns_race_late, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_icmp_unknown_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_drops_and_no_queries, setup, teardown),
