@@ -101,6 +101,7 @@ void report_free(report_t *r)
 		for (unsigned k = 0; k < r->trials; k++) {
 			wire_clear(&r->cells[c].trials[k].wire);
 			free(r->cells[c].trials[k].packets);
+			free(r->cells[c].trials[k].lookup.output);
 		}
 		free(r->cells[c].trials);
 	}
@@ -691,6 +692,9 @@ const char *report_behaviour(const report_trial_t *t, size_t n, char *out, size_
 			add_part(out, outlen, "timed out");
 		else if (l->ok)
 			add_part(out, outlen, "returned %s", families_text(l->families));
+		else if (l->has_status)
+			add_part(out, outlen, "program exited %d (output in report.json)",
+				 l->exit_status);
 		else
 			add_part(out, outlen, "returned an error (%s)",
 				 l->error[0] ? l->error : "no text");
@@ -873,6 +877,8 @@ static json_t *trial_json(const report_trial_t *t, int have_fakens, int *bad)
 	put(o, "returned", ret, bad);
 	put(o, "error", jstr_or_null(l->error), bad);
 	put(o, "timed_out", json_boolean(l->timed_out), bad);
+	put(o, "exit_status", l->has_status ? json_integer(l->exit_status) : json_null(), bad);
+	put(o, "output", l->has_status && l->output ? jstr(l->output) : json_null(), bad);
 	put(o, "elapsed_us",
 	    l->done && !l->timed_out ? json_integer((json_int_t)(l->elapsed_ns / 1000))
 				     : json_null(),

@@ -27,6 +27,9 @@ typedef struct report_lookup {
 	unsigned naddrs;
 	uint64_t elapsed_ns;
 	char error[160];    /* "" when none */
+	int has_status;     /* a program was run (exec:): exit_status and output are set */
+	int exit_status;    /* its exit status, or 128 + signal */
+	char *output;       /* its output, at most 4 KiB; owned, NULL when none */
 } report_lookup_t;
 
 /* What the wire said about one trial: sniff's "trial" line (docs/sniff.md). */

@@ -375,6 +375,10 @@ static void fill_lookup(report_lookup_t *l, int rc, const resolver_result_t *res
 		      (res->families & RES_FAM_V6 ? REPORT_FAM_V6 : 0);
 	l->naddrs = res->naddrs;
 	l->elapsed_ns = res->elapsed_ns;
+	l->has_status = res->has_status;
+	l->exit_status = res->exit_status;
+	if (res->has_status)
+		l->output = strndup(res->output, sizeof(res->output));
 	if (res->error[0])
 		snprintf(l->error, sizeof(l->error), "%.*s", (int)sizeof(res->error), res->error);
 	else if (rc < 0)
