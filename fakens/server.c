@@ -698,8 +698,10 @@ static void handle_query(struct server *s, struct listener *l, struct conn *c,
 		json_object_set_new(o, "server", json_string(l->label));
 		ev_question(o, &a->q);
 		json_object_set_new(o, "reason", json_string(a->reason));
-		if (serr[0])
+		if (serr[0]) {
 			json_object_set_new(o, "error", json_string(uv_strerror(serr[0])));
+			s->n_send_errors++;
+		}
 		emit(s, o);
 	} else if (a->kind == ANSWER_FORMERR) {
 		log_reason(s, "bad_query", l, from, a, len, tcp);
