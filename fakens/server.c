@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "answer.h"
+#include "caps.h"
 #include "cli.h"
 #include "err.h"
 #include "errqueue.h"
@@ -1168,6 +1169,20 @@ static int start(struct server *s)
 		fprintf(stderr, "fakens: cannot drop root privileges to user '%s': %s; give another "
 			"user with --user\n", s->cfg->user, s->priv);
 		return -1;
+	}
+	/* Where root stays (--user root, a user namespace that refuses the drop), or a
+	 * non-root fakens was given capabilities, they go now: every socket is bound, and with
+	 * them it could still capture in the lab it serves. */
+	uint64_t eff = 0, prm = 0, bnd = 0;
+	if (caps_get(&eff, &prm, &bnd) < 0 || eff || prm) {
+		int rc = caps_limit(0, geteuid() == 0 || getuid() == 0);
+		if (rc < 0) {
+			fprintf(stderr, "fakens: cannot give up capabilities after binding: %s; "
+				"run fakens as root or as an ordinary user\n", sp_strerror(rc));
+			return -1;
+		}
+		size_t n = strlen(s->priv);
+		snprintf(s->priv + n, sizeof(s->priv) - n, "; capabilities dropped");
 	}
 
 	json_t *o = ev_new("start");

@@ -2,7 +2,10 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -33,4 +36,64 @@ int sp_ready_signal(int fd)
 	int rc = n < 0 ? -errno : n != (ssize_t)(sizeof ready - 1) ? -EIO : 0;
 	close(fd);
 	return rc;
+}
+
+void sp_option_error(char *out, size_t outlen, const struct option *opts, int c, int optopt,
+		     const char *arg)
+{
+	if (!arg || strncmp(arg, "--", 2) != 0 || !arg[2]) {
+		/* A short option: arg may be a cluster ("-qZ") or, when the bad letter is not
+		 * the cluster's last, the argument before it; optopt is the letter itself. */
+		if (c == ':')
+			snprintf(out, outlen, "option '-%c' needs a value", optopt);
+		else
+			snprintf(out, outlen, "unknown option '-%c'", optopt > 0 && optopt < 256 ? optopt : '?');
+		return;
+	}
+	const char *name = arg + 2;
+	int len = (int)strcspn(name, "=");
+	if (c == ':') {
+		snprintf(out, outlen, "option '--%.*s' needs a value", len, name);
+		return;
+	}
+	/* getopt_long sets optopt to the option's value for a value given to a flag, and to 0
+	 * for a name it does not know or cannot decide on. */
+	size_t n = 0, matches = 0;
+	const struct option *exact = NULL;
+	for (const struct option *o = opts; o && o->name; o++) {
+		if (strncmp(o->name, name, (size_t)len) != 0)
+			continue;
+		if ((int)strlen(o->name) == len)
+			exact = o;
+		matches++;
+	}
+	if (optopt != 0 || (exact && name[len] == '=')) {
+		const char *full = name;
+		int flen = len;
+		for (const struct option *o = opts; !exact && o && o->name; o++)
+			if (strncmp(o->name, name, (size_t)len) == 0 && o->val == optopt) {
+				full = o->name;
+				flen = (int)strlen(o->name);
+			}
+		if (exact) {
+			full = exact->name;
+			flen = len;
+		}
+		snprintf(out, outlen, "option '--%.*s' takes no value", flen, full);
+		return;
+	}
+	if (matches < 2) {
+		snprintf(out, outlen, "unknown option '--%.*s'", len, name);
+		return;
+	}
+	n = (size_t)snprintf(out, outlen, "option '--%.*s' is ambiguous (", len, name);
+	const char *sep = "";
+	for (const struct option *o = opts; o->name && n < outlen; o++) {
+		if (strncmp(o->name, name, (size_t)len) != 0)
+			continue;
+		n += (size_t)snprintf(out + n, outlen - n, "%s--%s", sep, o->name);
+		sep = ", ";
+	}
+	if (n < outlen)
+		snprintf(out + n, outlen - n, ")");
 }

@@ -82,6 +82,9 @@ static int directive_reason(struct ctx *c, int rc, const char *bad)
 		/* The header promises directive errors only; a trial label is not a directive. */
 		return fail(c, SP_EDIRECTIVE, "trial label '%s' not allowed in a scenario", bad);
 	default:
+		if (!bad[0])
+			return fail(c, SP_EDIRECTIVE,
+				    "empty label (two dots in a row, or a dot at an end)");
 		return fail(c, SP_EDIRECTIVE, "unknown directive '%s'", bad);
 	}
 }

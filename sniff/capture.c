@@ -10,9 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <pcap/pcap.h>
 #include <uv.h>
 
+#include "caps.h"
 #include "cli.h"
 #include "err.h"
 #include "pcapng.h"
@@ -86,6 +88,24 @@ static int compile_filter(sniff_t *s, pcap_t *p, struct bpf_program *prog)
 	sniff_error("bad filter '%s': %s; give a BPF expression as tcpdump takes it with -f",
 		    s->o.filter, pcap_geterr(p));
 	return -1;
+}
+
+/* Once the capture is open, sniff needs no privilege to read it; what it keeps is for -w
+ * alone: the annotated copy is made beside that file at the end, which may be where only
+ * root's override of file permissions reaches (sudo sniff -w ~user/x.pcapng). The bounding
+ * set goes too, so that root could not get the rest back by executing a program. */
+static int give_up_privileges(const sniff_t *s)
+{
+	uint64_t keep = s->o.write ? CAPS_BIT(CAP_DAC_OVERRIDE) : 0;
+	int rc = caps_limit(keep, geteuid() == 0 || getuid() == 0);
+
+	if (rc < 0) {
+		sniff_error("cannot give up privileges once the capture is open: %s; run sniff as "
+			    "root or with only CAP_NET_RAW and CAP_NET_ADMIN",
+			    sp_strerror(rc));
+		return -1;
+	}
+	return 0;
 }
 
 static void cannot_read(const char *shown, int err)
@@ -171,6 +191,11 @@ int capture_offline(sniff_t *s)
 			    s->o.write);
 		return -1;
 	}
+	if (give_up_privileges(s) < 0) {
+		if (!from_stdin)
+			fclose(fp);
+		return -1;
+	}
 	/* pcapng too: libpcap reads both through the same call. */
 	p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!p) {
@@ -254,6 +279,7 @@ struct live {
 	int nano;
 	int stopping;
 	int fatal; /* memory ran out: nothing worth printing */
+	int made_w; /* -w did not exist before: a capture that never starts removes it */
 	uv_loop_t loop;
 	uv_poll_t poll;
 	uv_signal_t sigint, sigterm;
@@ -452,7 +478,8 @@ static int live_open(sniff_t *s, struct live *l)
 		pcap_set_tstamp_precision(l->p, PCAP_TSTAMP_PRECISION_MICRO);
 	rc = pcap_activate(l->p);
 	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
-		sniff_error("no interface '%s' here; list interfaces with 'ip link'", ifname);
+		sniff_error("no interface '%s' here for -i; list interfaces with 'ip link'",
+			    ifname);
 		return -1;
 	}
 	if (rc == PCAP_ERROR_PERM_DENIED) {
@@ -494,6 +521,9 @@ static int live_open(sniff_t *s, struct live *l)
 		return -1;
 	}
 	if (s->o.write) {
+		struct stat st;
+
+		l->made_w = lstat(s->o.write, &st) < 0 && errno == ENOENT;
 		rc = pcapng_open(&l->w, s->o.write, s->linktype, (uint32_t)pcap_snapshot(l->p),
 				 ifname, "sniff " SP_VERSION);
 		if (rc < 0) {
@@ -559,7 +589,7 @@ int capture_live(sniff_t *s)
 
 	memset(&l, 0, sizeof l);
 	l.s = s;
-	if (live_open(s, &l) < 0)
+	if (live_open(s, &l) < 0 || give_up_privileges(s) < 0)
 		goto fail;
 	rc = uv_loop_init(&l.loop);
 	if (rc < 0) {
@@ -593,6 +623,8 @@ fail:
 	live_stop(&l);
 	if (have_loop)
 		uv_run(&l.loop, UV_RUN_DEFAULT);
+	if (l.w && l.made_w)
+		unlink(s->o.write);
 out:
 	if (have_loop)
 		uv_loop_close(&l.loop);

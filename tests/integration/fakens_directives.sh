@@ -191,5 +191,5 @@ printf 'x foo "bad"\n' >"$tmp/bad.conf"
 "$BIN/fakens" --list-scenarios --scenarios "$tmp/bad.conf" 2>"$tmp/err"
 check "--scenarios with a bad file: exit 2" test $? -eq 2
 check "--scenarios with a bad file: names the line" \
-	grep -q "bad.conf line 1: unknown directive 'foo'" "$tmp/err"
+	grep -q "bad.conf:1: unknown directive 'foo'" "$tmp/err"
 finish

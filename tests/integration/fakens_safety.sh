@@ -59,7 +59,8 @@ check "the drops are logged once for the second" jq -e -s \
 	'[.[] | select(.event=="rate_limited")] | length==1 and .[0].client=="127.0.0.1"' "$tmp/rl.jsonl"
 check "and counted in the stop event" jq -e -s \
 	'[.[] | select(.event=="stop")][0] | .rate_limited==7 and .queries==4' "$tmp/rl.jsonl"
-check "--user root keeps root" jq -e -s '.[0].privileges=="kept: --user root is root"' \
+check "--user root keeps root, not its capabilities" jq -e -s \
+	'.[0].privileges=="kept: --user root is root; capabilities dropped"' \
 	"$tmp/rl.jsonl"
 
 "$BIN/fakens" --rate-limit lots --listen 127.0.0.1:5300 2>"$tmp/err"

@@ -124,7 +124,7 @@ static void test_errors(void **state)
 	expect_error("a a-d31s \"x\"\n", SP_ERANGE, 1, "out of range in 'a-d31s'");
 	expect_error("a a-d5 \"x\"\n", SP_EDIRECTIVE, 1, "unknown directive 'a-d5'");
 	expect_error("a a-d5ms.t1 \"x\"\n", SP_EDIRECTIVE, 1, "trial label 't1'");
-	expect_error("a a-d5ms. \"x\"\n", SP_EDIRECTIVE, 1, "unknown directive ''");
+	expect_error("a a-d5ms. \"x\"\n", SP_EDIRECTIVE, 1, "empty label");
 }
 
 static void test_nul_and_long_lines(void **state)
