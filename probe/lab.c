@@ -22,6 +22,31 @@
 
 #define LAB_LINK "lab0"
 #define LAB_PEER "lab0peer"
+#define LAB_SRV_LINK "lab0srv" /* two hosts: the servers' end of the link */
+
+/* The lab this process is in: lab_enter builds it, the rest describe it. ns[] are the
+ * client's and the servers' network namespaces (two hosts only; -1 otherwise). */
+static struct {
+	lab_topology_t topology;
+	int ns[2];
+} lab_now = {LAB_ONE_HOST, {-1, -1}};
+
+/* Where fakens serves: loopback on one host; on two, addresses of the documentation
+ * prefixes (RFC 5737, RFC 3849), which no real network routes. */
+static const char *const one_host_fakens[] = {
+	"--listen", "127.0.0.1:53@1", "--listen", "[::1]:53@1",
+	"--listen", "127.0.0.2:53@2", "--listen", "127.0.0.3:53@3", NULL,
+};
+/* The decoys of "otheraddr" need a second address on the servers' side: fakens's default
+ * (127.0.0.254) cannot reach a client on another host. */
+static const char *const two_host_fakens[] = {
+	"--listen", "192.0.2.53:53@1", "--listen", "[2001:db8::53]:53@1",
+	"--listen", "192.0.2.54:53@2", "--listen", "192.0.2.55:53@3",
+	"--other-source", "192.0.2.254", NULL,
+};
+static const char *const two_host_server_addrs[] = {
+	"192.0.2.53", "192.0.2.54", "192.0.2.55", "192.0.2.254", "2001:db8::53", NULL,
+};
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -183,6 +208,43 @@ static int up_by_name(nl_sock_t *nl, const char *name, char *err, size_t errlen)
 	return (int)idx;
 }
 
+/* One address with the lab's prefix length (/24, /64); IPv6 with NODAD, since a tentative
+ * address is invisible to AI_ADDRCONFIG and cannot be bound, for a second or more. */
+static int add_addr(nl_sock_t *nl, int idx, const char *ifname, const char *text, char *err,
+		    size_t errlen)
+{
+	int family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	unsigned char a[16];
+	if (inet_pton(family, text, a) != 1)
+		return fail(err, errlen, -EINVAL, "bad lab address %s; report this as a bug in probe's lab", text);
+	int rc = nl_addr_add(nl, idx, family, a, family == AF_INET6 ? 64 : 24,
+			     family == AF_INET6 ? IFA_F_NODAD : 0);
+	if (rc < 0) {
+		char what[96];
+		snprintf(what, sizeof(what), "add %s/%u to %s", text, family == AF_INET6 ? 64 : 24, ifname);
+		return nl_fail(err, errlen, rc, nl, what,
+			       family == AF_INET6 ? "the lab needs IPv6: check that it is not disabled (ipv6.disable=1, disable_ipv6)"
+						  : "report this as a bug in probe's lab");
+	}
+	return 0;
+}
+
+/* The client's look: both families on an up link, and default routes through it. */
+static int client_addresses(nl_sock_t *nl, int idx, char *err, size_t errlen)
+{
+	int rc;
+	if ((rc = add_addr(nl, idx, LAB_LINK, "192.0.2.1", err, errlen)) < 0 ||
+	    (rc = add_addr(nl, idx, LAB_LINK, "2001:db8::1", err, errlen)) < 0)
+		return rc;
+	if ((rc = nl_route_add_default(nl, AF_INET, idx)) < 0)
+		return nl_fail(err, errlen, rc, nl, "add the default IPv4 route via " LAB_LINK,
+			       "report this as a bug in probe's lab");
+	if ((rc = nl_route_add_default(nl, AF_INET6, idx)) < 0)
+		return nl_fail(err, errlen, rc, nl, "add the default IPv6 route via " LAB_LINK,
+			       "report this as a bug in probe's lab");
+	return 0;
+}
+
 static int build_network(nl_sock_t *nl, char *err, size_t errlen)
 {
 	int rc = up_by_name(nl, "lo", err, errlen);
@@ -206,24 +268,7 @@ static int build_network(nl_sock_t *nl, char *err, size_t errlen)
 	if (veth && (rc = up_by_name(nl, LAB_PEER, err, errlen)) < 0)
 		return rc;
 
-	struct in_addr v4;
-	struct in6_addr v6;
-	inet_pton(AF_INET, "192.0.2.1", &v4);
-	inet_pton(AF_INET6, "2001:db8::1", &v6);
-	if ((rc = nl_addr_add(nl, idx, AF_INET, &v4, 24, 0)) < 0)
-		return nl_fail(err, errlen, rc, nl, "add 192.0.2.1/24 to " LAB_LINK,
-			       "report this as a bug in probe's lab");
-	/* NODAD: a tentative address is invisible to AI_ADDRCONFIG for a second or more. */
-	if ((rc = nl_addr_add(nl, idx, AF_INET6, &v6, 64, IFA_F_NODAD)) < 0)
-		return nl_fail(err, errlen, rc, nl, "add 2001:db8::1/64 to " LAB_LINK,
-			       "the lab needs IPv6: check that it is not disabled (ipv6.disable=1, disable_ipv6)");
-	if ((rc = nl_route_add_default(nl, AF_INET, idx)) < 0)
-		return nl_fail(err, errlen, rc, nl, "add the default IPv4 route via " LAB_LINK,
-			       "report this as a bug in probe's lab");
-	if ((rc = nl_route_add_default(nl, AF_INET6, idx)) < 0)
-		return nl_fail(err, errlen, rc, nl, "add the default IPv6 route via " LAB_LINK,
-			       "report this as a bug in probe's lab");
-	return 0;
+	return client_addresses(nl, idx, err, errlen);
 }
 
 /* Per-namespace sysctls. /proc/sys/net shows the namespace of the process that opens it. */
@@ -233,6 +278,11 @@ static int set_sysctls(char *err, size_t errlen, int before_links)
 		/* A host that disables IPv6 by default would hand that to new interfaces. */
 		"/proc/sys/net/ipv6/conf/all/disable_ipv6",
 		"/proc/sys/net/ipv6/conf/default/disable_ipv6",
+		/* Every up link also gets a link-local address, tentative for a second while
+		 * duplicate address detection runs (the lab's global ones skip it: NODAD); on
+		 * the two-host link nothing can be duplicate, so none waits. */
+		"/proc/sys/net/ipv6/conf/all/accept_dad",
+		"/proc/sys/net/ipv6/conf/default/accept_dad",
 		NULL,
 	};
 	static const char *const late[] = {
@@ -252,6 +302,147 @@ static int set_sysctls(char *err, size_t errlen, int before_links)
 				    *p, strerror(-rc));
 	}
 	return 0;
+}
+
+static int open_netns(int *fd, const char *which, char *err, size_t errlen)
+{
+	*fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		int e = errno;
+		return fail(err, errlen, -e, "cannot open the %s network namespace (/proc/self/ns/net): %s; mount /proc",
+			    which, strerror(e));
+	}
+	return 0;
+}
+
+static int switch_netns(lab_side_t side, char *err, size_t errlen)
+{
+	if (setns(lab_now.ns[side], CLONE_NEWNET) < 0) {
+		int e = errno;
+		return fail(err, errlen, -e, "cannot move to the lab's %s side: %s; run probe as root",
+			    side == LAB_SERVER ? "server" : "client", strerror(e));
+	}
+	return 0;
+}
+
+/* The servers' side, entered from the client's (which is current): a namespace of its own
+ * with lo up and the same sysctls. Leaves the process there. */
+static int build_server_side(char *err, size_t errlen)
+{
+	if (unshare(CLONE_NEWNET) < 0) {
+		int e = errno;
+		return fail(err, errlen, -e, "cannot create the servers' network namespace: %s; run probe as root",
+			    strerror(e));
+	}
+	int rc = open_netns(&lab_now.ns[LAB_SERVER], "servers'", err, errlen);
+	if (rc < 0 || (rc = set_sysctls(err, errlen, 1)) < 0 || (rc = set_sysctls(err, errlen, 0)) < 0)
+		return rc;
+	nl_sock_t nl;
+	if ((rc = nl_open(&nl)) < 0)
+		return fail(err, errlen, rc, "cannot open an rtnetlink socket in the lab: %s; run probe as root",
+			    strerror(-rc));
+	rc = up_by_name(&nl, "lo", err, errlen);
+	nl_close(&nl);
+	return rc < 0 ? rc : 0;
+}
+
+/* Two hosts: a veth pair made on the client's side, its other end moved to the servers'.
+ * Netlink sockets belong to the namespace they were opened in, hence one per side. */
+static int build_two_host(char *err, size_t errlen)
+{
+	int rc = open_netns(&lab_now.ns[LAB_CLIENT], "client's", err, errlen);
+	if (rc < 0 || (rc = build_server_side(err, errlen)) < 0 ||
+	    (rc = switch_netns(LAB_CLIENT, err, errlen)) < 0)
+		return rc;
+
+	nl_sock_t nl;
+	if ((rc = nl_open(&nl)) < 0)
+		return fail(err, errlen, rc, "cannot open an rtnetlink socket in the lab: %s; run probe as root",
+			    strerror(-rc));
+	int idx = 0;
+	if ((rc = up_by_name(&nl, "lo", err, errlen)) < 0)
+		goto out;
+	if ((rc = nl_link_add(&nl, LAB_LINK, "veth", LAB_SRV_LINK)) < 0) {
+		rc = nl_fail(err, errlen, rc, &nl, "create the lab link " LAB_LINK "/" LAB_SRV_LINK,
+			     "the two-host lab needs veth interfaces (CONFIG_VETH)");
+		goto out;
+	}
+	unsigned peer = if_nametoindex(LAB_SRV_LINK);
+	if (!peer) {
+		rc = fail(err, errlen, -errno, "cannot find %s in the lab: %s; report this as a bug in probe's lab",
+			  LAB_SRV_LINK, strerror(errno));
+		goto out;
+	}
+	if ((rc = nl_link_set_netns(&nl, (int)peer, lab_now.ns[LAB_SERVER])) < 0) {
+		rc = nl_fail(err, errlen, rc, &nl, "move " LAB_SRV_LINK " to the servers' side",
+			     "run probe as root");
+		goto out;
+	}
+	if ((idx = up_by_name(&nl, LAB_LINK, err, errlen)) < 0) {
+		rc = idx;
+		goto out;
+	}
+	rc = client_addresses(&nl, idx, err, errlen);
+out:
+	nl_close(&nl);
+	if (rc < 0 || (rc = switch_netns(LAB_SERVER, err, errlen)) < 0)
+		return rc;
+
+	if ((rc = nl_open(&nl)) < 0)
+		return fail(err, errlen, rc, "cannot open an rtnetlink socket in the lab: %s; run probe as root",
+			    strerror(-rc));
+	if ((idx = up_by_name(&nl, LAB_SRV_LINK, err, errlen)) < 0)
+		rc = idx;
+	for (size_t i = 0; rc >= 0 && two_host_server_addrs[i]; i++)
+		rc = add_addr(&nl, idx, LAB_SRV_LINK, two_host_server_addrs[i], err, errlen);
+	nl_close(&nl);
+	if (rc < 0)
+		return rc;
+	return switch_netns(LAB_CLIENT, err, errlen);
+}
+
+int lab_enter_side(lab_side_t side, char *err, size_t errlen)
+{
+	if (lab_now.topology != LAB_TWO_HOST)
+		return 0;
+	return switch_netns(side, err, errlen);
+}
+
+const char *lab_fakens_arg(size_t i)
+{
+	const char *const *args = lab_now.topology == LAB_TWO_HOST ? two_host_fakens : one_host_fakens;
+	for (size_t k = 0; k < i; k++)
+		if (!args[k])
+			return NULL;
+	return args[i];
+}
+
+const char *lab_capture_interface(void)
+{
+	return lab_now.topology == LAB_TWO_HOST ? LAB_SRV_LINK : "lo";
+}
+
+const char *lab_topology_name(lab_topology_t t)
+{
+	return t == LAB_TWO_HOST ? "two-host" : "one-host";
+}
+
+int lab_topology_parse(const char *name)
+{
+	if (name && strcmp(name, "one-host") == 0)
+		return LAB_ONE_HOST;
+	if (name && strcmp(name, "two-host") == 0)
+		return LAB_TWO_HOST;
+	return -1;
+}
+
+/* Server n's IPv4 address, as resolv.conf names it. */
+static void server_v4(unsigned n, char *out, size_t outlen)
+{
+	if (lab_now.topology == LAB_TWO_HOST)
+		snprintf(out, outlen, "192.0.2.%u", 52 + n);
+	else
+		snprintf(out, outlen, "127.0.0.%u", n);
 }
 
 /* Read-only so that a resolver under test cannot rewrite the lab's record. A remount must
@@ -331,8 +522,11 @@ int lab_resolv_conf(const char *workdir, const char *name, const char *options,
 	int len = snprintf(text, sizeof(text),
 			   "# resolv.conf of a stubprobe lab for %.64s, mounted over /etc/resolv.conf for its lookups only\n",
 			   name);
-	for (unsigned i = 1; i <= nservers && len > 0 && (size_t)len < sizeof(text); i++)
-		len += snprintf(text + len, sizeof(text) - (size_t)len, "nameserver 127.0.0.%u\n", i);
+	for (unsigned i = 1; i <= nservers && len > 0 && (size_t)len < sizeof(text); i++) {
+		char addr[32];
+		server_v4(i, addr, sizeof(addr));
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "nameserver %s\n", addr);
+	}
 	if (len > 0 && (size_t)len < sizeof(text) && options && options[0])
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "options %s\n", options);
 	if (len < 0 || (size_t)len >= sizeof(text))
@@ -351,10 +545,15 @@ int lab_enter(const lab_config_t *cfg, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL,
 			    "resolver options span more than one line; give them as one line");
 
-	char resolv[PATH_MAX], nss[PATH_MAX], text[512];
+	if (cfg->topology != LAB_ONE_HOST && cfg->topology != LAB_TWO_HOST)
+		return fail(err, errlen, -EINVAL, "unknown lab topology; give one-host or two-host");
+	lab_now.topology = cfg->topology;
+
+	char resolv[PATH_MAX], nss[PATH_MAX], text[512], ns1[32];
+	server_v4(1, ns1, sizeof(ns1));
 	if ((size_t)snprintf(text, sizeof(text),
 			     "# resolv.conf of a stubprobe lab, mounted over /etc/resolv.conf in the lab only\n"
-			     "nameserver 127.0.0.1\n%s%s%s",
+			     "nameserver %s\n%s%s%s", ns1,
 			     opts && opts[0] ? "options " : "", opts && opts[0] ? opts : "",
 			     opts && opts[0] ? "\n" : "") >= sizeof(text))
 		return fail(err, errlen, -E2BIG, "resolver options are too long; give fewer");
@@ -390,14 +589,19 @@ int lab_enter(const lab_config_t *cfg, char *err, size_t errlen)
 	if ((rc = set_sysctls(err, errlen, 1)) < 0)
 		return rc;
 
-	nl_sock_t nl;
-	if ((rc = nl_open(&nl)) < 0)
-		return fail(err, errlen, rc, "cannot open an rtnetlink socket in the lab: %s; run probe as root",
-			    strerror(-rc));
-	rc = build_network(&nl, err, errlen);
-	nl_close(&nl);
-	if (rc < 0)
-		return rc;
+	if (cfg->topology == LAB_TWO_HOST) {
+		if ((rc = build_two_host(err, errlen)) < 0)
+			return rc;
+	} else {
+		nl_sock_t nl;
+		if ((rc = nl_open(&nl)) < 0)
+			return fail(err, errlen, rc, "cannot open an rtnetlink socket in the lab: %s; run probe as root",
+				    strerror(-rc));
+		rc = build_network(&nl, err, errlen);
+		nl_close(&nl);
+		if (rc < 0)
+			return rc;
+	}
 
 	if ((rc = set_sysctls(err, errlen, 0)) < 0 ||
 	    (rc = bind_file(resolv, "/etc/resolv.conf", err, errlen)) < 0 ||

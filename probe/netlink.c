@@ -222,6 +222,19 @@ int nl_link_up(nl_sock_t *s, int ifindex)
 	return req_send(s, &r);
 }
 
+int nl_link_set_netns(nl_sock_t *s, int ifindex, int netns_fd)
+{
+	if (netns_fd < 0)
+		return -EBADF;
+	nl_req_t r;
+	struct ifinfomsg *ifi = req_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	uint32_t fd = (uint32_t)netns_fd;
+	req_attr(&r, IFLA_NET_NS_FD, &fd, sizeof(fd));
+	return req_send(s, &r);
+}
+
 int nl_addr_add(nl_sock_t *s, int ifindex, int family, const void *addr, unsigned prefixlen,
 		uint32_t flags)
 {

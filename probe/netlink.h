@@ -21,6 +21,9 @@ void nl_close(nl_sock_t *s);
  * stays in this namespace; otherwise peer must be NULL. */
 int nl_link_add(nl_sock_t *s, const char *name, const char *kind, const char *peer);
 int nl_link_up(nl_sock_t *s, int ifindex);
+/* Moves link ifindex into the network namespace that netns_fd (an open /proc/PID/ns/net)
+ * refers to; it keeps its name and loses its addresses there. */
+int nl_link_set_netns(nl_sock_t *s, int ifindex, int netns_fd);
 /* Adds addr (4 bytes for AF_INET, 16 for AF_INET6) with prefixlen; flags are IFA_F_*
  * (IFA_F_NODAD makes an IPv6 address usable at once). */
 int nl_addr_add(nl_sock_t *s, int ifindex, int family, const void *addr, unsigned prefixlen,
