@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -65,6 +66,15 @@ int report_set_resolver(report_t *r, size_t i, const char *name, int control,
 	return res->name && res->description ? 0 : SP_ENOMEM;
 }
 
+int report_set_resolv_options(report_t *r, size_t i, const char *options)
+{
+	free(r->resolvers[i].resolv_options);
+	r->resolvers[i].resolv_options = NULL;
+	if (options && options[0] && !(r->resolvers[i].resolv_options = strdup(options)))
+		return SP_ENOMEM;
+	return 0;
+}
+
 int report_set_scenario(report_t *r, size_t i, const char *name, const char *directives,
 			const char *description, int provokes_race)
 {
@@ -108,6 +118,7 @@ void report_free(report_t *r)
 	for (size_t i = 0; r->resolvers && i < r->nresolvers; i++) {
 		free(r->resolvers[i].name);
 		free(r->resolvers[i].description);
+		free(r->resolvers[i].resolv_options);
 	}
 	for (size_t i = 0; r->scenarios && i < r->nscenarios; i++) {
 		free(r->scenarios[i].name);
@@ -532,6 +543,7 @@ void report_finish(report_t *r)
 		else
 			c->verdict = VERDICT_INCONCLUSIVE;
 		report_behaviour(c->trials, r->trials, c->behaviour, sizeof(c->behaviour));
+		report_undocumented(r, c, c->undocumented, sizeof(c->undocumented));
 	}
 	if (!r->failed)
 		decide_exit(r);
@@ -654,7 +666,10 @@ static const char *families_text(unsigned families)
 	}
 }
 
-const char *report_behaviour(const report_trial_t *t, size_t n, char *out, size_t outlen)
+/* The behaviour phrase; without the time when !with_time, and with the order as "A, AAAA"
+ * (which type first, not whether the second waited) when !with_order. */
+static const char *describe(const report_trial_t *t, size_t n, int with_order, int with_time,
+			    char *out, size_t outlen)
 {
 	if (outlen == 0)
 		return out;
@@ -671,6 +686,8 @@ const char *report_behaviour(const report_trial_t *t, size_t n, char *out, size_
 			add_part(out, outlen, "no query type");
 		else if (!w->second_qtype[0])
 			add_part(out, outlen, "asked %s only", w->first_qtype);
+		else if (!with_order)
+			add_part(out, outlen, "%s, %s", w->first_qtype, w->second_qtype);
 		else if (w->parallel)
 			add_part(out, outlen, "%s+%s parallel", w->first_qtype, w->second_qtype);
 		else
@@ -700,6 +717,8 @@ const char *report_behaviour(const report_trial_t *t, size_t n, char *out, size_
 				 l->error[0] ? l->error : "no text");
 	}
 
+	if (!with_time)
+		return out;
 	uint64_t *el = calloc(n ? n : 1, sizeof(*el));
 	size_t ne = 0;
 	for (size_t k = 0; el && k < n; k++)
@@ -712,6 +731,266 @@ const char *report_behaviour(const report_trial_t *t, size_t n, char *out, size_
 		add_part(out, outlen, "%s", sp_duration_str(med, dur, sizeof(dur)));
 	}
 	free(el);
+	return out;
+}
+
+const char *report_behaviour(const report_trial_t *t, size_t n, char *out, size_t outlen)
+{
+	return describe(t, n, 1, 1, out, outlen);
+}
+
+static int same_first(const report_trial_t *a, const report_trial_t *b)
+{
+	return strcmp(a->wire.first_qtype, b->wire.first_qtype) == 0;
+}
+
+/* Whether the wire can tell a client that waits for the first answer from one that does
+ * not: only when that answer is not immediate from any server. */
+static int order_visible(const report_scenario_t *s, const char *first_qtype)
+{
+	directives_t d;
+	char bad[64];
+	uint16_t qtype = strcmp(first_qtype, "A") == 0      ? DNS_T_A
+			 : strcmp(first_qtype, "AAAA") == 0 ? DNS_T_AAAA
+							    : 0;
+	directives_init(&d);
+	if (!qtype || directive_parse_text(s->directives, &d, bad, sizeof(bad)) < 0)
+		return 0;
+	for (int sv = 0; sv <= DIRECTIVE_MAX_SERVERS; sv++) {
+		const directive_rule_t *rule = directive_rule_for_server(&d, sv, qtype);
+		if (!rule || (rule->action != DIR_DROP && rule->delay_ns < 1000000ULL))
+			return 0;
+	}
+	return 1;
+}
+
+const char *report_signature(const report_t *r, const report_cell_t *c, char *out,
+			     size_t outlen)
+{
+	size_t n = r->trials, first = majority(c->trials, n, used_seen, same_first);
+	int with_order = first < n && order_visible(&r->scenarios[c->scenario],
+						    c->trials[first].wire.first_qtype);
+	return describe(c->trials, n, with_order, 0, out, outlen);
+}
+
+/* ---- documented behaviour (docs/resolvers.md, "Documented behaviour") ---- */
+
+enum doc_order { DOC_ORDER_UNSAID = 0, DOC_PARALLEL, DOC_SEQUENTIAL };
+enum doc_transport {
+	DOC_UDP_TC_TCP = 0, /* UDP; TCP after a truncated answer */
+	DOC_TCP,            /* every query over TCP */
+	DOC_UDP_IGNTC,      /* UDP; a truncated answer is taken as it is */
+	DOC_UDP_ONLY,       /* UDP; what happens on truncation is not documented */
+};
+
+struct report_doc {
+	const char *resolver;
+	const char *docs;          /* whose documentation, in the sentence */
+	const char *library;       /* "glibc", "c-ares", "musl": the version comes from the
+				      platform */
+	enum doc_order order;
+	int one_socket;            /* both queries from one socket when nothing goes wrong */
+	int reopen;                /* a new socket only when an answer went missing */
+	enum doc_transport transport;
+	int parallel_servers;      /* every server at once, first answer taken */
+	const char *summary;
+};
+
+static const report_doc_t report_docs[] = {
+	{ "glibc", "resolv.conf(5)", "glibc", DOC_PARALLEL, 1, 0, DOC_UDP_TC_TCP, 0,
+	  "resolv.conf(5): A and AAAA in parallel (since 2.9) from one socket; timeout:1 "
+	  "attempts:2 bound each try; RFC 7766: TCP after a truncated answer" },
+	{ "glibc-single-request", "resolv.conf(5)", "glibc", DOC_SEQUENTIAL, 1, 0,
+	  DOC_UDP_TC_TCP, 0,
+	  "resolv.conf(5) single-request: the A and AAAA requests one after the other" },
+	{ "glibc-single-request-reopen", "resolv.conf(5)", "glibc", DOC_ORDER_UNSAID, 1, 1,
+	  DOC_UDP_TC_TCP, 0,
+	  "resolv.conf(5) single-request-reopen: one socket for A and AAAA; a new socket for "
+	  "the second request only when the first exchange is not handled correctly" },
+	{ "glibc-use-vc", "resolv.conf(5)", "glibc", DOC_PARALLEL, 1, 0, DOC_TCP, 0,
+	  "resolv.conf(5) use-vc: every query over TCP" },
+	{ "glibc-short", "resolv.conf(5)", "glibc", DOC_PARALLEL, 1, 0, DOC_UDP_TC_TCP, 0,
+	  "resolv.conf(5) timeout:1 attempts:1: one try of 1 s per server" },
+	{ "c-ares", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0, DOC_UDP_TC_TCP, 0,
+	  "ares_init_options(3): UDP, TCP only when a UDP answer is truncated; "
+	  "ARES_OPT_TIMEOUTMS 1000, ARES_OPT_TRIES 2" },
+	{ "c-ares-usevc", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0, DOC_TCP, 0,
+	  "ares_init_options(3) ARES_FLAG_USEVC: always TCP" },
+	{ "c-ares-igntc", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0,
+	  DOC_UDP_IGNTC, 0,
+	  "ares_init_options(3) ARES_FLAG_IGNTC: a truncated UDP answer is used as it is, no "
+	  "TCP" },
+	{ "c-ares-primary", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0,
+	  DOC_UDP_TC_TCP, 0, "ares_init_options(3) ARES_FLAG_PRIMARY: only the first server" },
+	{ "musl", "documentation (musl wiki, 1.2.4 release notes)", "musl", DOC_ORDER_UNSAID, 0,
+	  0, DOC_UDP_ONLY, 1,
+	  "musl: every nameserver asked at once, the first answer taken; no DNS over TCP "
+	  "before 1.2.4 (what a truncated answer does is not described)" },
+};
+
+const report_doc_t *report_doc_find(const char *resolver)
+{
+	for (size_t i = 0; resolver && i < sizeof(report_docs) / sizeof(report_docs[0]); i++)
+		if (strcmp(report_docs[i].resolver, resolver) == 0)
+			return &report_docs[i];
+	return NULL;
+}
+
+const char *report_doc_summary(const report_doc_t *d)
+{
+	return d ? d->summary : NULL;
+}
+
+static int uses_tcp(const report_trial_t *t)
+{
+	return t->wire.tcp_queries > 0;
+}
+
+static int uses_udp(const report_trial_t *t)
+{
+	return t->wire.queries > t->wire.tcp_queries;
+}
+
+static int used_lookup(const report_trial_t *t)
+{
+	return t->name[0] && t->lookup.done;
+}
+
+static int same_udp(const report_trial_t *a, const report_trial_t *b)
+{
+	return uses_udp(a) == uses_udp(b);
+}
+
+/* What the scenario asks of the server, for the checks below. */
+typedef struct scen_facts {
+	int tc, both_answered, several_servers, plain;
+} scen_facts_t;
+
+static scen_facts_t scenario_facts(const report_scenario_t *s)
+{
+	scen_facts_t f = { 0 };
+	directives_t d;
+	char bad[64];
+	directives_init(&d);
+	if (directive_parse_text(s->directives, &d, bad, sizeof(bad)) < 0)
+		return f;
+	int answered = 1, slow = 0;
+	for (int sv = 0; sv <= DIRECTIVE_MAX_SERVERS; sv++)
+		for (int q = 0; q < DIR_Q_COUNT; q++) {
+			const directive_rule_t *rule =
+			    directive_rule_for_server(&d, sv, q ? DNS_T_AAAA : DNS_T_A);
+			f.tc |= rule->tc;
+			answered &= rule->action == DIR_ANSWER;
+			slow |= rule->delay_ns >= 1000000000ULL || rule->ctloss || rule->decoys;
+			if (sv > 0)
+				f.several_servers |= directive_rule_is_set(&d.server[sv - 1][q]);
+		}
+	f.both_answered = answered;
+	f.plain = answered && !f.tc && !slow && !f.several_servers;
+	return f;
+}
+
+/* Appends a clause to a list joined by ", " and a final " and ". */
+static void add_clause(char clauses[][160], size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_clause(char clauses[][160], size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(clauses[*n], 160, fmt, ap);
+	va_end(ap);
+	(*n)++;
+}
+
+const char *report_undocumented(const report_t *r, const report_cell_t *c, char *out,
+				size_t outlen)
+{
+	const report_resolver_t *res = &r->resolvers[c->resolver];
+	const report_doc_t *d = report_doc_find(res->name);
+	const report_trial_t *t = c->trials;
+	size_t n = r->trials, k;
+	char clauses[6][160];
+	size_t nc = 0;
+
+	if (outlen)
+		out[0] = 0;
+	if (!d || res->control || cell_run(r, c) == 0)
+		return out;
+	scen_facts_t f = scenario_facts(&r->scenarios[c->scenario]);
+	size_t seen = majority(t, n, used_seen, same_sockets);
+	if (seen == n)
+		return out; /* nothing on the wire to compare */
+
+	if (c->verdict == VERDICT_RACING && !(d->parallel_servers && f.several_servers))
+		add_clause(clauses, &nc, "took the first answer and closed its socket before the "
+					 "other came back (racing %u/%u)",
+			   c->racing, cell_run(r, c));
+	int tcp = uses_tcp(&t[majority(t, n, used_seen, same_tcp)]);
+	int udp = uses_udp(&t[majority(t, n, used_seen, same_udp)]);
+	if (d->transport == DOC_TCP && udp)
+		add_clause(clauses, &nc, "asked over UDP");
+	else if (d->transport == DOC_UDP_TC_TCP && f.tc && !tcp)
+		add_clause(clauses, &nc, "never asked over TCP after the truncated answer");
+	else if (d->transport != DOC_TCP && !f.tc && tcp)
+		add_clause(clauses, &nc, "asked over TCP without a truncated answer");
+	else if ((d->transport == DOC_UDP_IGNTC || d->transport == DOC_UDP_ONLY) && tcp)
+		add_clause(clauses, &nc, "asked over TCP");
+	else if (d->transport == DOC_UDP_ONLY && f.tc)
+		add_clause(clauses, &nc, "never asked over TCP after the truncated answer");
+
+	/* A parallel query is proof on the wire; a sequential one only where the first
+	 * answer was not immediate (report_signature). */
+	const report_wire_t *w = &t[majority(t, n, used_seen, same_order)].wire;
+	int any_parallel = 0;
+	for (k = 0; k < n; k++)
+		any_parallel |= used_seen(&t[k]) && t[k].wire.second_qtype[0] && t[k].wire.parallel;
+	if (d->order == DOC_SEQUENTIAL && any_parallel)
+		add_clause(clauses, &nc, "sent its second query before the first answer came back");
+	else if (d->order == DOC_PARALLEL && w->second_qtype[0] && !w->parallel &&
+		 order_visible(&r->scenarios[c->scenario], w->first_qtype))
+		add_clause(clauses, &nc, "waited for the %s answer before asking %s",
+			   w->first_qtype, w->second_qtype);
+
+	unsigned sockets = t[seen].wire.sockets;
+	if (d->one_socket && f.plain && !tcp && sockets > 1)
+		add_clause(clauses, &nc, "%s %u sockets although every answer came",
+			   d->reopen ? "opened a new socket for the second query, using" : "used",
+			   sockets);
+
+	k = majority(t, n, used_lookup, same_returned);
+	const report_lookup_t *l = k < n ? &t[k].lookup : NULL;
+	int gets_tc = d->transport == DOC_UDP_TC_TCP || d->transport == DOC_TCP;
+	if (l && l->timed_out)
+		add_clause(clauses, &nc, "did not return before probe killed it at its timeout");
+	else if (l && f.both_answered && (!f.tc || gets_tc) &&
+		 (l->families & (REPORT_FAM_V4 | REPORT_FAM_V6)) != (REPORT_FAM_V4 | REPORT_FAM_V6))
+		add_clause(clauses, &nc, "returned %s", l->ok ? families_text(l->families)
+							       : "no address");
+	else if (l && d->transport == DOC_UDP_ONLY && f.tc)
+		add_clause(clauses, &nc, "returned %s", l->ok ? families_text(l->families)
+							       : "no address");
+	if (nc == 0)
+		return out;
+
+	const report_platform_t *p = &r->platform;
+	const char *version = !p->known                         ? ""
+			      : strcmp(d->library, "glibc") == 0  ? p->libc_version
+			      : strcmp(d->library, "c-ares") == 0 ? p->cares_version
+								  : p->musl_version;
+	int len;
+	if (strcmp(res->name, d->library) == 0)
+		len = snprintf(out, outlen, "%s%s%s in %s ", res->name, version[0] ? " " : "",
+			       version, r->scenarios[c->scenario].name);
+	else
+		len = snprintf(out, outlen, "%s (%s%s%s) in %s ", res->name, d->library,
+			       version[0] ? " " : "", version, r->scenarios[c->scenario].name);
+	for (k = 0; k < nc && len >= 0 && (size_t)len < outlen; k++)
+		len += snprintf(out + len, outlen - (size_t)len, "%s%s",
+				k == 0 ? "" : k + 1 == nc ? " and " : ", ", clauses[k]);
+	if (len >= 0 && (size_t)len < outlen)
+		snprintf(out + len, outlen - (size_t)len, "; %s's %s does not describe this",
+			 d->library, d->docs);
 	return out;
 }
 
@@ -788,6 +1067,13 @@ int report_print_table_colour(const report_t *r, FILE *f, int colour)
 			fprintf(f, "  %s %s: %s\n", r->resolvers[c->resolver].name, t->name,
 				t->wire.evidence[0]);
 		}
+	}
+	for (size_t i = 0, any = 0; i < r->ncells; i++) {
+		if (!r->cells[i].undocumented[0])
+			continue;
+		if (!any++)
+			fprintf(f, "beyond the resolvers' documentation (docs/resolvers.md):\n");
+		fprintf(f, "  %s\n", r->cells[i].undocumented);
 	}
 	const report_trial_t *t1;
 	size_t nd = report_disagreements(r, &t1);
@@ -909,6 +1195,9 @@ static json_t *cell_json(const report_t *r, const report_cell_t *c, int *bad)
 	put(o, "correct", json_integer(c->correct), bad);
 	put(o, "inconclusive", json_integer(c->inconclusive), bad);
 	put(o, "behaviour", jstr(c->behaviour), bad);
+	char sig[256];
+	put(o, "signature", jstr(report_signature(r, c, sig, sizeof(sig))), bad);
+	put(o, "undocumented", jstr_or_null(c->undocumented), bad);
 	for (unsigned k = 0; k < r->trials; k++)
 		if (c->trials[k].name[0])
 			push(trials, trial_json(&c->trials[k], r->have_fakens, bad), bad);
@@ -940,6 +1229,11 @@ json_t *report_json(const report_t *r)
 			put(e, "name", jstr(r->resolvers[i].name), &bad);
 			put(e, "control", json_boolean(r->resolvers[i].control), &bad);
 			put(e, "description", jstr(r->resolvers[i].description), &bad);
+			put(e, "resolv_options", jstr_or_null(r->resolvers[i].resolv_options),
+			    &bad);
+			put(e, "documented",
+			    jstr_or_null(report_doc_summary(report_doc_find(r->resolvers[i].name))),
+			    &bad);
 		}
 		push(res, e, &bad);
 	}
@@ -964,6 +1258,8 @@ json_t *report_json(const report_t *r)
 	    r->have_capture && r->drops_known ? json_integer((json_int_t)r->drops) : json_null(),
 	    &bad);
 	put(o, "capture", cap, &bad);
+	put(o, "platform", r->platform.known ? report_platform_json(&r->platform) : json_null(),
+	    &bad);
 	put(o, "exit_status", json_integer(r->exit_status), &bad);
 	put(o, "exit_reason", jstr(r->exit_reason), &bad);
 	if (bad) {
@@ -989,6 +1285,191 @@ int report_write_json(const report_t *r, const char *path)
 	int failed = fputc('\n', f) == EOF;
 	failed |= fclose(f) != 0;
 	return failed ? (errno ? -errno : -EIO) : 0;
+}
+
+/* ---- reading report.json back (probe diff) ---- */
+
+static const char *jtext(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static unsigned juint(const json_t *o, const char *key)
+{
+	return get_uint(o, key);
+}
+
+static void copy_text(char *out, size_t outlen, const char *s)
+{
+	snprintf(out, outlen, "%s", s ? s : "");
+}
+
+static void platform_from_json(report_platform_t *p, const json_t *o)
+{
+	const json_t *h = json_object_get(o, "host");
+	memset(p, 0, sizeof(*p));
+	if (!json_is_object(o))
+		return;
+	p->known = 1;
+	copy_text(p->os, sizeof(p->os), jtext(o, "os"));
+	copy_text(p->kernel, sizeof(p->kernel), jtext(o, "kernel"));
+	copy_text(p->kernel_version, sizeof(p->kernel_version), jtext(o, "kernel_version"));
+	copy_text(p->machine, sizeof(p->machine), jtext(o, "machine"));
+	copy_text(p->libc, sizeof(p->libc), jtext(o, "libc"));
+	copy_text(p->libc_version, sizeof(p->libc_version), jtext(o, "libc_version"));
+	copy_text(p->cares_version, sizeof(p->cares_version), jtext(o, "c_ares_version"));
+	copy_text(p->musl_version, sizeof(p->musl_version), jtext(o, "musl_version"));
+	copy_text(p->nsswitch_hosts, sizeof(p->nsswitch_hosts), jtext(h, "nsswitch_hosts"));
+	copy_text(p->local_stub, sizeof(p->local_stub), jtext(h, "local_stub"));
+	copy_text(p->routes, sizeof(p->routes), jtext(h, "routes"));
+	p->nscd_running = json_is_true(json_object_get(h, "nscd_running"));
+	static const struct {
+		const char *key;
+		size_t off;
+	} lists[] = { { "nameservers", offsetof(report_platform_t, nameservers) },
+		      { "options", offsetof(report_platform_t, host_options) } };
+	for (size_t i = 0; i < 2; i++) {
+		char *out = (char *)p + lists[i].off;
+		const json_t *a = json_object_get(h, lists[i].key);
+		for (size_t k = 0; k < json_array_size(a); k++) {
+			const char *w = json_string_value(json_array_get(a, k));
+			size_t used = strlen(out);
+			if (w && used + strlen(w) + 2 < 256)
+				snprintf(out + used, 256 - used, "%s%s", used ? " " : "", w);
+		}
+	}
+}
+
+static void trial_from_json(report_trial_t *t, const json_t *o)
+{
+	report_wire_t *w = &t->wire;
+	report_lookup_t *l = &t->lookup;
+	enum verdict v = VERDICT_INCONCLUSIVE;
+	copy_text(t->name, sizeof(t->name), jtext(o, "name"));
+	parse_verdict(jtext(o, "verdict"), &v);
+	t->verdict = v;
+	const json_t *parallel = json_object_get(o, "parallel");
+	w->seen = json_is_boolean(parallel);
+	w->verdict = v;
+	w->parallel = json_is_true(parallel);
+	copy_text(w->client, sizeof(w->client), jtext(o, "client"));
+	w->queries = juint(o, "queries");
+	w->requeries = juint(o, "requeries");
+	w->answers = juint(o, "answers");
+	w->sockets = juint(o, "sockets");
+	w->tcp_queries = juint(o, "tcp_queries");
+	copy_text(w->first_qtype, sizeof(w->first_qtype), jtext(o, "first_qtype"));
+	copy_text(w->second_qtype, sizeof(w->second_qtype), jtext(o, "second_qtype"));
+	const json_t *gap = json_object_get(o, "gap_us");
+	w->has_gap = json_is_number(gap);
+	w->gap_us = w->has_gap ? json_number_value(gap) : 0;
+	w->race = juint(o, "race");
+	w->late = juint(o, "late");
+	w->duplicate = juint(o, "duplicate");
+	t->fakens_refused = juint(o, "fakens_refused");
+	const json_t *elapsed = json_object_get(o, "elapsed_us"), *ret = json_object_get(o, "returned");
+	l->timed_out = json_is_true(json_object_get(o, "timed_out"));
+	l->done = l->timed_out || json_is_integer(elapsed);
+	l->elapsed_ns = json_is_integer(elapsed) ? (uint64_t)json_integer_value(elapsed) * 1000 : 0;
+	for (size_t i = 0; i < json_array_size(ret); i++) {
+		const char *f = json_string_value(json_array_get(ret, i));
+		l->families |= f && strcmp(f, "A") == 0      ? REPORT_FAM_V4
+			       : f && strcmp(f, "AAAA") == 0 ? REPORT_FAM_V6
+							     : 0;
+	}
+	l->ok = l->families != 0;
+	copy_text(l->error, sizeof(l->error), jtext(o, "error"));
+	const json_t *status = json_object_get(o, "exit_status");
+	l->has_status = json_is_integer(status);
+	l->exit_status = l->has_status ? (int)json_integer_value(status) : 0;
+}
+
+static ssize_t name_index(const json_t *list, const char *name)
+{
+	for (size_t i = 0; name && i < json_array_size(list); i++)
+		if (jtext(json_array_get(list, i), "name") &&
+		    strcmp(jtext(json_array_get(list, i), "name"), name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+int report_from_json(report_t *r, const json_t *o, char *err, size_t errlen)
+{
+	const json_t *res = json_object_get(o, "resolvers"), *sc = json_object_get(o, "scenarios"),
+		     *cells = json_object_get(o, "cells");
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(o) || !json_is_array(res) || !json_is_array(sc) ||
+	    !json_is_array(cells)) {
+		snprintf(err, errlen, "not a stubprobe report (no resolvers, scenarios and cells "
+				      "arrays)");
+		return SP_EFORMAT;
+	}
+	unsigned trials = juint(o, "trials");
+	for (size_t i = 0; i < json_array_size(cells); i++) {
+		size_t n = json_array_size(json_object_get(json_array_get(cells, i), "trials"));
+		trials = n > trials ? (unsigned)n : trials;
+	}
+	int rc = report_init(r, "", json_array_size(res), json_array_size(sc), trials);
+	for (size_t i = 0; rc == 0 && i < r->nresolvers; i++) {
+		const json_t *e = json_array_get(res, i);
+		if (!jtext(e, "name")) {
+			snprintf(err, errlen, "resolver %zu has no name", i + 1);
+			return SP_EFORMAT;
+		}
+		rc = report_set_resolver(r, i, jtext(e, "name"),
+					 json_is_true(json_object_get(e, "control")),
+					 jtext(e, "description"));
+		if (rc == 0)
+			rc = report_set_resolv_options(r, i, jtext(e, "resolv_options"));
+	}
+	for (size_t i = 0; rc == 0 && i < r->nscenarios; i++) {
+		const json_t *e = json_array_get(sc, i);
+		const char *dirs = jtext(e, "directives");
+		directives_t d;
+		char bad[64];
+		directives_init(&d);
+		if (!jtext(e, "name") || !dirs || directive_parse_text(dirs, &d, bad, sizeof(bad)) < 0) {
+			snprintf(err, errlen, "scenario %zu has no name or no valid directives", i + 1);
+			return SP_EFORMAT;
+		}
+		rc = report_set_scenario(r, i, jtext(e, "name"), dirs, jtext(e, "description"),
+					 report_provokes_race(&d));
+	}
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < json_array_size(cells); i++) {
+		const json_t *e = json_array_get(cells, i);
+		ssize_t ri = name_index(res, jtext(e, "resolver"));
+		ssize_t si = name_index(sc, jtext(e, "scenario"));
+		enum verdict v;
+		if (ri < 0 || si < 0 || parse_verdict(jtext(e, "verdict"), &v) < 0) {
+			snprintf(err, errlen,
+				 "cell %zu names no listed resolver and scenario, or has no known "
+				 "verdict",
+				 i + 1);
+			return SP_EFORMAT;
+		}
+		report_cell_t *c = report_cell(r, (size_t)si, (size_t)ri);
+		c->verdict = v;
+		c->racing = juint(e, "racing");
+		c->correct = juint(e, "correct");
+		c->inconclusive = juint(e, "inconclusive");
+		copy_text(c->behaviour, sizeof(c->behaviour), jtext(e, "behaviour"));
+		const json_t *tr = json_object_get(e, "trials");
+		for (size_t k = 0; k < json_array_size(tr) && k < trials; k++)
+			trial_from_json(&c->trials[k], json_array_get(tr, k));
+	}
+	copy_text(r->run_id, sizeof(r->run_id), jtext(o, "run_id"));
+	copy_text(r->started_utc, sizeof(r->started_utc), jtext(o, "started_utc"));
+	const json_t *cap = json_object_get(o, "capture");
+	r->have_capture = json_is_integer(json_object_get(cap, "frames"));
+	r->frames = get_u64(cap, "frames");
+	r->drops_known = json_is_integer(json_object_get(cap, "drops"));
+	r->drops = get_u64(cap, "drops");
+	platform_from_json(&r->platform, json_object_get(o, "platform"));
+	r->exit_status = (int)juint(o, "exit_status");
+	copy_text(r->exit_reason, sizeof(r->exit_reason), jtext(o, "exit_reason"));
+	return 0;
 }
 
 /* ---- escaping for XML, HTML and Markdown ---- */
@@ -1110,11 +1591,21 @@ int report_write_markdown(const report_t *r, FILE *f)
 		if (r->drops_known)
 			fprintf(f, ", %llu dropped", (unsigned long long)r->drops);
 	}
-	fprintf(f, "\n\n## Resolvers\n\n| resolver | control | description |\n|---|---|---|\n");
+	fputs("\n", f);
+	if (r->platform.known) {
+		fputs("\n## Platform\n\n", f);
+		report_platform_markdown(&r->platform, f);
+	}
+	fprintf(f, "\n## Resolvers\n\n| resolver | control | resolv.conf options | description |\n"
+		   "|---|---|---|---|\n");
 	for (size_t i = 0; i < r->nresolvers; i++) {
 		fputs("| ", f);
 		report_put_md(r->resolvers[i].name, f);
 		fprintf(f, " | %s | ", r->resolvers[i].control ? "yes: expected to race" : "no");
+		report_put_md(r->resolvers[i].resolv_options ? r->resolvers[i].resolv_options
+							      : "(none)",
+			      f);
+		fputs(" | ", f);
 		report_put_md(r->resolvers[i].description, f);
 		fputs(" |\n", f);
 	}
@@ -1148,6 +1639,18 @@ int report_write_markdown(const report_t *r, FILE *f)
 		fputs(" |\n", f);
 	}
 	fputs("\n\\* control: expected to race\n", f);
+	for (size_t i = 0, any = 0; i < r->ncells; i++) {
+		if (!r->cells[i].undocumented[0])
+			continue;
+		if (!any++)
+			fputs("\n## Beyond the resolvers' documentation\n\n"
+			      "What each resolver's own documentation says it does is in "
+			      "docs/resolvers.md (and report.json, `resolvers[].documented`).\n\n",
+			      f);
+		fputs("- ", f);
+		report_put_md(r->cells[i].undocumented, f);
+		fputc('\n', f);
+	}
 	int any = 0;
 	for (size_t i = 0; i < r->ncells; i++) {
 		const report_cell_t *c = &r->cells[i];
@@ -1554,6 +2057,20 @@ int report_write_html(const report_t *r, FILE *f)
 	      f);
 	if (!r->have_packets)
 		fputs("<p>The capture could not be read: the diagrams have no packets.</p>\n", f);
+	size_t nundoc = 0;
+	for (size_t i = 0; i < r->ncells; i++)
+		nundoc += r->cells[i].undocumented[0] != 0;
+	if (nundoc)
+		fputs("<h2>Beyond the resolvers' documentation</h2>\n<ul class=\"undocumented\">\n", f);
+	for (size_t i = 0; i < r->ncells; i++) {
+		if (!r->cells[i].undocumented[0])
+			continue;
+		fputs("<li>", f);
+		report_put_xml(r->cells[i].undocumented, f);
+		fputs("</li>\n", f);
+	}
+	if (nundoc)
+		fputs("</ul>\n", f);
 
 	fputs("<h2>Racing and inconclusive trials</h2>\n", f);
 	size_t shown = 0, skipped = 0;

@@ -83,12 +83,14 @@ typedef struct report_cell {
 	enum verdict verdict;       /* the rest is set by report_finish */
 	unsigned racing, correct, inconclusive;
 	char behaviour[256];
+	char undocumented[512];     /* report_undocumented's sentence, "" when none */
 } report_cell_t;
 
 typedef struct report_resolver {
 	char *name;
 	int control;                /* expected to race */
 	char *description;
+	char *resolv_options;       /* the options line of its resolv.conf; NULL for none */
 } report_resolver_t;
 
 typedef struct report_scenario {
@@ -98,6 +100,27 @@ typedef struct report_scenario {
 	int provokes_race;          /* a client that takes the first answer and leaves must
 				       draw an ICMP error here; controls are judged only then */
 } report_scenario_t;
+
+/* The platform a run was made on (probe/platform.c). Read before the lab is entered, so
+ * that the host's own /etc is what it describes. Texts are "" when unknown. */
+typedef struct report_platform {
+	int known;                  /* collected (or read from a report.json that has it) */
+	char os[128];               /* PRETTY_NAME of /etc/os-release */
+	char kernel[64];            /* uname: sysname and release, "Linux 6.1.0-18-amd64" */
+	char kernel_version[160];   /* uname version, "#1 SMP PREEMPT_DYNAMIC Debian ..." */
+	char machine[32];           /* uname machine, "x86_64" */
+	char libc[32];              /* "glibc" */
+	char libc_version[32];      /* gnu_get_libc_version(), "2.36" */
+	char cares_version[32];     /* ares_version(), "1.18.1" */
+	char musl_version[32];      /* musl's dynamic loader says it, "1.2.3"; "" without musl */
+	char nsswitch_hosts[256];   /* the host's "hosts:" sources, "files dns"; "" when none */
+	char nameservers[256];      /* the host's resolv.conf nameservers, space-separated */
+	char host_options[256];     /* the host's resolv.conf options, space-separated */
+	char local_stub[64];        /* the first loopback nameserver ("127.0.0.53"), else "" */
+	int nscd_running;
+	char routes[1024];          /* one paragraph: which lab rows the host's applications
+				       meet (report_platform_routes) */
+} report_platform_t;
 
 typedef struct report {
 	char run_id[32];            /* yyyymmdd-hhmmss, UTC */
@@ -118,6 +141,7 @@ typedef struct report {
 	int failed;                 /* report_fail was called */
 	int exit_status;            /* 0, 1, 2: set by report_finish or report_fail */
 	char exit_reason[512];
+	report_platform_t platform;
 } report_t;
 
 /* Allocates the lists and every cell's trials (all zero); fill the names with
@@ -129,6 +153,8 @@ int report_set_resolver(report_t *r, size_t i, const char *name, int control,
 			const char *description);
 int report_set_scenario(report_t *r, size_t i, const char *name, const char *directives,
 			const char *description, int provokes_race);
+/* The options line of resolver i's resolv.conf (NULL or "" for none); 0 or SP_ENOMEM. */
+int report_set_resolv_options(report_t *r, size_t i, const char *options);
 /* Borrowed pointer, valid until report_free. */
 report_cell_t *report_cell(report_t *r, size_t scenario, size_t resolver);
 void report_free(report_t *r);
@@ -212,5 +238,81 @@ int report_provokes_race(const directives_t *d);
 /* One phrase for a set of trials: "2 sockets, A+AAAA parallel, returned A only, 0.4 ms".
  * Majority values over the trials, median elapsed time. Returns out. */
 const char *report_behaviour(const report_trial_t *trials, size_t n, char *out, size_t outlen);
+
+/* The parts of a cell's behaviour that stay the same from run to run, which `probe diff`
+ * compares (docs/probe.md, "Comparing runs"): the behaviour phrase without its time, and
+ * with the order of the queries ("A+AAAA parallel", "A then AAAA") only where the scenario
+ * delays or drops the answer to the type asked first on every server; elsewhere it is "A,
+ * AAAA" (an immediate first answer often reaches the wire between the two queries of a
+ * client that sends both at once). Returns out. */
+const char *report_signature(const report_t *r, const report_cell_t *c, char *out,
+			     size_t outlen);
+
+/* Fills r (report_init'ed inside; free with report_free, also after a failure) from a
+ * report.json object: the run's facts, resolvers, scenarios, platform, and every cell
+ * with its counts, verdict, behaviour and trials. Returns 0, SP_ENOMEM, or SP_EFORMAT with
+ * why in err (a field missing or of the wrong type). */
+int report_from_json(report_t *r, const json_t *o, char *err, size_t errlen);
+
+/* What a resolver's own documentation says it does (docs/resolvers.md, "Documented
+ * behaviour"); NULL for resolvers without an entry (the racer, exec:). */
+typedef struct report_doc report_doc_t;
+const report_doc_t *report_doc_find(const char *resolver);
+/* One line: "resolv.conf(5): A and AAAA in parallel from one socket; ...". */
+const char *report_doc_summary(const report_doc_t *d);
+/* One plain sentence when the cell's behaviour differs from what the resolver's
+ * documentation describes (e.g. "musl 1.2.3 in tc-a never asked over TCP after the
+ * truncated answer and returned AAAA only; its documentation ... does not describe this"),
+ * else "". Set in every cell by report_finish. Returns out. */
+const char *report_undocumented(const report_t *r, const report_cell_t *c, char *out,
+				size_t outlen);
+
+/* ---- platform (probe/platform.c) ---- */
+
+/* Reads the platform and the host's resolver configuration: uname, /etc/os-release,
+ * gnu_get_libc_version, ares_version, musl's loader, /etc/nsswitch.conf,
+ * /etc/resolv.conf, a running nscd. Call before the lab is entered. Never fails: what
+ * cannot be read stays "". */
+void report_platform_collect(report_platform_t *p);
+/* Parses the host's files given as text (NULL: not readable) into p's host fields and sets
+ * p->routes; report_platform_collect calls it, tests call it with made-up files. */
+void report_platform_host(report_platform_t *p, const char *nsswitch, const char *resolv,
+			  int nscd_running);
+/* p as the "platform" object of report.json; NULL when out of memory. */
+json_t *report_platform_json(const report_platform_t *p);
+/* Markdown lines ("- kernel: ...") for summary.md. */
+void report_platform_markdown(const report_platform_t *p, FILE *f);
+
+/* ---- comparing two reports (probe/diff.c) ---- */
+
+/* Two-sided p-value of Fisher's exact test for the 2x2 table [[a, b], [c, d]]. */
+double report_fisher_p(unsigned a, unsigned b, unsigned c, unsigned d);
+/* Below this p a change between racing and correct counts, else it is chance. */
+#define REPORT_DIFF_ALPHA 0.01
+
+typedef struct report_diff_counts {
+	size_t compared;   /* cells in both reports */
+	size_t changed;    /* cells whose verdict or signature changed */
+	size_t chance;     /* verdicts that differ by no more than chance (not counted) */
+	size_t unjudged;   /* controls whose verdict differs where no race is provoked (not
+			      counted, their signature not compared) */
+	size_t only_old, only_new;
+} report_diff_counts_t;
+
+/* Compares the cells of two reports, matched by resolver and scenario name, and prints the
+ * changes to f (docs/probe.md, "Comparing runs"): verdicts that differ (a difference
+ * between racing and correct only when Fisher's exact test on the racing counts gives
+ * p < REPORT_DIFF_ALPHA), signatures that differ, cells in one report only, platform
+ * fields that differ. A control in a scenario that provokes no race is not judged: its
+ * verdict is listed, not counted, and its signature not compared. old_name and new_name label the two sides. Returns 0 or -errno of
+ * the write. */
+int report_diff(const report_t *old, const report_t *new_, const char *old_name,
+		const char *new_name, FILE *f, report_diff_counts_t *counts);
+/* report.json at path, or path/report.json when path is a directory, into r (see
+ * report_from_json). Returns 0 or a negative code with a sentence in err. */
+int report_load(report_t *r, const char *path, char *err, size_t errlen);
+/* `probe diff OLD NEW`: argv[0] is "diff". Returns the exit status: 0 no change, 1 a
+ * change, 2 an error (one line on standard error). */
+int report_diff_main(int argc, char **argv);
 
 #endif

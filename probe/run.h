@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "directive.h"
+#include "lab.h"
 #include "resolver.h"
 
 #define RUN_DIRECTIVES_MAX 200 /* leaves room for ".tNNNNNN.lab.test" in a 253-byte name */
@@ -30,6 +31,8 @@ typedef struct run_config {
 	unsigned trials;
 	unsigned jobs;           /* trials in flight at once, >= 1 */
 	int quiet;
+	const char *baseline;    /* a report.json or run directory to compare with, or NULL */
+	lab_topology_t topology; /* LAB_ONE_HOST (zero) or LAB_TWO_HOST */
 } run_config_t;
 
 /* Everything after the command line has been checked: creates the run directory, enters

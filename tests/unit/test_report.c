@@ -1,6 +1,9 @@
 /* Unit tests for probe's report (probe/report.c): the join with sniff's JSON lines, verdicts
  * per cell, exit status, behaviour phrase, table (plain and in colour), report.json,
- * summary.md, junit.xml and report.html with its ladder diagrams. */
+ * summary.md, junit.xml and report.html with its ladder diagrams; the signature that probe
+ * diff compares, the documented-behaviour sentence, the platform's host facts, and the
+ * diff itself (probe/diff.c, probe/platform.c). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -737,6 +740,300 @@ static void test_write_files(void **state)
 	report_free(&r);
 }
 
+/* ---- signature, documented behaviour, platform, diff ---- */
+
+/* Two trials of one cell, both asked A then AAAA from one socket and got both back; the
+ * first parallel when parallel is set. */
+static void two_trials(report_trial_t *t, int parallel)
+{
+	for (int k = 0; k < 2; k++) {
+		report_trial_t *x = &t[k];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->name, sizeof(x->name), "t%06d.lab.test", k + 1);
+		x->wire.seen = 1;
+		x->wire.sockets = 1;
+		x->wire.queries = 2;
+		x->wire.answers = 2;
+		strcpy(x->wire.first_qtype, "A");
+		strcpy(x->wire.second_qtype, "AAAA");
+		x->wire.parallel = parallel && k == 0;
+		x->lookup.done = x->lookup.ok = 1;
+		x->lookup.families = REPORT_FAM_V4 | REPORT_FAM_V6;
+		x->lookup.elapsed_ns = (uint64_t)(k + 1) * MS;
+	}
+}
+
+/* One resolver x one scenario of two trials, judged correct by the wire. */
+static void one_cell(report_t *r, const char *resolver, const char *scen, const char *dirs,
+		     int parallel)
+{
+	assert_int_equal(report_init(r, "/tmp/run-y", 1, 1, 2), 0);
+	assert_int_equal(report_set_resolver(r, 0, resolver, 0, "under test"), 0);
+	assert_int_equal(report_set_scenario(r, 0, scen, dirs, "", 0), 0);
+	two_trials(report_cell(r, 0, 0)->trials, parallel);
+	report_finish(r);
+}
+
+static void test_signature(void **state)
+{
+	(void)state;
+	report_t r;
+	char sig[256];
+	/* A is asked first and answered at once: parallel or not is not on the wire. */
+	one_cell(&r, "glibc", "a-first", "aaaa-d50ms", 0);
+	assert_string_equal(report_cell(&r, 0, 0)->behaviour,
+			    "1 socket, A then AAAA, returned A+AAAA, 1.5 ms");
+	assert_string_equal(report_signature(&r, report_cell(&r, 0, 0), sig, sizeof(sig)),
+			    "1 socket, A, AAAA, returned A+AAAA");
+	report_free(&r);
+	/* A's answer is 50 ms late everywhere: the wire shows whether AAAA waited for it. */
+	one_cell(&r, "glibc", "aaaa-first", "a-d50ms", 0);
+	assert_string_equal(report_signature(&r, report_cell(&r, 0, 0), sig, sizeof(sig)),
+			    "1 socket, A then AAAA, returned A+AAAA");
+	report_free(&r);
+	/* ... but not when one server answers it at once. */
+	one_cell(&r, "glibc", "x", "s1-a-d2s.s1-aaaa-d2s", 0);
+	assert_string_equal(report_signature(&r, report_cell(&r, 0, 0), sig, sizeof(sig)),
+			    "1 socket, A, AAAA, returned A+AAAA");
+	report_free(&r);
+}
+
+static void test_undocumented(void **state)
+{
+	(void)state;
+	report_t r;
+	const report_cell_t *c;
+
+	assert_null(report_doc_find("racer"));
+	assert_non_null(strstr(report_doc_summary(report_doc_find("glibc-use-vc")), "TCP"));
+
+	/* As documented: nothing to say. */
+	one_cell(&r, "glibc", "a-first", "aaaa-d50ms", 1);
+	assert_string_equal(report_cell(&r, 0, 0)->undocumented, "");
+	report_free(&r);
+
+	/* single-request documents one query after the other: a parallel trial is proof. */
+	one_cell(&r, "glibc-single-request", "a-first", "aaaa-d50ms", 1);
+	c = report_cell(&r, 0, 0);
+	assert_non_null(strstr(c->undocumented, "glibc-single-request (glibc) in a-first sent "
+						 "its second query before the first answer came back"));
+	assert_non_null(strstr(c->undocumented, "glibc's resolv.conf(5) does not describe this"));
+	report_free(&r);
+
+	/* glibc waiting for a late A answer before asking AAAA is not what resolv.conf(5)
+	 * says; with an immediate first answer the wire could not tell, so no sentence. */
+	one_cell(&r, "glibc", "aaaa-first", "a-d50ms", 0);
+	assert_non_null(strstr(report_cell(&r, 0, 0)->undocumented,
+			       "waited for the A answer before asking AAAA"));
+	report_free(&r);
+	one_cell(&r, "glibc", "a-first", "aaaa-d50ms", 0);
+	assert_string_equal(report_cell(&r, 0, 0)->undocumented, "");
+	report_free(&r);
+
+	/* musl on a truncated A: no TCP, one family back; the version from the platform. */
+	assert_int_equal(report_init(&r, "/tmp/run-y", 1, 1, 2), 0);
+	assert_int_equal(report_set_resolver(&r, 0, "musl", 0, ""), 0);
+	assert_int_equal(report_set_scenario(&r, 0, "tc-a", "a-tc", "", 0), 0);
+	r.platform.known = 1;
+	strcpy(r.platform.musl_version, "1.2.3");
+	two_trials(report_cell(&r, 0, 0)->trials, 1);
+	for (int k = 0; k < 2; k++)
+		report_cell(&r, 0, 0)->trials[k].lookup.families = REPORT_FAM_V6;
+	report_finish(&r);
+	assert_string_equal(report_cell(&r, 0, 0)->undocumented,
+			    "musl 1.2.3 in tc-a never asked over TCP after the truncated answer and "
+			    "returned AAAA only; musl's documentation (musl wiki, 1.2.4 release "
+			    "notes) does not describe this");
+	report_free(&r);
+
+	/* Racing: undocumented for glibc; musl asking every server at once is documented. */
+	one_cell(&r, "glibc", "a-first", "aaaa-d50ms", 1);
+	c = report_cell(&r, 0, 0);
+	report_cell(&r, 0, 0)->trials[0].wire.verdict = VERDICT_RACING;
+	report_cell(&r, 0, 0)->trials[0].wire.race = 1;
+	report_finish(&r);
+	assert_non_null(strstr(c->undocumented, "took the first answer and closed its socket"));
+	report_free(&r);
+	one_cell(&r, "musl", "ns1-slow", "s1-a-d2s.s1-aaaa-d2s", 1);
+	report_cell(&r, 0, 0)->trials[0].wire.verdict = VERDICT_RACING;
+	report_finish(&r);
+	assert_int_equal(report_cell(&r, 0, 0)->verdict, VERDICT_RACING);
+	assert_string_equal(report_cell(&r, 0, 0)->undocumented, "");
+	report_free(&r);
+
+	/* use-vc documents TCP: UDP queries and a lookup that never returned are said. */
+	one_cell(&r, "glibc-use-vc", "aaaa-lost", "aaaa-drop", 1);
+	for (int k = 0; k < 2; k++)
+		report_cell(&r, 0, 0)->trials[k].lookup.timed_out = 1;
+	report_finish(&r);
+	assert_non_null(strstr(report_cell(&r, 0, 0)->undocumented,
+			       "asked over UDP and did not return before probe killed it"));
+	report_free(&r);
+}
+
+static void test_platform_host(void **state)
+{
+	(void)state;
+	report_platform_t p;
+	memset(&p, 0, sizeof(p));
+	report_platform_host(&p, "# comment\npasswd: files\nhosts:   files dns # local\n",
+			     "nameserver 10.0.0.1\nnameserver 10.0.0.2\noptions single-request "
+			     "timeout:2\n",
+			     0);
+	assert_string_equal(p.nsswitch_hosts, "files dns");
+	assert_string_equal(p.nameservers, "10.0.0.1 10.0.0.2");
+	assert_string_equal(p.host_options, "single-request timeout:2");
+	assert_string_equal(p.local_stub, "");
+	assert_non_null(strstr(p.routes, "straight to 10.0.0.1 10.0.0.2"));
+	assert_non_null(strstr(p.routes, "make glibc-single-request the glibc row"));
+
+	report_platform_host(&p, "hosts: files resolve [!UNAVAIL=return] dns\n",
+			     "nameserver 127.0.0.53\noptions edns0 trust-ad\n", 1);
+	assert_string_equal(p.local_stub, "127.0.0.53");
+	assert_true(p.nscd_running);
+	assert_non_null(strstr(p.routes, "systemd-resolved (nss-resolve) before dns"));
+	assert_non_null(strstr(p.routes, "nscd is running"));
+	assert_non_null(strstr(p.routes, "local stub (127.0.0.53)"));
+	assert_non_null(strstr(p.routes, "make glibc the glibc row"));
+
+	report_platform_host(&p, "hosts: files mdns4_minimal\n", NULL, 0);
+	assert_non_null(strstr(p.routes, "has no dns source"));
+	assert_non_null(strstr(p.routes, "/etc/resolv.conf could not be read"));
+	report_platform_host(&p, NULL, "", 0);
+	assert_non_null(strstr(p.routes, "nsswitch.conf could not be read"));
+	assert_non_null(strstr(p.routes, "names no nameserver"));
+
+	json_t *o = report_platform_json(&p);
+	assert_non_null(o);
+	assert_true(json_is_null(json_object_get(o, "os")));
+	assert_true(json_is_array(json_object_get(json_object_get(o, "host"), "nameservers")));
+	json_decref(o);
+}
+
+static void test_fisher(void **state)
+{
+	(void)state;
+	assert_true(fabs(report_fisher_p(5, 0, 0, 5) - 2.0 / 252) < 1e-9);
+	assert_true(fabs(report_fisher_p(4, 1, 0, 5) - 10.0 / 210) < 1e-9);
+	assert_true(fabs(report_fisher_p(0, 5, 0, 5) - 1.0) < 1e-9);
+	assert_true(fabs(report_fisher_p(0, 0, 0, 0) - 1.0) < 1e-9);
+	/* symmetric in its rows */
+	assert_true(fabs(report_fisher_p(1, 4, 3, 2) - report_fisher_p(3, 2, 1, 4)) < 1e-12);
+}
+
+/* make()'s run judged, written as report.json and read back with report_from_json. */
+static void judged_copy(report_t *r, report_t *copy, const char *edit_resolver,
+			const char *verdict)
+{
+	make(r, 1);
+	strcpy(r->run_id, "20260101-000000");
+	join_ok(r, sniff_text("correct", 0, 0));
+	json_t *o = report_json(r);
+	assert_non_null(o);
+	json_t *cells = json_object_get(o, "cells");
+	for (size_t i = 0; edit_resolver && i < json_array_size(cells); i++) {
+		json_t *c = json_array_get(cells, i);
+		if (strcmp(json_string_value(json_object_get(c, "resolver")), edit_resolver) == 0)
+			json_object_set_new(c, "verdict", json_string(verdict));
+	}
+	char err[256] = "";
+	int rc = report_from_json(copy, o, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("report_from_json: %d %s", rc, err);
+	json_decref(o);
+}
+
+static char *diff_out(const report_t *a, const report_t *b, report_diff_counts_t *k)
+{
+	static char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(f);
+	assert_int_equal(report_diff(a, b, "old.json", "new.json", f, k), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_diff(void **state)
+{
+	(void)state;
+	report_t r, copy;
+	report_diff_counts_t k;
+
+	/* A report and its own report.json: the same in every cell. */
+	judged_copy(&r, &copy, NULL, NULL);
+	assert_string_equal(copy.resolvers[1].name, "glibc");
+	assert_int_equal(report_cell(&copy, 0, 1)->correct, 2);
+	assert_string_equal(report_cell(&copy, 0, 1)->trials[0].wire.first_qtype, "A");
+	char *out = diff_out(&r, &copy, &k);
+	assert_int_equal(k.compared, 2);
+	assert_int_equal(k.changed, 0);
+	assert_non_null(strstr(out, "result: 0 of 2 cells changed"));
+	report_free(&copy);
+
+	/* One cell's verdict edited: caught and named, although its counts say otherwise. */
+	report_free(&r);
+	judged_copy(&r, &copy, "glibc", "racing");
+	out = diff_out(&r, &copy, &k);
+	assert_int_equal(k.changed, 1);
+	assert_non_null(strstr(out, "changed   glibc a-first: verdict correct 2/2 -> racing 0/2"));
+
+	/* Racing in one trial of two against none: chance, not a change. */
+	report_cell(&copy, 0, 1)->verdict = VERDICT_RACING;
+	report_cell(&copy, 0, 1)->racing = 1;
+	report_cell(&copy, 0, 1)->correct = 1;
+	out = diff_out(&r, &copy, &k);
+	assert_int_equal(k.changed, 0);
+	assert_int_equal(k.chance, 1);
+	assert_non_null(strstr(out, "chance    glibc a-first: correct 2/2 -> racing 1/2"));
+
+	/* Another behaviour: what the lookup returned. */
+	report_cell(&copy, 0, 1)->verdict = VERDICT_CORRECT;
+	report_cell(&copy, 0, 1)->racing = 0;
+	report_cell(&copy, 0, 1)->correct = 2;
+	for (int t = 0; t < 2; t++)
+		report_cell(&copy, 0, 1)->trials[t].lookup.families = REPORT_FAM_V4;
+	out = diff_out(&r, &copy, &k);
+	assert_int_equal(k.changed, 1);
+	assert_non_null(strstr(out, "changed   glibc a-first: behaviour \"1 socket, A, AAAA, "
+				    "returned A+AAAA\" -> \"1 socket, A, AAAA, returned A only\""));
+
+	/* A cell the new run did not have is listed, not counted. */
+	for (int t = 0; t < 2; t++)
+		report_cell(&copy, 0, 1)->trials[t].name[0] = 0;
+	out = diff_out(&r, &copy, &k);
+	assert_int_equal(k.changed, 0);
+	assert_int_equal(k.only_old, 1);
+	assert_non_null(strstr(out, "only old  glibc a-first"));
+	report_free(&copy);
+	report_free(&r);
+
+	/* A control where no race is provoked is not judged: listed, not counted. */
+	make(&r, 0);
+	join_ok(&r, sniff_text("correct", 0, 0));
+	json_t *o = report_json(&r);
+	assert_int_equal(report_from_json(&copy, o, NULL, 0), 0);
+	json_decref(o);
+	report_cell(&copy, 0, 0)->verdict = VERDICT_CORRECT;
+	report_cell(&copy, 0, 0)->racing = 0;
+	report_cell(&copy, 0, 0)->correct = 2;
+	for (int t = 0; t < 2; t++)
+		report_cell(&copy, 0, 0)->trials[t].lookup.families = REPORT_FAM_V6;
+	out = diff_out(&r, &copy, &k);
+	assert_int_equal(k.changed, 0);
+	assert_int_equal(k.unjudged, 1);
+	assert_non_null(strstr(out, "unjudged  racer a-first: racing 2/2 -> correct 2/2"));
+	report_free(&copy);
+	report_free(&r);
+
+	/* Not a report. */
+	json_t *bad = json_pack("{s:s}", "tool", "x");
+	char err[256];
+	assert_int_equal(report_from_json(&copy, bad, err, sizeof(err)), SP_EFORMAT);
+	assert_non_null(strstr(err, "not a stubprobe report"));
+	report_free(&copy);
+	json_decref(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -761,6 +1058,11 @@ int main(void)
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_packets),
 		cmocka_unit_test(test_write_files),
+		cmocka_unit_test(test_signature),
+		cmocka_unit_test(test_undocumented),
+		cmocka_unit_test(test_platform_host),
+		cmocka_unit_test(test_fisher),
+		cmocka_unit_test(test_diff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
