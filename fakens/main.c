@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "cli.h"
 #include "err.h"
+#include "paths.h"
 #include "scenario.h"
 #include "privdrop.h"
 #include "ratelimit.h"
@@ -44,8 +46,10 @@ static const char usage_head[] =
     "                            (default 127.0.0.254 for IPv4, none for IPv6)\n"
     "      --list-scenarios      print the named scenarios and exit\n"
     "      --scenarios FILE      the catalogue for --list-scenarios (default\n"
-    "                            $STUBPROBE_DATADIR/scenarios.conf, else\n"
-    "                            " SP_DATADIR "/scenarios.conf)\n"
+    "                            $STUBPROBE_DATADIR/scenarios.conf, else the installed\n"
+    "                            " SP_REL_DATADIR "/scenarios.conf relative to fakens's\n"
+    "                            directory, or data/scenarios.conf of the source tree\n"
+    "                            when fakens runs from the build tree)\n"
     "  -z, --zone NAME           zone to answer (default lab.test)\n"
     "  -L, --log FILE            JSON-lines event log, \"-\" for standard output\n"
     "      --ready-fd N          write \"ready\\n\" to descriptor N once every socket is bound,\n"
@@ -84,8 +88,8 @@ static void parse_listen(const char *arg, struct sockaddr_storage *out, int *ser
 		if (sp_parse_uint(at + 1, DIRECTIVE_MAX_SERVERS, &n) < 0 || n == 0 ||
 		    (size_t)(at - arg) >= sizeof(addr)) {
 			fprintf(stderr,
-				"fakens: bad --listen address '%s': the server number after '@' "
-				"must be 1 to %d\n",
+				"fakens: bad --listen address '%s': give a server number from 1 "
+				"to %d after '@'\n",
 				arg, DIRECTIVE_MAX_SERVERS);
 			exit(2);
 		}
@@ -163,29 +167,39 @@ static void set_other_source(fakens_config_t *c, const char *arg)
 	c->other_source_given[v6] = 1;
 }
 
-/* Prints the catalogue as probe --list-scenarios does. Returns the exit status. */
-static int list_scenarios(const char *file)
+/* Prints the catalogue as probe --list-scenarios does, or with print 0 only checks that it
+ * reads. Returns the exit status. */
+static int list_scenarios(const char *file, int print)
 {
-	char path[4096];
-	const char *datadir = getenv("STUBPROBE_DATADIR");
+	char path[PATHS_MAX + 32], datadir[PATHS_MAX];
 	if (file)
 		snprintf(path, sizeof(path), "%s", file);
-	else
-		snprintf(path, sizeof(path), "%s/scenarios.conf",
-			 datadir && datadir[0] ? datadir : SP_DATADIR);
+	else if (paths_datadir(datadir, sizeof(datadir)) < 0) {
+		fprintf(stderr, "fakens: the data directory's path is too long; give the "
+				"catalogue with --scenarios or set STUBPROBE_DATADIR\n");
+		return 2;
+	} else
+		snprintf(path, sizeof(path), "%s/scenarios.conf", datadir);
 	scenario_list_t list;
 	int line = 0;
 	char why[256] = "";
 	int rc = scenario_load(path, &list, &line, why, sizeof(why));
 	if (rc < 0) {
 		if (line > 0)
-			fprintf(stderr, "fakens: %s line %d: %s\n", path, line, why);
+			fprintf(stderr,
+				"fakens: %s:%d: %s; fix that line of the scenario catalogue "
+				"(its format is in docs/directives.md)\n",
+				path, line, why);
 		else
 			fprintf(stderr,
 				"fakens: cannot read scenarios '%s': %s; give the catalogue "
 				"with --scenarios or set STUBPROBE_DATADIR\n",
 				path, sp_strerror(rc));
 		return 2;
+	}
+	if (!print) {
+		scenario_list_free(&list);
+		return 0;
 	}
 	size_t wn = strlen("scenario"), wd = strlen("directives");
 	for (size_t i = 0; i < list.count; i++) {
@@ -272,6 +286,7 @@ int main(int argc, char **argv)
 	};
 	static fakens_config_t cfg;
 	const char *zone = "lab.test", *log_path = NULL;
+	int made_log = 0;
 	unsigned long v;
 	cfg.ready_fd = -1;
 	cfg.spin_ns = DEFAULT_SPIN_US * 1000ull;
@@ -371,14 +386,12 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("fakens %s\n", SP_VERSION);
 			return 0;
-		case ':':
-			fprintf(stderr, "fakens: option '%s' needs a value; see fakens --help\n",
-				argv[optind - 1]);
+		default: {
+			char why[256];
+			sp_option_error(why, sizeof(why), opts, c, optopt, argv[optind - 1]);
+			fprintf(stderr, "fakens: %s; see fakens --help\n", why);
 			return 2;
-		default:
-			fprintf(stderr, "fakens: unknown option '%s'; see fakens --help\n",
-				argv[optind - 1]);
-			return 2;
+		}
 		}
 	}
 	if (optind < argc) {
@@ -389,7 +402,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (list)
-		return list_scenarios(scenarios);
+		return list_scenarios(scenarios, 1);
+	/* The server does not use the catalogue, but a file named on the command line that
+	 * cannot be read is a mistake to point out, not to pass over. */
+	if (scenarios && list_scenarios(scenarios, 0) != 0)
+		return 2;
 	if (cfg.nlisten == 0)
 		set_default_listen(&cfg);
 	set_zone(&cfg, zone);
@@ -407,6 +424,8 @@ int main(int argc, char **argv)
 	if (log_path && strcmp(log_path, "-") == 0) {
 		cfg.log = stdout;
 	} else if (log_path) {
+		struct stat st;
+		made_log = lstat(log_path, &st) < 0 && errno == ENOENT;
 		cfg.log = fopen(log_path, "a");
 		if (!cfg.log) {
 			fprintf(stderr,
@@ -421,13 +440,21 @@ int main(int argc, char **argv)
 			"fakens: --ready-fd %d is the log's descriptor; give the harness "
 			"its own descriptor\n",
 			cfg.ready_fd);
+		if (made_log)
+			unlink(log_path);
 		return 2;
 	}
 
 	/* A log reader that goes away must not kill the server: the write fails instead. */
 	signal(SIGPIPE, SIG_IGN);
 	int status = fakens_run(&cfg);
-	if (cfg.log && cfg.log != stdout)
+	if (cfg.log && cfg.log != stdout) {
+		/* A log this run made and never wrote to (a bind that failed) is no record of
+		 * anything; one that existed before is left as it was. */
+		long size = ftell(cfg.log);
 		fclose(cfg.log);
+		if (status != 0 && made_log && size == 0)
+			unlink(log_path);
+	}
 	return status;
 }

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +13,8 @@
 
 #include "cli.h"
 #include "err.h"
+#include "observe.h"
+#include "paths.h"
 #include "report.h"
 #include "resolver.h"
 #include "run.h"
@@ -22,14 +23,17 @@
 
 #define TRIALS_DEFAULT 5
 #define TRIALS_MAX 1000
-#define JOBS_DEFAULT 8 /* docs/probe.md, "Parallel trials": the measured knee */
+#define JOBS_DEFAULT 8 /* docs/probe.md, "Parallel trials": clients still get a core at once */
 #define JOBS_MAX 64
 #define TRIAL_COUNTER_MAX 999999u /* the six digits of tNNNNNN */
 
-enum { OPT_SCENARIOS = 256, OPT_LIST_SCENARIOS, OPT_LIST_RESOLVERS };
+enum { OPT_SCENARIOS = 256, OPT_LIST_SCENARIOS, OPT_LIST_RESOLVERS, OPT_TOPOLOGY, OPT_BASELINE };
 
 static const char usage[] =
-	"Usage: probe [options]\n"
+	"Usage: probe [run] [options]\n"
+	"       probe diff OLD NEW      (probe diff --help)\n"
+	"       probe observe -i IFACE -a ADDR  (test other machines: probe observe --help)\n"
+	"       probe lookup [-r RESOLVER] NAME (one lookup here: probe lookup --help)\n"
 	"Tests DNS stub resolvers on the wire, in a lab of network and mount namespaces of\n"
 	"its own: a resolver that takes the first of two parallel answers and closes its\n"
 	"socket(s) is racing; one that waits for both is correct.\n"
@@ -45,9 +49,17 @@ static const char usage[] =
 	"                           are those of a sequential run (-j 1)\n"
 	"  -o, --out DIR            where to write the run (default results/RUN-ID, RUN-ID =\n"
 	"                           UTC time yyyymmdd-hhmmss; the directory must not exist yet)\n"
+	"      --topology one-host|two-host  where fakens and sniff live: in the resolvers'\n"
+	"                           network namespace (default), or in a second one joined to\n"
+	"                           theirs by a veth link (docs/lab.md)\n"
 	"      --scenarios FILE     scenario catalogue (default:\n"
-	"                           $STUBPROBE_DATADIR/scenarios.conf, else\n"
-	"                           " SP_DATADIR "/scenarios.conf)\n"
+	"                           $STUBPROBE_DATADIR/scenarios.conf, else the installed\n"
+	"                           " SP_REL_DATADIR "/scenarios.conf relative to probe's\n"
+	"                           directory, or data/scenarios.conf of the source tree\n"
+	"                           when probe runs from the build tree)\n"
+	"      --baseline FILE      after the run, list the cells whose verdict or behaviour\n"
+	"                           differs from FILE (a report.json or run directory, e.g.\n"
+	"                           results/baselines/debian12); also in DIR/diff.txt\n"
 	"      --list-scenarios     print the catalogue and exit 0 (no root needed)\n"
 	"      --list-resolvers     print the resolvers and exit 0 (no root needed)\n"
 	"  -q, --quiet              no progress on standard error\n"
@@ -66,6 +78,8 @@ static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "out", required_argument, NULL, 'o' },
 	{ "scenarios", required_argument, NULL, OPT_SCENARIOS },
+	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS },
 	{ "list-resolvers", no_argument, NULL, OPT_LIST_RESOLVERS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -149,6 +163,10 @@ static void directive_why(int rc, const char *bad, char *out, size_t outlen)
 /* A catalogue name, else a directive list. Returns 0, or 2 after printing why not. */
 static int resolve_scenario(const scenario_list_t *list, const char *arg, run_scenario_t *out)
 {
+	/* An empty directive list would pass for a scenario of no directives at all. */
+	if (!arg[0])
+		return fail("bad --scenario '': give a scenario from --list-scenarios or a "
+			    "directive list such as aaaa-d20ms");
 	const scenario_t *s = scenario_find(list, arg);
 	memset(out, 0, sizeof(*out));
 	if (s) {
@@ -181,22 +199,13 @@ static int resolve_scenario(const scenario_list_t *list, const char *arg, run_sc
 	return 0;
 }
 
-/* Where fakens and sniff are: STUBPROBE_BINDIR, else the directory of probe itself. */
-static int find_bindir(char *out, size_t outlen)
+/* Where fakens and sniff are (STUBPROBE_BINDIR, else probe's own directory), and the
+ * helpers (lib/paths.h). */
+static int find_bindir(char *out, size_t outlen, char *helpers, size_t helperslen)
 {
-	const char *env = getenv("STUBPROBE_BINDIR");
-	if (env && env[0]) {
-		snprintf(out, outlen, "%s", env);
-		return 0;
-	}
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return fail("cannot find probe's own directory (/proc/self/exe: %s); set "
-			    "STUBPROBE_BINDIR to the directory that holds fakens and sniff",
-			    n < 0 ? strerror(errno) : "empty");
-	self[n] = 0;
-	snprintf(out, outlen, "%s", dirname(self));
+	if (paths_bindir(out, outlen) < 0 || paths_helperdir(out, helpers, helperslen) < 0)
+		return fail("the path of probe's directory is too long; set STUBPROBE_BINDIR to "
+			    "the directory that holds fakens and sniff");
 	return 0;
 }
 
@@ -225,7 +234,8 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 	const char **scen_args = cli->scen_args = calloc((size_t)argc + 1, sizeof(*scen_args));
 	size_t nres_args = 0, nscen_args = 0;
 	const char *out = NULL, *catalogue = NULL, *trials_arg = NULL, *jobs_arg = NULL;
-	int quiet = 0, want_list_scen = 0, want_list_res = 0, c, rc;
+	const char *baseline = NULL;
+	int quiet = 0, want_list_scen = 0, want_list_res = 0, c, rc, topology = LAB_ONE_HOST;
 	unsigned trials = TRIALS_DEFAULT, jobs = JOBS_DEFAULT;
 
 	if (!res_args || !scen_args)
@@ -251,6 +261,13 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		case OPT_SCENARIOS:
 			catalogue = optarg;
 			break;
+		case OPT_TOPOLOGY:
+			if ((topology = lab_topology_parse(optarg)) < 0)
+				return fail("bad --topology '%s': give one-host or two-host", optarg);
+			break;
+		case OPT_BASELINE:
+			baseline = optarg;
+			break;
 		case OPT_LIST_SCENARIOS:
 			want_list_scen = 1;
 			break;
@@ -266,16 +283,11 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		case 'V':
 			printf("probe %s\n", SP_VERSION);
 			return 0;
-		case ':':
-			return fail("option '%s' needs a value; see probe --help", argv[optind - 1]);
-		default:
-			if (strncmp(argv[optind - 1], "--", 2) == 0 && optopt &&
-			    strchr(argv[optind - 1], '='))
-				return fail("option '%.*s' takes no value; see probe --help",
-					    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-			if (strncmp(argv[optind - 1], "--", 2) != 0 && optopt && optopt < 256)
-				return fail("unknown option '-%c'; see probe --help", optopt);
-			return fail("unknown option '%s'; see probe --help", argv[optind - 1]);
+		default: {
+			char why[256];
+			sp_option_error(why, sizeof(why), longopts, c, optopt, argv[optind - 1]);
+			return fail("%s; see probe --help", why);
+		}
 		}
 	}
 	if (optind < argc)
@@ -292,23 +304,24 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 	if (jobs_arg)
 		jobs = (unsigned)v;
 
-	char bindir[PATH_MAX];
-	if ((rc = find_bindir(bindir, sizeof(bindir))) != 0)
+	char bindir[PATHS_MAX], helperdir[PATHS_MAX];
+	if ((rc = find_bindir(bindir, sizeof(bindir), helperdir, sizeof(helperdir))) != 0)
 		return rc;
-	resolver_set_helper_dir(bindir);
+	resolver_set_helper_dir(helperdir);
 	if (want_list_res) {
 		list_resolvers();
 		if (!want_list_scen)
 			return 0;
 	}
 
-	char catpath[PATH_MAX + 32];
-	const char *datadir = getenv("STUBPROBE_DATADIR");
+	char catpath[PATHS_MAX + 32], datadir[PATHS_MAX];
 	if (catalogue)
 		snprintf(catpath, sizeof(catpath), "%s", catalogue);
+	else if (paths_datadir(datadir, sizeof(datadir)) < 0)
+		return fail("the data directory's path is too long; give the catalogue with "
+			    "--scenarios or set STUBPROBE_DATADIR");
 	else
-		snprintf(catpath, sizeof(catpath), "%s/scenarios.conf",
-			 datadir && datadir[0] ? datadir : SP_DATADIR);
+		snprintf(catpath, sizeof(catpath), "%s/scenarios.conf", datadir);
 	scenario_list_t *list = &cli->list;
 	int errline = 0;
 	char why[256] = "";
@@ -318,8 +331,9 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 			    "--scenarios or set STUBPROBE_DATADIR",
 			    catpath, sp_strerror(rc));
 	if (rc < 0)
-		return fail("%s line %d: %s", catpath, errline,
-			    why[0] ? why : sp_strerror(rc));
+		return fail("%s:%d: %s; fix that line of the scenario catalogue (its format is in "
+			    "docs/directives.md)",
+			    catpath, errline, why[0] ? why : sp_strerror(rc));
 	if (want_list_scen) {
 		if (want_list_res)
 			putchar('\n');
@@ -404,7 +418,7 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		out = outbuf;
 	}
 	if (!out[0])
-		return fail("--out needs a directory name");
+		return fail("bad --out '': give the path of a directory that does not exist yet");
 	struct stat st;
 	if (lstat(out, &st) == 0)
 		return fail("the run directory '%s' already exists; give a new one with --out",
@@ -413,6 +427,14 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 	if ((rc = check_program(bindir, "fakens")) != 0 ||
 	    (rc = check_program(bindir, "sniff")) != 0)
 		return rc;
+	if (baseline) {
+		report_t base;
+		char berr[512];
+		rc = report_load(&base, baseline, berr, sizeof(berr));
+		report_free(&base);
+		if (rc < 0)
+			return fail("bad --baseline: %s", berr);
+	}
 
 	run_config_t cfg = {
 		.outdir = out,
@@ -426,12 +448,26 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		.trials = trials,
 		.jobs = jobs,
 		.quiet = quiet,
+		.baseline = baseline,
+		.topology = (lab_topology_t)topology,
 	};
 	return run_probe(&cfg);
 }
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "diff") == 0)
+		return report_diff_main(argc - 1, argv + 1);
+	/* "probe run [options]" is "probe [options]". */
+	if (argc > 1 && strcmp(argv[1], "run") == 0) {
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	if (argc > 1 && strcmp(argv[1], "observe") == 0)
+		return observe_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "lookup") == 0)
+		return observe_lookup_main(argc - 1, argv + 1);
 	cli_t st;
 	memset(&st, 0, sizeof(st));
 	int rc = probe_main(argc, argv, &st);

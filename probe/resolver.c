@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "resolver.h"
 
+#include "caps.h"
 #include "err.h"
 #include "lookup.h"
 #include "timeutil.h"
@@ -381,6 +382,12 @@ static void __attribute__((noreturn)) child_main(const resolver_t *r, const char
 	resolver_result_t res;
 	memset(&res, 0, sizeof(res));
 	int rc = resolv_conf ? mount_resolv(resolv_conf, &res) : 0;
+	/* A resolver needs no privilege: least of all capture rights (CAP_NET_RAW) in the
+	 * lab it is being watched in. The bounding set goes too, as an exec: command run by
+	 * root would otherwise get every capability back. */
+	if (rc == 0 && (rc = caps_limit(0, 1)) < 0)
+		snprintf(res.error, sizeof(res.error), "cannot give up capabilities: %s",
+			 sp_strerror(rc));
 	if (rc == 0)
 		rc = r->lookup(r, qname, &res);
 	if (rc < 0 && !res.error[0])

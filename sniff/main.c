@@ -1,4 +1,5 @@
 /* sniff: DNS capture analyser; command line, the feed from capture to analyzer, exit status. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -29,6 +31,8 @@ static const char usage_text[] =
     "                   30; 0 keeps everything: memory then grows with the capture)\n"
     "        --all-trials  list every trial in the table, not only racing, inconclusive\n"
     "                   and refused ones\n"
+    "        --per-client  a trial is a name asked by one client address, not a name:\n"
+    "                   for many clients asking the same names (probe observe)\n"
     "        --ready-fd N  live: write \"ready\\n\" to descriptor N once capture is active, "
     "close it\n"
     "    -B, --buffer-size KIB  live: kernel capture buffer in KiB (default libpcap's)\n"
@@ -146,7 +150,7 @@ static int output_failed(const sniff_t *s)
 	return s->out_rc;
 }
 
-enum { OPT_JSON = 256, OPT_READY_FD, OPT_WINDOW, OPT_ALL_TRIALS };
+enum { OPT_JSON = 256, OPT_READY_FD, OPT_WINDOW, OPT_ALL_TRIALS, OPT_PER_CLIENT };
 
 static const struct option long_opts[] = {
     {"port", required_argument, NULL, 'p'},
@@ -154,12 +158,46 @@ static const struct option long_opts[] = {
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"all-trials", no_argument, NULL, OPT_ALL_TRIALS},
+    {"per-client", no_argument, NULL, OPT_PER_CLIENT},
     {"quiet", no_argument, NULL, 'q'},
     {"buffer-size", required_argument, NULL, 'B'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
+
+/* -w is written at the end (offline) or once capture runs (live), through a file made
+ * beside it: a path that cannot take one must fail now, before any result is printed. */
+static int check_writable(const char *path)
+{
+	struct stat st;
+	char *probe;
+	int fd;
+
+	if (!path[0]) {
+		sniff_error("-w needs a file name; give the path of the pcapng file to write");
+		return -1;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		sniff_error("-w '%s' is a directory; give the path of a file in it", path);
+		return -1;
+	}
+	if (asprintf(&probe, "%s.tmp-XXXXXX", path) < 0) {
+		sniff_error("out of memory before reading anything; free some memory and retry");
+		return -1;
+	}
+	fd = mkstemp(probe);
+	if (fd < 0) {
+		sniff_error("cannot write capture file '%s': %s; give a writable path with -w", path,
+			    strerror(errno));
+		free(probe);
+		return -1;
+	}
+	close(fd);
+	unlink(probe);
+	free(probe);
+	return 0;
+}
 
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, sniff_opts_t *o)
@@ -219,6 +257,9 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 		case OPT_ALL_TRIALS:
 			o->all_trials = 1;
 			break;
+		case OPT_PER_CLIENT:
+			o->per_client = 1;
+			break;
 		case OPT_READY_FD:
 			if (sp_parse_uint(optarg, 1u << 20, &v) < 0 || v < 3) {
 				sniff_error("bad descriptor '%s' for --ready-fd; give an open "
@@ -237,17 +278,12 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 		case 'V':
 			printf("sniff %s\n", SP_VERSION);
 			return fflush(stdout) == 0 ? 0 : SNIFF_EXIT_ERROR;
-		case ':':
-			sniff_error("option '%s' needs a value; see sniff --help",
-				    argv[optind - 1]);
+		default: {
+			char why[256];
+			sp_option_error(why, sizeof why, long_opts, c, optopt, argv[optind - 1]);
+			sniff_error("%s; see sniff --help", why);
 			return SNIFF_EXIT_ERROR;
-		default:
-			if (optopt > 0 && optopt < 256)
-				sniff_error("unknown option '-%c'; see sniff --help", optopt);
-			else
-				sniff_error("unknown option '%s'; see sniff --help",
-					    argv[optind - 1]);
-			return SNIFF_EXIT_ERROR;
+		}
 		}
 	}
 	if (optind < argc) {
@@ -263,6 +299,8 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 		sniff_error("-B sizes a live capture's buffer; use it with -i, not with -r");
 		return SNIFF_EXIT_ERROR;
 	}
+	if (o->write && check_writable(o->write) < 0)
+		return SNIFF_EXIT_ERROR;
 	if (o->ready_fd >= 0) {
 		if (!o->iface) {
 			sniff_error("--ready-fd tells when a live capture is running; use it "
@@ -329,6 +367,7 @@ int main(int argc, char **argv)
 		return SNIFF_EXIT_ERROR;
 	}
 	analyzer_set_window(s.an, s.o.window_ns);
+	analyzer_set_per_client(s.an, s.o.per_client);
 	analyzer_set_trial_cb(s.an, sniff_on_trial, &s);
 	rc = s.o.iface ? capture_live(&s) : capture_offline(&s);
 	if (rc < 0) {

@@ -27,6 +27,7 @@ typedef struct sniff_opts {
 	unsigned buffer_kib; /* -B: live capture buffer, 0 = libpcap's default */
 	uint64_t window_ns;  /* --window: expiry of analysis state, 0 = keep everything */
 	int all_trials;      /* --all-trials: the human table lists correct trials too */
+	int per_client;      /* --per-client: trials keyed by (client address, name) */
 	int default_filter;  /* no -f: the filter may fall back to one without "vlan" */
 } sniff_opts_t;
 
