@@ -1175,7 +1175,7 @@ static int start(struct server *s)
 	 * them it could still capture in the lab it serves. */
 	uint64_t eff = 0, prm = 0, bnd = 0;
 	if (caps_get(&eff, &prm, &bnd) < 0 || eff || prm) {
-		int rc = caps_limit(0, geteuid() == 0 || getuid() == 0);
+		int rc = caps_drop_all();
 		if (rc < 0) {
 			fprintf(stderr, "fakens: cannot give up capabilities after binding: %s; "
 				"run fakens as root or as an ordinary user\n", sp_strerror(rc));

@@ -76,6 +76,17 @@ int caps_limit(uint64_t keep, int bounding)
 	return 0;
 }
 
+int caps_drop_all(void)
+{
+	uint64_t e, p, b;
+	int rc = caps_get(&e, &p, &b);
+	if (rc < 0)
+		return rc;
+	if (!(e | p))
+		return 0;
+	return caps_limit(0, (p & CAPS_BIT(CAP_SETPCAP)) != 0);
+}
+
 int caps_get(uint64_t *effective, uint64_t *permitted, uint64_t *bounding)
 {
 	struct __user_cap_data_struct d[2];

@@ -15,6 +15,12 @@
  * more than asked, and must not go on as if it did not. */
 int caps_limit(uint64_t keep, int bounding);
 
+/* Gives up every capability this process holds; the bounding set goes too when the process
+ * holds CAP_SETPCAP (root does). A process holding none (an ordinary user) has nothing to
+ * give up: 0 without a change, where caps_limit(0, 1) would fail for want of CAP_SETPCAP.
+ * Returns 0 or -errno as caps_limit. */
+int caps_drop_all(void);
+
 /* This process's effective, permitted and bounding sets, as the kernel shows them in
  * /proc/self/status (CapEff, CapPrm, CapBnd). Returns 0 or -errno. */
 int caps_get(uint64_t *effective, uint64_t *permitted, uint64_t *bounding);

@@ -128,6 +128,40 @@ static void test_bounding_needs_setpcap(void **state)
 	assert_int_equal(in_child(bounding_needs_setpcap), 0);
 }
 
+/* Root gives up everything, bounding set included; a process holding nothing (an ordinary
+ * user) is left as it is, without the EPERM that emptying the bounding set would draw. */
+static int drop_all(void)
+{
+	uint64_t e, p, b;
+	if (caps_drop_all() != 0 || caps_get(&e, &p, &b) != 0 || e || p || b)
+		return 1;
+	return caps_drop_all() == 0 ? 0 : 2;
+}
+
+static void test_drop_all(void **state)
+{
+	(void)state;
+	if (!have_root_caps())
+		skip();
+	assert_int_equal(in_child(drop_all), 0);
+}
+
+static int drop_all_holding_none(void)
+{
+	uint64_t e, p, b, b0;
+	if (caps_limit(0, 0) != 0 || caps_get(&e, &p, &b0) != 0)
+		return 1;
+	if (caps_drop_all() != 0 || caps_get(&e, &p, &b) != 0)
+		return 2;
+	return e == 0 && p == 0 && b == b0 ? 0 : 3;
+}
+
+static void test_drop_all_holding_none(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(drop_all_holding_none), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +169,8 @@ int main(void)
 	    cmocka_unit_test(test_exec_gets_nothing),
 	    cmocka_unit_test(test_no_gain),
 	    cmocka_unit_test(test_bounding_needs_setpcap),
+	    cmocka_unit_test(test_drop_all),
+	    cmocka_unit_test(test_drop_all_holding_none),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
