@@ -131,6 +131,12 @@ int report_diff(const report_t *o, const report_t *n, const char *old_name,
 	errno = 0;
 	fprintf(f, "old: %s (%s)\n", old_name, platform_label(o, label, sizeof(label)));
 	fprintf(f, "new: %s (%s)\n", new_name, platform_label(n, label, sizeof(label)));
+	/* A note, not a change: the cells are compared as always; the line says why some
+	 * may differ (where the servers sit, docs/lab.md). */
+	if (strcmp(o->topology, n->topology) != 0)
+		fprintf(f, "note      topology: %s -> %s (docs/lab.md)\n",
+			o->topology[0] ? o->topology : "not recorded",
+			n->topology[0] ? n->topology : "not recorded");
 	for (size_t i = 0; i < o->ncells; i++) {
 		const report_cell_t *co = &o->cells[i];
 		const char *res = o->resolvers[co->resolver].name;

@@ -3,15 +3,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmdline.h"
 #include "err.h"
 #include "observe.h"
 #include "paths.h"
@@ -88,28 +86,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("probe: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
-static int parse_trials(const char *s, unsigned *out)
-{
-	unsigned long v;
-	if (sp_parse_uint(s, TRIALS_MAX, &v) != 0 || v < 1)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 static void list_resolvers(void)
 {
 	size_t w = strlen("resolver");
@@ -165,8 +141,8 @@ static int resolve_scenario(const scenario_list_t *list, const char *arg, run_sc
 {
 	/* An empty directive list would pass for a scenario of no directives at all. */
 	if (!arg[0])
-		return fail("bad --scenario '': give a scenario from --list-scenarios or a "
-			    "directive list such as aaaa-d20ms");
+		return cmdline_fail("bad --scenario '': give a scenario from --list-scenarios or a "
+				    "directive list such as aaaa-d20ms");
 	const scenario_t *s = scenario_find(list, arg);
 	memset(out, 0, sizeof(*out));
 	if (s) {
@@ -179,9 +155,10 @@ static int resolve_scenario(const scenario_list_t *list, const char *arg, run_sc
 		int rc = directive_parse_text(arg, &out->directives, bad, sizeof(bad));
 		if (rc < 0) {
 			directive_why(rc, bad, why, sizeof(why));
-			return fail("unknown scenario '%s' (not in the catalogue, and '%s' is not a "
-				    "directive%s: %s); see --list-scenarios",
-				    arg, arg, strchr(arg, '.') ? " list" : "", why);
+			return cmdline_fail(
+			    "unknown scenario '%s' (not in the catalogue, and '%s' is not a "
+			    "directive%s: %s); see --list-scenarios",
+			    arg, arg, strchr(arg, '.') ? " list" : "", why);
 		}
 		out->name = arg;
 		out->description = "directives given on the command line";
@@ -189,13 +166,15 @@ static int resolve_scenario(const scenario_list_t *list, const char *arg, run_sc
 	out->provokes_race = report_provokes_race(&out->directives);
 	int n = directive_format(&out->directives, out->text, sizeof(out->text));
 	if (n < 0)
-		return fail("scenario '%s' asks for more directives than fit in a query name; "
-			    "split it into smaller scenarios",
-			    arg);
+		return cmdline_fail(
+		    "scenario '%s' asks for more directives than fit in a query name; "
+		    "split it into smaller scenarios",
+		    arg);
 	if (out->directives.has_trial)
-		return fail("scenario '%s' names a trial label itself; probe numbers the trials, "
-			    "give only directives",
-			    arg);
+		return cmdline_fail(
+		    "scenario '%s' names a trial label itself; probe numbers the trials, "
+		    "give only directives",
+		    arg);
 	return 0;
 }
 
@@ -204,8 +183,9 @@ static int resolve_scenario(const scenario_list_t *list, const char *arg, run_sc
 static int find_bindir(char *out, size_t outlen, char *helpers, size_t helperslen)
 {
 	if (paths_bindir(out, outlen) < 0 || paths_helperdir(out, helpers, helperslen) < 0)
-		return fail("the path of probe's directory is too long; set STUBPROBE_BINDIR to "
-			    "the directory that holds fakens and sniff");
+		return cmdline_fail(
+		    "the path of probe's directory is too long; set STUBPROBE_BINDIR to "
+		    "the directory that holds fakens and sniff");
 	return 0;
 }
 
@@ -215,9 +195,10 @@ static int check_program(const char *bindir, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", bindir, name);
 	if (access(path, X_OK) == 0)
 		return 0;
-	return fail("cannot run %s at '%s': %s; build it (cmake --build BUILD --target %s) or "
-		    "set STUBPROBE_BINDIR to the directory that holds it",
-		    name, path, strerror(errno), name);
+	return cmdline_fail(
+	    "cannot run %s at '%s': %s; build it (cmake --build BUILD --target %s) or "
+	    "set STUBPROBE_BINDIR to the directory that holds it",
+	    name, path, strerror(errno), name);
 }
 
 /* What main frees on every way out. */
@@ -239,7 +220,7 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 	unsigned trials = TRIALS_DEFAULT, jobs = JOBS_DEFAULT;
 
 	if (!res_args || !scen_args)
-		return fail("out of memory");
+		return cmdline_fail("out of memory");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:s:n:j:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -263,7 +244,8 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 			break;
 		case OPT_TOPOLOGY:
 			if ((topology = lab_topology_parse(optarg)) < 0)
-				return fail("bad --topology '%s': give one-host or two-host", optarg);
+				return cmdline_fail(
+				    "bad --topology '%s': give one-host or two-host", optarg);
 			break;
 		case OPT_BASELINE:
 			baseline = optarg;
@@ -283,24 +265,22 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		case 'V':
 			printf("probe %s\n", SP_VERSION);
 			return 0;
-		default: {
-			char why[256];
-			sp_option_error(why, sizeof(why), longopts, c, optopt, argv[optind - 1]);
-			return fail("%s; see probe --help", why);
-		}
+		default:
+			return cmdline_option_error(longopts, c, argv, "probe --help");
 		}
 	}
 	if (optind < argc)
-		return fail("unexpected argument '%s'; options only, see probe --help",
-			    argv[optind]);
-	if (trials_arg && parse_trials(trials_arg, &trials) < 0)
-		return fail("bad --trials value '%s': give a whole number from 1 to %d", trials_arg,
-			    TRIALS_MAX);
-
+		return cmdline_fail("unexpected argument '%s'; options only, see probe --help",
+				    argv[optind]);
 	unsigned long v;
-	if (jobs_arg && (sp_parse_uint(jobs_arg, JOBS_MAX, &v) != 0 || v < 1))
-		return fail("bad --jobs value '%s': give a whole number from 1 to %d", jobs_arg,
-			    JOBS_MAX);
+	if (trials_arg && cmdline_count(trials_arg, TRIALS_MAX, &v) < 0)
+		return cmdline_fail("bad --trials value '%s': give a whole number from 1 to %d",
+				    trials_arg, TRIALS_MAX);
+	if (trials_arg)
+		trials = (unsigned)v;
+	if (jobs_arg && cmdline_count(jobs_arg, JOBS_MAX, &v) < 0)
+		return cmdline_fail("bad --jobs value '%s': give a whole number from 1 to %d",
+				    jobs_arg, JOBS_MAX);
 	if (jobs_arg)
 		jobs = (unsigned)v;
 
@@ -318,8 +298,9 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 	if (catalogue)
 		snprintf(catpath, sizeof(catpath), "%s", catalogue);
 	else if (paths_datadir(datadir, sizeof(datadir)) < 0)
-		return fail("the data directory's path is too long; give the catalogue with "
-			    "--scenarios or set STUBPROBE_DATADIR");
+		return cmdline_fail(
+		    "the data directory's path is too long; give the catalogue with "
+		    "--scenarios or set STUBPROBE_DATADIR");
 	else
 		snprintf(catpath, sizeof(catpath), "%s/scenarios.conf", datadir);
 	scenario_list_t *list = &cli->list;
@@ -327,13 +308,14 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 	char why[256] = "";
 	rc = scenario_load(catpath, list, &errline, why, sizeof(why));
 	if (rc < 0 && errline == 0)
-		return fail("cannot read the scenario catalogue '%s': %s; give one with "
-			    "--scenarios or set STUBPROBE_DATADIR",
-			    catpath, sp_strerror(rc));
+		return cmdline_fail("cannot read the scenario catalogue '%s': %s; give one with "
+				    "--scenarios or set STUBPROBE_DATADIR",
+				    catpath, sp_strerror(rc));
 	if (rc < 0)
-		return fail("%s:%d: %s; fix that line of the scenario catalogue (its format is in "
-			    "docs/directives.md)",
-			    catpath, errline, why[0] ? why : sp_strerror(rc));
+		return cmdline_fail(
+		    "%s:%d: %s; fix that line of the scenario catalogue (its format is in "
+		    "docs/directives.md)",
+		    catpath, errline, why[0] ? why : sp_strerror(rc));
 	if (want_list_scen) {
 		if (want_list_res)
 			putchar('\n');
@@ -346,17 +328,20 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		calloc(resolver_count() + nres_args + 1, sizeof(*resolvers));
 	size_t nres = 0;
 	if (!resolvers)
-		return fail("out of memory");
+		return cmdline_fail("out of memory");
 	for (size_t i = 0; i < nres_args; i++) {
 		const resolver_t *r = resolver_find(res_args[i]);
 		if (!r && strncmp(res_args[i], "exec:", 5) == 0)
-			return fail("bad resolver '%s': give exec: a command (at most %d different "
-				    "ones), e.g. 'exec:getent ahosts {name}'",
-				    res_args[i], RESOLVER_EXEC_MAX);
+			return cmdline_fail(
+			    "bad resolver '%s': give exec: a command (at most %d different "
+			    "ones), e.g. 'exec:getent ahosts {name}'",
+			    res_args[i], RESOLVER_EXEC_MAX);
 		if (!r)
-			return fail("unknown resolver '%s'; see --list-resolvers", res_args[i]);
+			return cmdline_fail("unknown resolver '%s'; see --list-resolvers",
+					    res_args[i]);
 		if (resolver_unavailable(r))
-			return fail("cannot test resolver '%s': %s", r->name, resolver_unavailable(r));
+			return cmdline_fail("cannot test resolver '%s': %s", r->name,
+					    resolver_unavailable(r));
 		int dup = 0;
 		for (size_t j = 0; j < nres; j++)
 			dup |= resolvers[j] == r;
@@ -376,23 +361,24 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 						resolver_at(i)->name, skip);
 			}
 	if (nres == 0)
-		return fail("no resolvers are built in; rebuild probe");
+		return cmdline_fail("no resolvers are built in; rebuild probe");
 
 	/* Scenarios, in the order given, or the catalogue's default set. */
 	size_t cap = nscen_args ? nscen_args : list->count;
 	run_scenario_t *scen = cli->scen = calloc(cap + 1, sizeof(*scen));
 	size_t nscen = 0;
 	if (!scen)
-		return fail("out of memory");
+		return cmdline_fail("out of memory");
 	if (nscen_args == 0) {
 		for (size_t i = 0; i < list->count; i++)
 			if (list->items[i].in_default &&
 			    (rc = resolve_scenario(list, list->items[i].name, &scen[nscen++])) != 0)
 				return rc;
 		if (nscen == 0)
-			return fail("the catalogue '%s' marks no scenario as default; name some "
-				    "with --scenario",
-				    catpath);
+			return cmdline_fail(
+			    "the catalogue '%s' marks no scenario as default; name some "
+			    "with --scenario",
+			    catpath);
 	}
 	for (size_t i = 0; i < nscen_args; i++) {
 		int dup = 0;
@@ -402,27 +388,26 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 			return rc;
 	}
 	if ((unsigned long long)nres * nscen * trials > TRIAL_COUNTER_MAX)
-		return fail("%zu resolvers x %zu scenarios x %u trials is more than the %u trials "
-			    "a run can number; split the run",
-			    nres, nscen, trials, TRIAL_COUNTER_MAX);
+		return cmdline_fail(
+		    "%zu resolvers x %zu scenarios x %u trials is more than the %u trials "
+		    "a run can number; split the run",
+		    nres, nscen, trials, TRIAL_COUNTER_MAX);
 
 	/* The run's name is its start time; it also names the default directory. */
-	char run_id[32], started[32], outbuf[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(run_id, sizeof(run_id), "%Y%m%d-%H%M%S", &tm);
-	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cmdline_stamp_t stamp;
+	char outbuf[64];
+	cmdline_stamp(&stamp);
 	if (!out) {
-		snprintf(outbuf, sizeof(outbuf), "results/%s", run_id);
+		snprintf(outbuf, sizeof(outbuf), "results/%s", stamp.run_id);
 		out = outbuf;
 	}
 	if (!out[0])
-		return fail("bad --out '': give the path of a directory that does not exist yet");
+		return cmdline_fail(
+		    "bad --out '': give the path of a directory that does not exist yet");
 	struct stat st;
 	if (lstat(out, &st) == 0)
-		return fail("the run directory '%s' already exists; give a new one with --out",
-			    out);
+		return cmdline_fail(
+		    "the run directory '%s' already exists; give a new one with --out", out);
 
 	if ((rc = check_program(bindir, "fakens")) != 0 ||
 	    (rc = check_program(bindir, "sniff")) != 0)
@@ -433,23 +418,23 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 		rc = report_load(&base, baseline, berr, sizeof(berr));
 		report_free(&base);
 		if (rc < 0)
-			return fail("bad --baseline: %s", berr);
+			return cmdline_fail("bad --baseline: %s", berr);
 	}
 
 	run_config_t cfg = {
-		.outdir = out,
-		.run_id = run_id,
-		.started_utc = started,
-		.bindir = bindir,
-		.resolvers = resolvers,
-		.nresolvers = nres,
-		.scenarios = scen,
-		.nscenarios = nscen,
-		.trials = trials,
-		.jobs = jobs,
-		.quiet = quiet,
-		.baseline = baseline,
-		.topology = (lab_topology_t)topology,
+	    .outdir = out,
+	    .run_id = stamp.run_id,
+	    .started_utc = stamp.started_utc,
+	    .bindir = bindir,
+	    .resolvers = resolvers,
+	    .nresolvers = nres,
+	    .scenarios = scen,
+	    .nscenarios = nscen,
+	    .trials = trials,
+	    .jobs = jobs,
+	    .quiet = quiet,
+	    .baseline = baseline,
+	    .topology = (lab_topology_t)topology,
 	};
 	return run_probe(&cfg);
 }

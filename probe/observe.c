@@ -10,12 +10,10 @@
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,7 +21,8 @@
 
 #include <jansson.h>
 
-#include "cli.h"
+#include "child.h"
+#include "cmdline.h"
 #include "directive.h"
 #include "dns.h"
 #include "err.h"
@@ -36,7 +35,6 @@
 #define OBS_ZONE "lab.test"
 #define OBS_ADDRS_MAX 8
 #define OBS_SCEN_MAX 64
-#define OBS_READY_NS (5000ULL * 1000000ULL)
 #define OBS_STOP_NS (10000ULL * 1000000ULL)
 /* A lookup is final once its name has been quiet this long for that client: past the
  * usual retry timers (glibc 5 s, Windows 1 to 4 s), so that a retry stays in its lookup. */
@@ -89,26 +87,6 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig) { stop_signal = sig; }
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("probe: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
-static int option_error(const struct option *opts, int c, char **argv, const char *help)
-{
-	char why[256];
-	sp_option_error(why, sizeof(why), opts, c, optopt, argv[optind - 1]);
-	return fail("%s; see %s", why, help);
-}
-
 /* ---- the scenarios and the names that ask for them ---- */
 
 typedef struct obs_scen {
@@ -144,24 +122,25 @@ static int add_scenario(const scenario_list_t *list, const char *arg, obs_scen_t
 		directives_init(&d);
 		int rc = arg[0] ? directive_parse_text(arg, &d, bad, sizeof(bad)) : SP_EDIRECTIVE;
 		if (rc < 0)
-			return fail(
+			return cmdline_fail(
 			    "unknown scenario '%s' (not in the catalogue, nor a directive list: "
 			    "%s%s%s%s); see probe --list-scenarios",
 			    arg, sp_strerror(rc), bad[0] ? " '" : "", bad, bad[0] ? "'" : "");
 		if (d.has_trial)
-			return fail(
+			return cmdline_fail(
 			    "scenario '%s' names a trial label itself; give only directives", arg);
 		out->name = arg;
 		out->description = "directives given on the command line";
 	}
 	if (several_servers(&d))
-		return fail(
+		return cmdline_fail(
 		    "scenario '%s' is about several servers (sN- directives); probe observe "
 		    "serves one, so give scenarios without them",
 		    arg);
 	int len = directive_format(&d, out->text, sizeof(out->text));
 	if (len < 0 || len > NAME_DIRS_MAX)
-		return fail("scenario '%s' has more directives than fit in a name; split it", arg);
+		return cmdline_fail(
+		    "scenario '%s' has more directives than fit in a name; split it", arg);
 	return 0;
 }
 
@@ -423,164 +402,16 @@ static int take_line(observe_t *o, const char *line, size_t len)
 
 /* ---- the children ---- */
 
-/* An argument vector of owned copies: execv wants char *, the literals are const. */
-typedef struct argv_vec {
-	char *v[40];
-	size_t n;
-	int bad;
-} argv_t;
-
-static void argv_add(argv_t *a, const char *s)
-{
-	if (a->n + 1 >= sizeof(a->v) / sizeof(a->v[0]) || !(a->v[a->n] = strdup(s))) {
-		a->bad = 1;
-		return;
-	}
-	a->v[++a->n] = NULL;
-}
-
-static void argv_free(argv_t *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	a->n = 0;
-}
-
-typedef struct child {
-	const char *name;
-	pid_t pid;
-	int status;
-} child_t;
-
-/* Starts path with argv; fd 3 is the write end of a ready pipe whose read end goes to
- * *ready_fd; out_fd (>= 0) becomes standard output. Own process group, so that a Ctrl-C
- * reaches probe alone, which then stops the children in order; they die with probe. */
-static pid_t spawn(char *const argv[], int out_fd, int *ready_fd)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t parent = getpid(), pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		setpgid(0, 0);
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-			_exit(127);
-		int w = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
-		int x = out_fd >= 0 ? fcntl(out_fd, F_DUPFD_CLOEXEC, 10) : -1;
-		if (w < 0 || (out_fd >= 0 && x < 0) || dup2(w, 3) < 0 ||
-		    (x >= 0 && dup2(x, STDOUT_FILENO) < 0))
-			_exit(127);
-		execv(argv[0], argv);
-		dprintf(3, "exec %d\n", errno);
-		_exit(127);
-	}
-	close(p[1]);
-	*ready_fd = p[0];
-	return pid;
-}
-
-static int reap(child_t *c, uint64_t timeout_ns)
-{
-	uint64_t deadline = sp_mono_ns() + timeout_ns;
-	while (c->pid > 0) {
-		pid_t got = waitpid(c->pid, &c->status, WNOHANG);
-		if (got == c->pid || (got < 0 && errno == ECHILD)) {
-			c->pid = 0;
-			return 0;
-		}
-		if (sp_mono_ns() >= deadline)
-			return -ETIMEDOUT;
-		struct timespec ts = {0, 10 * 1000000L};
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
-
-static int stop_child(child_t *c, int sig, uint64_t timeout_ns)
-{
-	if (c->pid <= 0)
-		return 0;
-	kill(c->pid, sig);
-	if (reap(c, timeout_ns) == 0)
-		return 0;
-	kill(c->pid, SIGKILL);
-	reap(c, 1000ULL * 1000000ULL);
-	return -ETIMEDOUT;
-}
-
-static void describe_status(int status, char *out, size_t outlen)
-{
-	if (WIFEXITED(status))
-		snprintf(out, outlen, "exited with status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(out, outlen, "was killed by signal %d", WTERMSIG(status));
-	else
-		snprintf(out, outlen, "stopped");
-}
-
-/* Starts the child and waits for "ready\n" on its pipe. 0, or -1 after saying why. */
+/* Starts a server and waits for its ready line; -1 after saying why not. */
 static int start_child(child_t *c, char *const argv[], int out_fd)
 {
-	int fd = -1;
-	pid_t pid = spawn(argv, out_fd, &fd);
-	if (pid < 0) {
-		fail("cannot start %s: %s", c->name, strerror((int)-pid));
+	char err[512];
+	if (child_start(c, argv[0], argv, out_fd, CHILD_DEFAULT_SIGNALS, &stop_signal, err,
+			sizeof(err)) < 0) {
+		cmdline_fail("%s", err);
 		return -1;
 	}
-	c->pid = pid;
-	char buf[64];
-	size_t have = 0;
-	uint64_t deadline = sp_mono_ns() + OBS_READY_NS;
-	int rc = -1;
-	for (;;) {
-		uint64_t now = sp_mono_ns();
-		if (now >= deadline || stop_signal) {
-			fail("%s did not say it was ready within 5 s", c->name);
-			break;
-		}
-		struct pollfd pfd = {fd, POLLIN, 0};
-		if (poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1) <= 0)
-			continue;
-		ssize_t got = read(fd, buf + have, sizeof(buf) - 1 - have);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got > 0) {
-			have += (size_t)got;
-			buf[have] = '\0';
-			if (strstr(buf, "ready\n")) {
-				rc = 0;
-				break;
-			}
-			if (have < sizeof(buf) - 1)
-				continue;
-		}
-		int e = 0;
-		char how[64];
-		if (sscanf(buf, "exec %d", &e) == 1)
-			fail("cannot run %s '%s': %s; build it, or set STUBPROBE_BINDIR to the "
-			     "directory that holds it",
-			     c->name, argv[0], strerror(e));
-		else if (reap(c, 1000ULL * 1000000ULL) == 0) {
-			describe_status(c->status, how, sizeof(how));
-			fail("%s %s before it was ready; see its message above", c->name, how);
-		} else
-			fail("%s closed its ready pipe without saying ready", c->name);
-		break;
-	}
-	close(fd);
-	return rc;
+	return 0;
 }
 
 /* ---- the report ---- */
@@ -693,14 +524,14 @@ static int write_outputs(observe_t *o, int status, const char *result)
 	if (f && fclose(f) != 0)
 		rc = -1;
 	if (rc < 0) {
-		fail("cannot write '%s': %s; check the space and permissions there", path,
-		     strerror(errno));
+		cmdline_fail("cannot write '%s': %s; check the space and permissions there", path,
+			     strerror(errno));
 		return -1;
 	}
 	json_t *j = report_json_of(o, status, result);
 	snprintf(path, sizeof(path), "%s/report.json", o->out);
 	if (!j || json_dump_file(j, path, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0) {
-		fail("cannot write '%s'; check the space and permissions there", path);
+		cmdline_fail("cannot write '%s'; check the space and permissions there", path);
 		rc = -1;
 	}
 	json_decref(j);
@@ -713,7 +544,7 @@ static int make_outdir(const char *path)
 {
 	char *p = strdup(path);
 	if (!p)
-		return fail("out of memory");
+		return cmdline_fail("out of memory");
 	size_t len = strlen(p);
 	while (len > 1 && p[len - 1] == '/')
 		p[--len] = '\0';
@@ -722,7 +553,7 @@ static int make_outdir(const char *path)
 		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
 			int e = errno;
 			free(p);
-			return fail(
+			return cmdline_fail(
 			    "cannot create directory '%s': %s; give another place with --out", path,
 			    strerror(e));
 		}
@@ -731,10 +562,11 @@ static int make_outdir(const char *path)
 	int rc = mkdir(p, 0755) < 0 ? errno : 0;
 	free(p);
 	if (rc == EEXIST)
-		return fail("the directory '%s' already exists; give a new one with --out", path);
+		return cmdline_fail("the directory '%s' already exists; give a new one with --out",
+				    path);
 	if (rc)
-		return fail("cannot create the directory '%s': %s; give another with --out", path,
-			    strerror(rc));
+		return cmdline_fail("cannot create the directory '%s': %s; give another with --out",
+				    path, strerror(rc));
 	return 0;
 }
 
@@ -766,12 +598,12 @@ static int serve(observe_t *o, const char *bindir, unsigned long duration)
 	char fakens_bin[PATHS_MAX + 16], sniff_bin[PATHS_MAX + 16], log[PATHS_MAX + 32];
 	char cap[PATHS_MAX + 32], slog[PATHS_MAX + 32], filter[1024] = "(";
 	char listen[80];
-	argv_t fargv = {.n = 0}, sargv = {.n = 0};
+	argvec_t fargv = {.n = 0}, sargv = {.n = 0};
 	int status = 2, pipefd[2] = {-1, -1};
 	size_t have = 0, cap_buf = 1 << 16;
 	char *buf = malloc(cap_buf);
 	if (!buf)
-		return fail("out of memory");
+		return cmdline_fail("out of memory");
 
 	snprintf(fakens_bin, sizeof(fakens_bin), "%s/fakens", bindir);
 	snprintf(sniff_bin, sizeof(sniff_bin), "%s/sniff", bindir);
@@ -779,13 +611,13 @@ static int serve(observe_t *o, const char *bindir, unsigned long duration)
 	snprintf(cap, sizeof(cap), "%s/capture.pcapng", o->out);
 	snprintf(slog, sizeof(slog), "%s/sniff.jsonl", o->out);
 
-	argv_add(&fargv, fakens_bin);
+	argvec_add(&fargv, fakens_bin);
 	for (size_t i = 0; i < o->naddrs; i++) {
 		/* Every address is server 1: the scenarios for several servers are refused. */
 		snprintf(listen, sizeof(listen), strchr(o->addrs[i], ':') ? "[%s]:53@1" : "%s:53@1",
 			 o->addrs[i]);
-		argv_add(&fargv, "--listen");
-		argv_add(&fargv, listen);
+		argvec_add(&fargv, "--listen");
+		argvec_add(&fargv, listen);
 		size_t fl = strlen(filter);
 		snprintf(filter + fl, sizeof(filter) - fl, "%shost %s", i ? " or " : "",
 			 o->addrs[i]);
@@ -796,28 +628,28 @@ static int serve(observe_t *o, const char *bindir, unsigned long duration)
 	const char *const ftail[] = {"--zone", OBS_ZONE, "--rate-limit", OBS_RATE,
 				     "--log",  log,      "--ready-fd",   "3"};
 	for (size_t i = 0; i < sizeof(ftail) / sizeof(ftail[0]); i++)
-		argv_add(&fargv, ftail[i]);
+		argvec_add(&fargv, ftail[i]);
 	/* Trials per client, since many clients ask the same names; a bigger kernel buffer
 	 * than libpcap's 2 MiB for a busy segment. */
 	const char *const sa[] = {
 	    sniff_bin, "-i", o->iface, "--json", "--per-client", "--window", OBS_WINDOW,   "-f",
 	    filter,    "-w", cap,      "-B",     "8192",         "-q",       "--ready-fd", "3"};
 	for (size_t i = 0; i < sizeof(sa) / sizeof(sa[0]); i++)
-		argv_add(&sargv, sa[i]);
+		argvec_add(&sargv, sa[i]);
 	if (fargv.bad || sargv.bad) {
-		fail("out of memory");
+		cmdline_fail("out of memory");
 		goto out;
 	}
 
 	o->sniff_log = open(slog, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (o->sniff_log < 0) {
-		fail("cannot create '%s': %s; check the directory", slog, strerror(errno));
+		cmdline_fail("cannot create '%s': %s; check the directory", slog, strerror(errno));
 		goto out;
 	}
 	if (start_child(&fakens, fargv.v, -1) < 0)
 		goto out;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		fail("cannot make a pipe for sniff: %s", strerror(errno));
+		cmdline_fail("cannot make a pipe for sniff: %s", strerror(errno));
 		goto out;
 	}
 	int rc = start_child(&sniff, sargv.v, pipefd[1]);
@@ -875,13 +707,14 @@ static int serve(observe_t *o, const char *bindir, unsigned long duration)
 		struct pollfd pfd = {pipefd[0], POLLIN, 0};
 		int pr = poll(&pfd, 1, timeout);
 		if (pr < 0 && errno != EINTR) {
-			fail("cannot wait for sniff: %s", strerror(errno));
+			cmdline_fail("cannot wait for sniff: %s", strerror(errno));
 			goto out;
 		}
 		if (stopping && sp_mono_ns() >= stop_deadline) {
-			fail("sniff did not finish within 10 s of SIGINT; the report lacks what it "
-			     "had "
-			     "not said");
+			cmdline_fail(
+			    "sniff did not finish within 10 s of SIGINT; the report lacks what it "
+			    "had "
+			    "not said");
 			break;
 		}
 		if (pr <= 0)
@@ -889,7 +722,7 @@ static int serve(observe_t *o, const char *bindir, unsigned long duration)
 		if (have == cap_buf) {
 			char *b = realloc(buf, cap_buf * 2);
 			if (!b) {
-				fail("out of memory reading sniff's output");
+				cmdline_fail("out of memory reading sniff's output");
 				goto out;
 			}
 			buf = b;
@@ -901,28 +734,28 @@ static int serve(observe_t *o, const char *bindir, unsigned long duration)
 		if (got <= 0) {
 			eof = 1;
 			if (!stopping)
-				fail("sniff stopped on its own; see its message above");
+				cmdline_fail("sniff stopped on its own; see its message above");
 			break;
 		}
 		have += (size_t)got;
 		if (drain_lines(o, buf, &have) < 0) {
-			fail("out of memory keeping the lookups");
+			cmdline_fail("out of memory keeping the lookups");
 			goto out;
 		}
 	}
 
 	char how[64];
-	int sniff_ok = stop_child(&sniff, SIGINT, OBS_STOP_NS) == 0 && WIFEXITED(sniff.status) &&
+	int sniff_ok = child_stop(&sniff, SIGINT, OBS_STOP_NS) == 0 && WIFEXITED(sniff.status) &&
 		       WEXITSTATUS(sniff.status) <= 1;
 	if (!sniff_ok) {
-		describe_status(sniff.status, how, sizeof(how));
-		fail("sniff %s; the capture is in %s", how, cap);
+		child_describe_status(sniff.status, how, sizeof(how));
+		cmdline_fail("sniff %s; the capture is in %s", how, cap);
 	}
-	int fakens_ok = stop_child(&fakens, SIGTERM, OBS_STOP_NS) == 0 &&
+	int fakens_ok = child_stop(&fakens, SIGTERM, OBS_STOP_NS) == 0 &&
 			WIFEXITED(fakens.status) && WEXITSTATUS(fakens.status) == 0;
 	if (!fakens_ok) {
-		describe_status(fakens.status, how, sizeof(how));
-		fail("fakens %s; see %s", how, log);
+		child_describe_status(fakens.status, how, sizeof(how));
+		cmdline_fail("fakens %s; see %s", how, log);
 	}
 
 	unsigned racing = 0, judged = 0;
@@ -959,16 +792,16 @@ static int serve(observe_t *o, const char *bindir, unsigned long duration)
 	if (write_outputs(o, status, result) < 0)
 		status = 2;
 out:
-	stop_child(&sniff, SIGTERM, 2000ULL * 1000000ULL);
-	stop_child(&fakens, SIGTERM, 2000ULL * 1000000ULL);
+	child_stop(&sniff, SIGTERM, 2000ULL * 1000000ULL);
+	child_stop(&fakens, SIGTERM, 2000ULL * 1000000ULL);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
 	if (o->sniff_log >= 0)
 		close(o->sniff_log);
 	o->sniff_log = -1;
 	free(buf);
-	argv_free(&fargv);
-	argv_free(&sargv);
+	argvec_free(&fargv);
+	argvec_free(&sargv);
 	return status;
 }
 
@@ -983,9 +816,9 @@ static int check_address(char *arg)
 	unsigned char a[16];
 	if (inet_pton(AF_INET, arg, a) == 1 || inet_pton(AF_INET6, arg, a) == 1)
 		return 0;
-	return fail("bad --address '%s': give a numeric IPv4 or IPv6 address of this host, "
-		    "such as 192.0.2.53 or 2001:db8::53",
-		    arg);
+	return cmdline_fail("bad --address '%s': give a numeric IPv4 or IPv6 address of this host, "
+			    "such as 192.0.2.53 or 2001:db8::53",
+			    arg);
 }
 
 int observe_main(int argc, char **argv)
@@ -1019,23 +852,24 @@ int observe_main(int argc, char **argv)
 			break;
 		case 'a':
 			if (o.naddrs == OBS_ADDRS_MAX)
-				return fail("at most %d --address options", OBS_ADDRS_MAX);
+				return cmdline_fail("at most %d --address options", OBS_ADDRS_MAX);
 			if (check_address(optarg) != 0)
 				return 2;
 			o.addrs[o.naddrs++] = optarg;
 			break;
 		case 's':
 			if (nscen_args == OBS_SCEN_MAX)
-				return fail("at most %d --scenario options", OBS_SCEN_MAX);
+				return cmdline_fail("at most %d --scenario options", OBS_SCEN_MAX);
 			scen_args[nscen_args++] = optarg;
 			break;
 		case 'o':
 			o.out = optarg;
 			break;
 		case 'd':
-			if (sp_parse_uint(optarg, DURATION_MAX, &duration) != 0 || duration == 0)
-				return fail("bad --duration '%s': give whole seconds from 1 to %lu",
-					    optarg, DURATION_MAX);
+			if (cmdline_count(optarg, DURATION_MAX, &duration) < 0)
+				return cmdline_fail(
+				    "bad --duration '%s': give whole seconds from 1 to %lu", optarg,
+				    DURATION_MAX);
 			break;
 		case OPT_SCENARIOS:
 			catalogue = optarg;
@@ -1047,28 +881,31 @@ int observe_main(int argc, char **argv)
 			fputs(observe_usage, stdout);
 			return 0;
 		default:
-			return option_error(opts, c, argv, "probe observe --help");
+			return cmdline_option_error(opts, c, argv, "probe observe --help");
 		}
 	}
 	if (optind < argc)
-		return fail("unexpected argument '%s'; see probe observe --help", argv[optind]);
+		return cmdline_fail("unexpected argument '%s'; see probe observe --help",
+				    argv[optind]);
 	if (!o.iface || !o.iface[0])
-		return fail("give the interface to capture on with --interface (see ip link)");
+		return cmdline_fail(
+		    "give the interface to capture on with --interface (see ip link)");
 	if (strlen(o.iface) >= IF_NAMESIZE || !if_nametoindex(o.iface))
-		return fail("no interface '%s' here; give one that ip link lists, the one the "
-			    "--address is on",
-			    o.iface);
+		return cmdline_fail(
+		    "no interface '%s' here; give one that ip link lists, the one the "
+		    "--address is on",
+		    o.iface);
 	if (o.naddrs == 0)
-		return fail(
+		return cmdline_fail(
 		    "give the address to serve on with --address (one of this host's, on %s)",
 		    o.iface);
 	if (o.out && !o.out[0])
-		return fail("--out needs a directory name");
+		return cmdline_fail("--out needs a directory name");
 
 	char bindir[PATHS_MAX], datadir[PATHS_MAX], catpath[PATHS_MAX + 32];
 	if (paths_bindir(bindir, sizeof(bindir)) < 0 || paths_datadir(datadir, sizeof(datadir)) < 0)
-		return fail("cannot find probe's own directory; set STUBPROBE_BINDIR and "
-			    "STUBPROBE_DATADIR");
+		return cmdline_fail("cannot find probe's own directory; set STUBPROBE_BINDIR and "
+				    "STUBPROBE_DATADIR");
 	snprintf(catpath, sizeof(catpath), "%s", catalogue ? catalogue : datadir);
 	if (!catalogue)
 		snprintf(catpath, sizeof(catpath), "%s/scenarios.conf", datadir);
@@ -1076,17 +913,18 @@ int observe_main(int argc, char **argv)
 	char why[256] = "";
 	int rc = scenario_load(catpath, &list, &errline, why, sizeof(why));
 	if (rc < 0 && errline == 0)
-		return fail(
+		return cmdline_fail(
 		    "cannot read the scenario catalogue '%s': %s; give one with --scenarios "
 		    "or set STUBPROBE_DATADIR",
 		    catpath, sp_strerror(rc));
 	if (rc < 0)
-		return fail("%s line %d: %s", catpath, errline, why[0] ? why : sp_strerror(rc));
+		return cmdline_fail("%s line %d: %s", catpath, errline,
+				    why[0] ? why : sp_strerror(rc));
 
 	o.scen = calloc(nscen_args ? nscen_args : list.count ? list.count : 1, sizeof(*o.scen));
 	o.trials = json_array();
 	if (!o.scen || !o.trials) {
-		status = fail("out of memory");
+		status = cmdline_fail("out of memory");
 		goto out;
 	}
 	if (nscen_args == 0) {
@@ -1108,44 +946,35 @@ int observe_main(int argc, char **argv)
 			o.nscen++;
 	}
 	if (o.nscen == 0) {
-		status = fail("no scenario to serve; name some with --scenario");
+		status = cmdline_fail("no scenario to serve; name some with --scenario");
 		goto out;
 	}
 
-	char run_id[32], started[32], outbuf[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(run_id, sizeof(run_id), "%Y%m%d-%H%M%S", &tm);
-	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cmdline_stamp_t stamp;
+	char outbuf[64];
+	cmdline_stamp(&stamp);
 	/* The time of day: names of this session differ from an earlier one's, so that no
 	 * cache on the client answers for fakens. */
-	strftime(o.label, sizeof(o.label), "t%H%M%S", &tm);
-	o.run_id = run_id;
-	o.started = started;
+	strftime(o.label, sizeof(o.label), "t%H%M%S", &stamp.tm);
+	o.run_id = stamp.run_id;
+	o.started = stamp.started_utc;
 	for (size_t i = 0; i < o.nscen; i++)
 		snprintf(o.scen[i].qname, sizeof(o.scen[i].qname), "%.200s%s%s." OBS_ZONE,
 			 o.scen[i].text, o.scen[i].text[0] ? "." : "", o.label);
 	if (!o.out) {
-		snprintf(outbuf, sizeof(outbuf), "results/observe-%s", run_id);
+		snprintf(outbuf, sizeof(outbuf), "results/observe-%s", stamp.run_id);
 		o.out = outbuf;
 	}
 	struct stat st;
 	if (lstat(o.out, &st) == 0) {
-		status =
-		    fail("the directory '%s' already exists; give a new one with --out", o.out);
+		status = cmdline_fail(
+		    "the directory '%s' already exists; give a new one with --out", o.out);
 		goto out;
 	}
 	if (make_outdir(o.out) != 0)
 		goto out;
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns and the loop sees the flag */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	child_catch_signals(on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	status = serve(&o, bindir, duration);
 out:
@@ -1179,31 +1008,32 @@ int observe_lookup_main(int argc, char **argv)
 			rname = optarg;
 			break;
 		case 't':
-			if (sp_parse_uint(optarg, 60, &timeout) != 0 || timeout == 0)
-				return fail("bad --timeout '%s': give whole seconds from 1 to 60",
-					    optarg);
+			if (cmdline_count(optarg, 60, &timeout) < 0)
+				return cmdline_fail(
+				    "bad --timeout '%s': give whole seconds from 1 to 60", optarg);
 			break;
 		case 'h':
 			fputs(lookup_usage, stdout);
 			return 0;
 		default:
-			return option_error(opts, c, argv, "probe lookup --help");
+			return cmdline_option_error(opts, c, argv, "probe lookup --help");
 		}
 	}
 	if (optind != argc - 1)
-		return fail("give one name to look up; see probe lookup --help");
+		return cmdline_fail("give one name to look up; see probe lookup --help");
 	const char *name = argv[optind];
 
 	char bindir[PATHS_MAX], helpers[PATHS_MAX];
 	if (paths_bindir(bindir, sizeof(bindir)) < 0 ||
 	    paths_helperdir(bindir, helpers, sizeof(helpers)) < 0)
-		return fail("cannot find probe's own directory; set STUBPROBE_BINDIR");
+		return cmdline_fail("cannot find probe's own directory; set STUBPROBE_BINDIR");
 	resolver_set_helper_dir(helpers);
 	const resolver_t *r = resolver_find(rname);
 	if (!r)
-		return fail("unknown resolver '%s'; see probe --list-resolvers", rname);
+		return cmdline_fail("unknown resolver '%s'; see probe --list-resolvers", rname);
 	if (resolver_unavailable(r))
-		return fail("cannot use resolver '%s': %s", r->name, resolver_unavailable(r));
+		return cmdline_fail("cannot use resolver '%s': %s", r->name,
+				    resolver_unavailable(r));
 
 	resolver_result_t res;
 	memset(&res, 0, sizeof(res));

@@ -348,39 +348,29 @@ json_t *report_platform_json(const report_platform_t *p)
 			 text_or_null(p->routes));
 }
 
-static const char *or_unknown(const char *s)
+/* label, then value for Markdown, or dflt when value is "". */
+static void md_field(FILE *f, const char *label, const char *value, const char *dflt)
 {
-	return s[0] ? s : "unknown";
+	fputs(label, f);
+	report_put_md(value[0] ? value : dflt, f);
 }
 
 void report_platform_markdown(const report_platform_t *p, FILE *f)
 {
-	fputs("- OS: ", f);
-	report_put_md(or_unknown(p->os), f);
-	fputs("\n- kernel: ", f);
-	report_put_md(or_unknown(p->kernel), f);
-	fputs(" (", f);
-	report_put_md(or_unknown(p->kernel_version), f);
-	fputs(") ", f);
-	report_put_md(p->machine, f);
-	fputs("\n- libraries: ", f);
-	report_put_md(or_unknown(p->libc), f);
-	fputc(' ', f);
-	report_put_md(or_unknown(p->libc_version), f);
-	fputs(", c-ares ", f);
-	report_put_md(or_unknown(p->cares_version), f);
-	fputs(", musl ", f);
-	report_put_md(p->musl_version[0] ? p->musl_version : "not installed", f);
-	fputs("\n- this host's /etc/nsswitch.conf hosts: ", f);
-	report_put_md(p->nsswitch_hosts[0] ? p->nsswitch_hosts : "(no hosts line)", f);
-	fputs("\n- this host's /etc/resolv.conf: nameservers ", f);
-	report_put_md(p->nameservers[0] ? p->nameservers : "(none)", f);
-	fputs("; options ", f);
-	report_put_md(p->host_options[0] ? p->host_options : "(none)", f);
-	fputs("; local stub: ", f);
-	report_put_md(p->local_stub[0] ? p->local_stub : "no", f);
-	fprintf(f, "; nscd: %s\n- what applications on this host meet: ",
-		p->nscd_running ? "running" : "not running");
-	report_put_md(p->routes, f);
+	md_field(f, "- OS: ", p->os, "unknown");
+	md_field(f, "\n- kernel: ", p->kernel, "unknown");
+	md_field(f, " (", p->kernel_version, "unknown");
+	md_field(f, ") ", p->machine, "");
+	md_field(f, "\n- libraries: ", p->libc, "unknown");
+	md_field(f, " ", p->libc_version, "unknown");
+	md_field(f, ", c-ares ", p->cares_version, "unknown");
+	md_field(f, ", musl ", p->musl_version, "not installed");
+	md_field(f, "\n- this host's /etc/nsswitch.conf hosts: ", p->nsswitch_hosts,
+		 "(no hosts line)");
+	md_field(f, "\n- this host's /etc/resolv.conf: nameservers ", p->nameservers, "(none)");
+	md_field(f, "; options ", p->host_options, "(none)");
+	md_field(f, "; local stub: ", p->local_stub, "no");
+	fprintf(f, "; nscd: %s\n", p->nscd_running ? "running" : "not running");
+	md_field(f, "- what applications on this host meet: ", p->routes, "");
 	fputc('\n', f);
 }

@@ -182,21 +182,10 @@ static int parse_verdict(const char *s, enum verdict *v)
 	return SP_EFORMAT;
 }
 
-static int fill_wire(report_wire_t *w, const json_t *o, char *why, size_t whylen)
+/* The facts of the wire that sniff's trial line and report.json's trials give under the
+ * same keys. */
+static void wire_facts_from_json(report_wire_t *w, const json_t *o)
 {
-	const char *verdict = json_string_value(json_object_get(o, "verdict"));
-	enum verdict v;
-	if (parse_verdict(verdict, &v) < 0) {
-		snprintf(why, whylen, "trial without a known verdict ('%s')",
-			 verdict ? verdict : "none");
-		return SP_ESYNTAX;
-	}
-	wire_clear(w);
-	w->seen = 1;
-	w->verdict = v;
-	const char *reason = json_string_value(json_object_get(o, "reason"));
-	if (reason && !(w->reason = strdup(reason)))
-		return SP_ENOMEM;
 	get_text(o, "client", w->client, sizeof(w->client));
 	w->queries = get_uint(o, "queries");
 	w->requeries = get_uint(o, "requeries");
@@ -212,6 +201,24 @@ static int fill_wire(report_wire_t *w, const json_t *o, char *why, size_t whylen
 	w->race = get_uint(o, "race");
 	w->late = get_uint(o, "late");
 	w->duplicate = get_uint(o, "duplicate");
+}
+
+static int fill_wire(report_wire_t *w, const json_t *o, char *why, size_t whylen)
+{
+	const char *verdict = json_string_value(json_object_get(o, "verdict"));
+	enum verdict v;
+	if (parse_verdict(verdict, &v) < 0) {
+		snprintf(why, whylen, "trial without a known verdict ('%s')",
+			 verdict ? verdict : "none");
+		return SP_ESYNTAX;
+	}
+	wire_clear(w);
+	w->seen = 1;
+	w->verdict = v;
+	const char *reason = json_string_value(json_object_get(o, "reason"));
+	if (reason && !(w->reason = strdup(reason)))
+		return SP_ENOMEM;
+	wire_facts_from_json(w, o);
 
 	const json_t *ev = json_object_get(o, "evidence");
 	size_t n = json_is_array(ev) ? json_array_size(ev) : 0;
@@ -1223,6 +1230,7 @@ json_t *report_json(const report_t *r)
 	put(o, "run_id", jstr(r->run_id), &bad);
 	put(o, "started_utc", jstr(r->started_utc), &bad);
 	put(o, "trials", json_integer(r->trials), &bad);
+	put(o, "topology", jstr_or_null(r->topology), &bad);
 	for (size_t i = 0; i < r->nresolvers; i++) {
 		json_t *e = json_object();
 		if (e) {
@@ -1351,21 +1359,7 @@ static void trial_from_json(report_trial_t *t, const json_t *o)
 	const json_t *parallel = json_object_get(o, "parallel");
 	w->seen = json_is_boolean(parallel);
 	w->verdict = v;
-	w->parallel = json_is_true(parallel);
-	copy_text(w->client, sizeof(w->client), jtext(o, "client"));
-	w->queries = juint(o, "queries");
-	w->requeries = juint(o, "requeries");
-	w->answers = juint(o, "answers");
-	w->sockets = juint(o, "sockets");
-	w->tcp_queries = juint(o, "tcp_queries");
-	copy_text(w->first_qtype, sizeof(w->first_qtype), jtext(o, "first_qtype"));
-	copy_text(w->second_qtype, sizeof(w->second_qtype), jtext(o, "second_qtype"));
-	const json_t *gap = json_object_get(o, "gap_us");
-	w->has_gap = json_is_number(gap);
-	w->gap_us = w->has_gap ? json_number_value(gap) : 0;
-	w->race = juint(o, "race");
-	w->late = juint(o, "late");
-	w->duplicate = juint(o, "duplicate");
+	wire_facts_from_json(w, o);
 	t->fakens_refused = juint(o, "fakens_refused");
 	const json_t *elapsed = json_object_get(o, "elapsed_us"), *ret = json_object_get(o, "returned");
 	l->timed_out = json_is_true(json_object_get(o, "timed_out"));
@@ -1461,6 +1455,7 @@ int report_from_json(report_t *r, const json_t *o, char *err, size_t errlen)
 	}
 	copy_text(r->run_id, sizeof(r->run_id), jtext(o, "run_id"));
 	copy_text(r->started_utc, sizeof(r->started_utc), jtext(o, "started_utc"));
+	copy_text(r->topology, sizeof(r->topology), jtext(o, "topology"));
 	const json_t *cap = json_object_get(o, "capture");
 	r->have_capture = json_is_integer(json_object_get(cap, "frames"));
 	r->frames = get_u64(cap, "frames");
@@ -1487,6 +1482,25 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* The entity of a character that XML and HTML give a meaning to, else NULL. */
+static const char *xml_entity(unsigned char ch)
+{
+	switch (ch) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return NULL;
+	}
+}
+
 void report_put_xml(const char *s, FILE *f)
 {
 	for (; s && *s; s++) {
@@ -1500,27 +1514,10 @@ void report_put_xml(const char *s, FILE *f)
 				fwrite(s, 1, n, f);
 				s += n - 1;
 			}
-			continue;
-		}
-		switch (ch) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			if (ch >= 0x20 || ch == '\t' || ch == '\n')
-				fputc(ch, f);
+		} else if (xml_entity(ch)) {
+			fputs(xml_entity(ch), f);
+		} else if (ch >= 0x20 || ch == '\t' || ch == '\n') {
+			fputc(ch, f);
 		}
 	}
 }
@@ -1529,30 +1526,15 @@ void report_put_md(const char *s, FILE *f)
 {
 	for (; s && *s; s++) {
 		unsigned char ch = (unsigned char)*s;
-		switch (ch) {
-		case '|':
-			fputs("\\|", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '\n':
-		case '\r':
-		case '\t':
+		if (ch == '|' || ch == '\\') {
+			fputc('\\', f);
+			fputc(ch, f);
+		} else if (ch == '<' || ch == '>' || ch == '&') {
+			fputs(xml_entity(ch), f);
+		} else if (ch == '\n' || ch == '\r' || ch == '\t') {
 			fputc(' ', f);
-			break;
-		default:
-			if (ch >= 0x20)
-				fputc(ch, f);
+		} else if (ch >= 0x20) {
+			fputc(ch, f);
 		}
 	}
 }
@@ -1592,9 +1574,14 @@ int report_write_markdown(const report_t *r, FILE *f)
 			fprintf(f, ", %llu dropped", (unsigned long long)r->drops);
 	}
 	fputs("\n", f);
-	if (r->platform.known) {
+	if (r->platform.known || r->topology[0])
 		fputs("\n## Platform\n\n", f);
+	if (r->platform.known)
 		report_platform_markdown(&r->platform, f);
+	if (r->topology[0]) {
+		fputs("- lab topology: ", f);
+		report_put_md(r->topology, f);
+		fputs(" (docs/lab.md)\n", f);
 	}
 	fprintf(f, "\n## Resolvers\n\n| resolver | control | resolv.conf options | description |\n"
 		   "|---|---|---|---|\n");

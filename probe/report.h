@@ -127,6 +127,8 @@ typedef struct report {
 	char started_utc[32];       /* ISO 8601, "...Z" */
 	char *outdir;               /* owned */
 	unsigned trials;            /* per cell */
+	char topology[16];          /* the lab's: "one-host" or "two-host" (lab_topology_name);
+				       "" when not recorded */
 	report_resolver_t *resolvers;
 	size_t nresolvers;
 	report_scenario_t *scenarios;

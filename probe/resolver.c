@@ -3,6 +3,7 @@
 #include "resolver.h"
 
 #include "caps.h"
+#include "child.h"
 #include "err.h"
 #include "lookup.h"
 #include "timeutil.h"
@@ -21,7 +22,6 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,20 +204,10 @@ static int glibc_lookup(const resolver_t *self, const char *qname, resolver_resu
 static int run_program(char *const argv[], int both_out, resolver_result_t *out)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return -e;
-	}
+	pid_t pid = child_fork(p, SIGKILL);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull >= 0)
@@ -376,8 +366,6 @@ static int mount_resolv(const char *path, resolver_result_t *out)
 static void __attribute__((noreturn)) child_main(const resolver_t *r, const char *qname,
 						 const char *resolv_conf, int wfd)
 {
-	/* Dies with the parent rather than linger as an orphan in the lab. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
 	resolver_result_t res;
 	memset(&res, 0, sizeof(res));
@@ -385,7 +373,7 @@ static void __attribute__((noreturn)) child_main(const resolver_t *r, const char
 	/* A resolver needs no privilege: least of all capture rights (CAP_NET_RAW) in the
 	 * lab it is being watched in. The bounding set goes too, as an exec: command run by
 	 * root would otherwise get every capability back. */
-	if (rc == 0 && (rc = caps_limit(0, 1)) < 0)
+	if (rc == 0 && (rc = caps_drop_all()) < 0)
 		snprintf(res.error, sizeof(res.error), "cannot give up capabilities: %s",
 			 sp_strerror(rc));
 	if (rc == 0)
@@ -432,19 +420,13 @@ int resolver_start(const resolver_t *r, const char *qname, const char *resolv_co
 		snprintf(out->error, sizeof(out->error), "no resolver or name given");
 		return job->start_rc = -EINVAL;
 	}
+	/* The child dies with probe rather than linger as an orphan in the lab. */
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		int e = errno;
-		snprintf(out->error, sizeof(out->error), "cannot make a pipe: %s", strerror(e));
-		return job->start_rc = -e;
-	}
-	pid_t pid = fork();
+	pid_t pid = child_fork(p, SIGKILL);
 	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		snprintf(out->error, sizeof(out->error), "cannot fork: %s", strerror(e));
-		return job->start_rc = -e;
+		snprintf(out->error, sizeof(out->error), "cannot start the lookup's process: %s",
+			 strerror((int)-pid));
+		return job->start_rc = (int)pid;
 	}
 	if (pid == 0) {
 		close(p[0]);

@@ -12,19 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "err.h"
 #include "lab.h"
 #include "report.h"
 #include "timeutil.h"
 
 #define MS (1000000ULL)
-#define READY_TIMEOUT_NS (5000ULL * MS)
 #define SNIFF_STOP_NS (10000ULL * MS)
 #define FAKENS_STOP_NS (5000ULL * MS)
 #define LOOKUP_SLACK_NS (10000ULL * MS) /* beyond the scenario's latest answer */
@@ -40,12 +39,6 @@
 #define SETTLE_NS (10ULL * MS)
 #define TRIAL_TAIL_NS (100ULL * MS)
 #define FINAL_TAIL_NS (200ULL * MS) /* at most, after the last trial, before sniff stops */
-
-typedef struct child {
-	const char *name;
-	pid_t pid; /* 0 once reaped */
-	int status;
-} child_t;
 
 static volatile sig_atomic_t interrupted;
 static int progress_open; /* a progress line without its newline is on the terminal */
@@ -176,185 +169,25 @@ static int sleep_until(uint64_t deadline_ns)
 	return -EINTR;
 }
 
-/* An argument vector of owned copies: execv wants char *, the literals are const. */
-typedef struct argvec {
-	char *v[24];
-	size_t n;
-	int bad;
-} argvec_t;
-
-static void arg_add(argvec_t *a, const char *s)
+/* Starts a server and waits for its ready line; -1 after saying why not. */
+static int start_child(child_t *c, const char *path, argvec_t *args, int out_fd)
 {
-	if (a->n + 1 >= sizeof(a->v) / sizeof(a->v[0]) || !(a->v[a->n] = strdup(s))) {
-		a->bad = 1;
-		return;
-	}
-	a->v[++a->n] = NULL;
-}
-
-static void arg_free(argvec_t *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	a->n = 0;
-}
-
-/* Starts path with argv; its fd 3 is the write end of a pipe whose read end goes to
- * *ready_fd, and out_fd (when >= 0) becomes its standard output. The child dies with
- * probe (PR_SET_PDEATHSIG) and has its own process group, so that a Ctrl-C on the terminal
- * reaches probe, which then stops the children in order. Returns the pid or -errno. */
-static pid_t spawn(const char *path, char *const argv[], int out_fd, int *ready_fd)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setpgid(0, 0);
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-			_exit(127);
-		/* Move both out of the way first: either may already sit on 1 or 3. */
-		int w = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
-		int o = out_fd >= 0 ? fcntl(out_fd, F_DUPFD_CLOEXEC, 10) : -1;
-		if (w < 0 || (out_fd >= 0 && o < 0) || dup2(w, 3) < 0 ||
-		    (o >= 0 && dup2(o, STDOUT_FILENO) < 0))
-			_exit(127);
-		execv(path, argv);
-		dprintf(3, "exec %d\n", errno);
-		_exit(127);
-	}
-	close(p[1]);
-	*ready_fd = p[0];
-	return pid;
-}
-
-/* Waits up to timeout_ns for the child to end; 0 with its status in c->status, or
- * -ETIMEDOUT. */
-static int reap(child_t *c, uint64_t timeout_ns)
-{
-	uint64_t deadline = sp_mono_ns() + timeout_ns;
-	for (;;) {
-		pid_t got = waitpid(c->pid, &c->status, WNOHANG);
-		if (got == c->pid || (got < 0 && errno == ECHILD)) {
-			c->pid = 0;
-			return 0;
-		}
-		if (sp_mono_ns() >= deadline)
-			return -ETIMEDOUT;
-		struct timespec ts = { 0, 10 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-}
-
-/* Sends sig and waits; a child that outlives the timeout is killed. */
-static int stop_child(child_t *c, int sig, uint64_t timeout_ns)
-{
-	if (c->pid <= 0)
-		return 0;
-	kill(c->pid, sig);
-	if (reap(c, timeout_ns) == 0)
-		return 0;
-	kill(c->pid, SIGKILL);
-	reap(c, 1000 * MS);
-	return -ETIMEDOUT;
-}
-
-static void kill_children(void)
-{
-	stop_child(&sniff, SIGTERM, 2000 * MS);
-	stop_child(&fakens, SIGTERM, 2000 * MS);
-}
-
-static void describe_status(int status, char *out, size_t outlen)
-{
-	if (WIFEXITED(status))
-		snprintf(out, outlen, "exited with status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(out, outlen, "was killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
-	else
-		snprintf(out, outlen, "stopped (status 0x%x)", (unsigned)status);
-}
-
-/* Reads the child's ready pipe until "ready\n" (0), or says what went wrong (-1). */
-static int wait_ready(child_t *c, int fd, const char *path, const char *see)
-{
-	char buf[64];
-	size_t have = 0;
-	uint64_t deadline = sp_mono_ns() + READY_TIMEOUT_NS;
-	int rc = -1;
-
-	for (;;) {
-		uint64_t now = sp_mono_ns();
-		if (now >= deadline) {
-			say("%s did not say it was ready within 5 s; see %s", c->name, see);
-			break;
-		}
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		int n = poll(&pfd, 1, (int)((deadline - now) / MS) + 1);
-		if (n < 0 && errno == EINTR && interrupted) {
-			say("interrupted while starting %s", c->name);
-			break;
-		}
-		if (n <= 0)
-			continue;
-		ssize_t got = read(fd, buf + have, sizeof(buf) - 1 - have);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got > 0) {
-			have += (size_t)got;
-			buf[have] = 0;
-			if (strstr(buf, "ready\n")) {
-				rc = 0;
-				break;
-			}
-			if (have < sizeof(buf) - 1)
-				continue;
-		}
-		buf[have] = 0;
-		int e = 0;
-		if (sscanf(buf, "exec %d", &e) == 1) {
-			say("cannot start %s '%s': %s; build it, or set STUBPROBE_BINDIR to the "
-			    "directory that holds it",
-			    c->name, path, strerror(e));
-		} else if (reap(c, 1000 * MS) == 0) {
-			char how[96];
-			describe_status(c->status, how, sizeof(how));
-			say("%s %s before it was ready; see %s", c->name, how, see);
-		} else {
-			say("%s closed its ready pipe without saying ready; see %s", c->name, see);
-		}
-		break;
-	}
-	close(fd);
-	return rc;
-}
-
-static int start_child(child_t *c, const char *path, argvec_t *args, int out_fd,
-		       const char *see)
-{
-	int fd = -1;
+	char err[512];
 	if (args->bad) {
 		say("out of memory");
 		return -1;
 	}
-	pid_t pid = spawn(path, args->v, out_fd, &fd);
-	if (pid < 0) {
-		say("cannot start %s: %s", c->name, strerror((int)-pid));
+	if (child_start(c, path, args->v, out_fd, 0, &interrupted, err, sizeof(err)) < 0) {
+		say("%s", err);
 		return -1;
 	}
-	c->pid = pid;
-	return wait_ready(c, fd, path, see);
+	return 0;
+}
+
+static void kill_children(void)
+{
+	child_stop(&sniff, SIGTERM, 2000 * MS);
+	child_stop(&fakens, SIGTERM, 2000 * MS);
 }
 
 static char *join_path(const char *dir, const char *file)
@@ -707,6 +540,7 @@ static int fill_names(const run_config_t *cfg, report_t *rep)
 	int rc = 0;
 	snprintf(rep->run_id, sizeof(rep->run_id), "%s", cfg->run_id);
 	snprintf(rep->started_utc, sizeof(rep->started_utc), "%s", cfg->started_utc);
+	snprintf(rep->topology, sizeof(rep->topology), "%s", lab_topology_name(cfg->topology));
 	for (size_t i = 0; i < cfg->nresolvers && rc == 0; i++) {
 		rc = report_set_resolver(rep, i, cfg->resolvers[i]->name,
 					 cfg->resolvers[i]->control,
@@ -726,14 +560,14 @@ static void stop_servers(const run_config_t *cfg, report_t *rep)
 {
 	char how[96], why[512];
 	if (sniff.pid > 0) {
-		if (stop_child(&sniff, SIGINT, SNIFF_STOP_NS) < 0) {
+		if (child_stop(&sniff, SIGINT, SNIFF_STOP_NS) < 0) {
 			snprintf(why, sizeof(why),
 				 "sniff did not stop within 10 s of SIGINT and was killed; its "
 				 "verdicts in %s/sniff.jsonl are incomplete",
 				 cfg->outdir);
 			report_fail(rep, why);
 		} else if (!WIFEXITED(sniff.status) || WEXITSTATUS(sniff.status) > 1) {
-			describe_status(sniff.status, how, sizeof(how));
+			child_describe_status(sniff.status, how, sizeof(how));
 			snprintf(why, sizeof(why), "sniff %s%s; the capture is in %s/capture.pcapng",
 				 how, WIFEXITED(sniff.status) ? "; see its message above" : "",
 				 cfg->outdir);
@@ -741,13 +575,13 @@ static void stop_servers(const run_config_t *cfg, report_t *rep)
 		}
 	}
 	if (fakens.pid > 0) {
-		int rc = stop_child(&fakens, SIGTERM, FAKENS_STOP_NS);
+		int rc = child_stop(&fakens, SIGTERM, FAKENS_STOP_NS);
 		if (!rep->failed && (rc < 0 || !WIFEXITED(fakens.status) ||
 				     WEXITSTATUS(fakens.status) != 0)) {
 			if (rc < 0)
 				snprintf(how, sizeof(how), "did not stop within 5 s of SIGTERM");
 			else
-				describe_status(fakens.status, how, sizeof(how));
+				child_describe_status(fakens.status, how, sizeof(how));
 			snprintf(why, sizeof(why), "fakens %s; see %s/fakens.jsonl", how,
 				 cfg->outdir);
 			report_fail(rep, why);
@@ -831,13 +665,7 @@ int run_probe(const run_config_t *cfg)
 	char *made = NULL; /* the outermost directory this run made, NULL if none */
 	int made_keep = 0; /* trials ran: even a failed or interrupted run is kept */
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: waits return so the loop sees the flag */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	child_catch_signals(on_signal);
 
 	if (report_init(&rep, cfg->outdir, cfg->nresolvers, cfg->nscenarios, cfg->trials) < 0 ||
 	    fill_names(cfg, &rep) < 0) {
@@ -866,25 +694,25 @@ int run_probe(const run_config_t *cfg)
 		goto out;
 	}
 
-	arg_add(&args, fakens_bin);
+	argvec_add(&args, fakens_bin);
 	for (size_t i = 0; lab_fakens_arg(i); i++)
-		arg_add(&args, lab_fakens_arg(i));
-	arg_add(&args, "--log");
-	arg_add(&args, log);
-	arg_add(&args, "--ready-fd");
-	arg_add(&args, "3");
+		argvec_add(&args, lab_fakens_arg(i));
+	argvec_add(&args, "--log");
+	argvec_add(&args, log);
+	argvec_add(&args, "--ready-fd");
+	argvec_add(&args, "3");
 	/* The rate limit guards a server others can reach (observe mode); in the lab every
 	 * client is probe's own, and at high --jobs its queries from one address pass
 	 * fakens's default 1000/s, whose drops would read as lost answers. */
-	arg_add(&args, "--rate-limit");
-	arg_add(&args, "0");
+	argvec_add(&args, "--rate-limit");
+	argvec_add(&args, "0");
 	/* fakens's default idle close (10 s) would race the lookup timeout (latest answer +
 	 * 10 s) for a client waiting on TCP for an answer that never comes (glibc use-vc in
 	 * aaaa-lost): one timer, probe's, must end such a lookup. Delays are at most 30 s. */
-	arg_add(&args, "--tcp-idle-ms");
-	arg_add(&args, "60000");
-	rc = start_child(&fakens, fakens_bin, &args, -1, "its message above");
-	arg_free(&args);
+	argvec_add(&args, "--tcp-idle-ms");
+	argvec_add(&args, "60000");
+	rc = start_child(&fakens, fakens_bin, &args, -1);
+	argvec_free(&args);
 	if (rc < 0)
 		goto out;
 	witness_open(&wit, log, (unsigned)(cfg->nscenarios * cfg->nresolvers) * cfg->trials);
@@ -894,22 +722,22 @@ int run_probe(const run_config_t *cfg)
 		say("cannot create '%s': %s; check the run directory", sjson, strerror(errno));
 		goto out;
 	}
-	arg_add(&args, sniff_bin);
-	arg_add(&args, "-i");
-	arg_add(&args, lab_capture_interface());
-	arg_add(&args, "-w");
-	arg_add(&args, cap);
-	arg_add(&args, "--json");
-	arg_add(&args, "--ready-fd");
-	arg_add(&args, "3");
+	argvec_add(&args, sniff_bin);
+	argvec_add(&args, "-i");
+	argvec_add(&args, lab_capture_interface());
+	argvec_add(&args, "-w");
+	argvec_add(&args, cap);
+	argvec_add(&args, "--json");
+	argvec_add(&args, "--ready-fd");
+	argvec_add(&args, "3");
 	/* In immediate mode each ring slot holds one frame of lo's 64 KiB MTU: libpcap's
 	 * 2 MiB is 32 packets, which a burst of parallel trials overflows while sniff waits
 	 * for a core. 32 MiB is 512. */
-	arg_add(&args, "-B");
-	arg_add(&args, "32768");
-	arg_add(&args, "-q");
-	rc = start_child(&sniff, sniff_bin, &args, out_fd, "its message above");
-	arg_free(&args);
+	argvec_add(&args, "-B");
+	argvec_add(&args, "32768");
+	argvec_add(&args, "-q");
+	rc = start_child(&sniff, sniff_bin, &args, out_fd);
+	argvec_free(&args);
 	if (rc < 0)
 		goto out;
 	close(out_fd);
