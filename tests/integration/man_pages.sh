@@ -20,13 +20,14 @@ help_options() {
 		sed -E 's/^[ ,\/]//' | sort -u
 }
 # The options an example line uses, in its first command of each pipeline, when that
-# command is PROGRAM (with "probe diff" and "probe observe" as commands of their own).
+# command is PROGRAM (with "probe diff", "probe observe" and "probe lookup" as commands of
+# their own).
 example_options() { # PROGRAM SUBCOMMAND
 	awk '/^EXAMPLES/{on=1; next} /^[A-Z]/{on=0} on' |
 		sed -E 's/\x27[^\x27]*\x27//g; s/"[^"]*"//g' | tr '|&;' '\n\n\n' |
 		awk -v p="$1" -v s="$2" '{
 			i = 1; if ($1 != p) next
-			if ($2 == "diff" || $2 == "observe") { if ($2 != s) next; i = 2 }
+			if ($2 == "diff" || $2 == "observe" || $2 == "lookup") { if ($2 != s) next; i = 2 }
 			else if (s != "") next
 			for (i = i + 1; i <= NF; i++) if ($i ~ /^--?[a-zA-Z]/) { sub(/=.*/, "", $i); print $i }
 		}' | sort -u
@@ -58,6 +59,8 @@ fi
 if "$BIN/probe" observe --help >/dev/null 2>&1; then
 	check_page probe.1 probe observe
 fi
+check_page probe.1 probe lookup
+check "probe.1 has a section on probe lookup" grep -q '^\.SS probe lookup' "$man_dir/probe.1"
 check_page sniff.1 sniff
 check_page fakens.8 fakens
 check "probe.1 has EXAMPLES" grep -q '^\.SH EXAMPLES' "$man_dir/probe.1"

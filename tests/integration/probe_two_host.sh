@@ -91,5 +91,17 @@ check "two-host: fakens heard the port unreachables from 192.0.2.1 across the li
 	jq -e -s '[.[] | select(.event=="icmp")] | length > 0 and all(.offender == "192.0.2.1")' "$tmp/two/fakens.jsonl"
 check "one-host: the same run stayed on lo" \
 	jq -e 'select(.type=="summary") | .source=="lo"' "$tmp/one/sniff.jsonl"
+
+# The report says which lab it was, and probe diff says when two differ in it.
+check "report.json records the topology of each run" \
+	jq -e -n --slurpfile a "$tmp/one/report.json" --slurpfile b "$tmp/two/report.json" \
+	'$a[0].topology == "one-host" and $b[0].topology == "two-host"'
+check "summary.md gives the topology among the platform lines" \
+	grep -qx -- '- lab topology: two-host (docs/lab.md)' "$tmp/two/summary.md"
+"$BIN/probe" diff "$tmp/one" "$tmp/two" >"$tmp/diff.out" 2>&1
+check "probe diff notes the topologies" \
+	grep -qx 'note      topology: one-host -> two-host (docs/lab.md)' "$tmp/diff.out"
+check "probe diff of two runs alike in one topology has no topology note" \
+	bash -c "! '$BIN/probe' diff '$tmp/two' '$tmp/two-ns' | grep -q '^note      topology'"
 check "the host has no lab interface left" bash -c '! ip link show lab0 2>/dev/null && ! ip link show lab0srv 2>/dev/null'
 finish

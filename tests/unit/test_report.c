@@ -445,6 +445,8 @@ static void test_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "tool")), "stubprobe");
 	assert_string_equal(json_string_value(json_object_get(o, "run_id")), "20260101-000000");
 	assert_int_equal(json_integer_value(json_object_get(o, "trials")), 2);
+	/* not made by a run: no topology recorded */
+	assert_true(json_is_null(json_object_get(o, "topology")));
 	assert_int_equal(json_integer_value(json_object_get(o, "exit_status")), 2);
 	json_t *cells = json_object_get(o, "cells");
 	assert_int_equal(json_array_size(cells), 2);
@@ -539,6 +541,14 @@ static void test_escape(void **state)
 	fclose(f);
 	assert_string_equal(buf, "a\\|b\\\\c &lt;x&gt;&amp;");
 	free(buf);
+	/* quotes and UTF-8 stay as they are; \r and \t are spaces, other control bytes go */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	report_put_md("q\"'\r\t\001caf\xc3\xa9", f);
+	fclose(f);
+	assert_string_equal(buf, "q\"'  caf\xc3\xa9");
+	free(buf);
 }
 
 static int table_colour(const report_t *r, FILE *f) { return report_print_table_colour(r, f, 1); }
@@ -606,6 +616,12 @@ static void test_markdown(void **state)
 	assert_non_null(strstr(md, RACE_TEXT));
 	/* every table row has as many cells as its head */
 	assert_int_equal(count_of(md, "| racing 2/2 |"), 2);
+	assert_null(strstr(md, "lab topology"));
+	free(md);
+	/* the lab's topology among the platform lines */
+	strcpy(r.topology, "two-host");
+	md = capture_out(report_write_markdown, &r);
+	assert_non_null(strstr(md, "## Platform\n\n- lab topology: two-host (docs/lab.md)\n"));
 	free(md);
 	report_free(&r);
 }
@@ -968,6 +984,28 @@ static void test_diff(void **state)
 	assert_int_equal(k.compared, 2);
 	assert_int_equal(k.changed, 0);
 	assert_non_null(strstr(out, "result: 0 of 2 cells changed"));
+	assert_null(strstr(out, "topology"));
+	report_free(&copy);
+
+	/* The topology goes through report.json; a different one is a note, not a change. */
+	report_free(&r);
+	make(&r, 1);
+	strcpy(r.topology, "one-host");
+	join_ok(&r, sniff_text("correct", 0, 0));
+	json_t *tj = report_json(&r);
+	assert_non_null(tj);
+	assert_string_equal(json_string_value(json_object_get(tj, "topology")), "one-host");
+	json_object_set_new(tj, "topology", json_string("two-host"));
+	assert_int_equal(report_from_json(&copy, tj, NULL, 0), 0);
+	json_decref(tj);
+	assert_string_equal(copy.topology, "two-host");
+	out = diff_out(&r, &copy, &k);
+	assert_non_null(strstr(out, "note      topology: one-host -> two-host (docs/lab.md)\n"));
+	assert_int_equal(k.changed, 0);
+	assert_non_null(strstr(out, "result: 0 of 2 cells changed"));
+	copy.topology[0] = 0; /* a report.json from before the field */
+	out = diff_out(&r, &copy, &k);
+	assert_non_null(strstr(out, "note      topology: one-host -> not recorded"));
 	report_free(&copy);
 
 	/* One cell's verdict edited: caught and named, although its counts say otherwise. */
