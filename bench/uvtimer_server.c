@@ -67,10 +67,7 @@ static long name_delay_us(const char *text, uint16_t qtype)
 	return d;
 }
 
-static void on_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
+static void on_closed(uv_handle_t *h) { free(h->data); }
 
 static void send_answer(struct pending *p)
 {
@@ -98,7 +95,8 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 	if (!p)
 		return;
 	memcpy(&p->to, from,
-	       from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	       from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					   : sizeof(struct sockaddr_in));
 	dns_builder_t b;
 	dns_builder_init(&b, p->buf, sizeof(p->buf));
 	dns_put_header(&b, m.h.id, DNS_F_QR | DNS_F_AA | DNS_F_RA | (m.h.flags & DNS_F_RD));
@@ -131,10 +129,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init(rxbuf, sizeof(rxbuf));
 }
 
-static void on_signal(uv_signal_t *s, int signum)
-{
-	uv_stop(s->loop);
-}
+static void on_signal(uv_signal_t *s, int signum) { uv_stop(s->loop); }
 
 int main(int argc, char **argv)
 {

@@ -11,7 +11,8 @@ static const uint8_t doc_a[4] = {192, 0, 2, 10};
 static const uint8_t doc_aaaa[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
 /* Decoys carry other addresses, so what a client returns shows whether it took one. */
 static const uint8_t decoy_a[4] = {192, 0, 2, 66};
-static const uint8_t decoy_aaaa[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x66};
+static const uint8_t decoy_aaaa[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				       0,    0,    0,    0,    0, 0, 0, 0x66};
 
 #define RUNT_LEN 11
 /* RFC 6891 9: BADVERS is extended rcode 16, its upper 8 bits go in the OPT TTL. */
@@ -21,14 +22,14 @@ static const uint8_t decoy_aaaa[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0,
 /* What one reply says; encode() turns it into bytes. */
 struct reply {
 	uint16_t id;
-	uint16_t qtype;     /* of the question written */
-	unsigned rcode;     /* 0..15, or EDNS_BADVERS */
-	int aa_ra;          /* AA and RA set (fakens is the zone's authority) */
-	int tc;             /* header and question only, TC set */
-	const uint8_t *rr;  /* address record of qtype, or NULL */
-	int soa;            /* the zone's SOA in authority */
-	const char *txt;    /* a TXT record in additional naming why, or NULL */
-	int question;       /* echo the question (0 for FORMERR) */
+	uint16_t qtype;    /* of the question written */
+	unsigned rcode;    /* 0..15, or EDNS_BADVERS */
+	int aa_ra;         /* AA and RA set (fakens is the zone's authority) */
+	int tc;            /* header and question only, TC set */
+	const uint8_t *rr; /* address record of qtype, or NULL */
+	int soa;           /* the zone's SOA in authority */
+	const char *txt;   /* a TXT record in additional naming why, or NULL */
+	int question;      /* echo the question (0 for FORMERR) */
 };
 
 /* Header flags of a reply: QR, the query's opcode and RD echoed (RFC 1035 4.1.1). */
@@ -124,15 +125,18 @@ static answer_msg_t *add_msg(answer_t *a, uint64_t delay_ns, const char *extra)
 }
 
 /* REFUSED or NOTIMP as fakens's reply to the query itself (not a directive): QR only. */
-static int reply_error(answer_t *a, const answer_ctx_t *ctx, enum answer_kind kind,
-		       unsigned rcode, const char *txt)
+static int reply_error(answer_t *a, const answer_ctx_t *ctx, enum answer_kind kind, unsigned rcode,
+		       const char *txt)
 {
 	a->kind = kind;
 	a->rcode = rcode;
 	a->ancount = 0;
 	a->nmsg = 0;
-	struct reply r = {.id = a->q.h.id, .qtype = a->q.q.qtype, .rcode = rcode,
-			  .txt = txt, .question = kind != ANSWER_FORMERR && a->q.has_question};
+	struct reply r = {.id = a->q.h.id,
+			  .qtype = a->q.q.qtype,
+			  .rcode = rcode,
+			  .txt = txt,
+			  .question = kind != ANSWER_FORMERR && a->q.has_question};
 	return encode(a, ctx->zone, &r, reply_limit(a, ctx->transport), add_msg(a, 0, NULL));
 }
 
@@ -158,8 +162,8 @@ static int read_edns(answer_t *a, const uint8_t *pkt, size_t len)
 		if (rc == 0 && wire_error(&w))
 			rc = wire_error(&w);
 		if (rc) {
-			snprintf(a->reason, sizeof(a->reason), "bad record %u after the question: %s",
-				 i + 1, sp_strerror(rc));
+			snprintf(a->reason, sizeof(a->reason),
+				 "bad record %u after the question: %s", i + 1, sp_strerror(rc));
 			return -1;
 		}
 		if (type != DNS_T_OPT)
@@ -188,8 +192,11 @@ static int make_sends(answer_t *a, const answer_ctx_t *ctx, const directive_rule
 	uint64_t at = rule->action == DIR_DROP ? 0 : rule->delay_ns;
 	a->delay_ns = at;
 
-	struct reply decoy = {.id = a->q.h.id, .qtype = qtype, .aa_ra = 1,
-			      .rr = v4 ? decoy_a : decoy_aaaa, .question = 1};
+	struct reply decoy = {.id = a->q.h.id,
+			      .qtype = qtype,
+			      .aa_ra = 1,
+			      .rr = v4 ? decoy_a : decoy_aaaa,
+			      .question = 1};
 	int rc = 0;
 	if (rule->decoys & DIR_DECOY_RUNT) {
 		answer_msg_t *m = add_msg(a, at, "runt");
@@ -335,8 +342,8 @@ int answer_make(const uint8_t *pkt, size_t len, const answer_ctx_t *ctx, answer_
 	const directive_rule_t *r = directive_rule_for_server(&a->dir, ctx->server, a->q.q.qtype);
 	a->kind = ANSWER_SEND;
 	if (!r) { /* types other than A and AAAA: NODATA, at once */
-		struct reply nd = {.id = a->q.h.id, .qtype = a->q.q.qtype, .aa_ra = 1, .soa = 1,
-				   .question = 1};
+		struct reply nd = {
+		    .id = a->q.h.id, .qtype = a->q.q.qtype, .aa_ra = 1, .soa = 1, .question = 1};
 		answer_msg_t *m = add_msg(a, 0, NULL);
 		int rc = encode(a, ctx->zone, &nd, reply_limit(a, ctx->transport), m);
 		a->rcode = m->rcode;

@@ -44,10 +44,10 @@ enum answer_via {
 };
 
 typedef struct answer_msg {
-	uint64_t delay_ns;   /* after the query arrived; non-decreasing along msg[] */
+	uint64_t delay_ns; /* after the query arrived; non-decreasing along msg[] */
 	enum answer_via via;
-	const char *extra;   /* NULL for the answer itself, else "duplicate", "badid", "wrongq",
-			      * "runt", "otherport" or "otheraddr" (static strings) */
+	const char *extra; /* NULL for the answer itself, else "duplicate", "badid", "wrongq",
+			    * "runt", "otherport" or "otheraddr" (static strings) */
 	unsigned rcode;
 	uint16_t ancount;
 	size_t len;

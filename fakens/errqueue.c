@@ -18,10 +18,7 @@
 /* Room for a 512-byte answer as quoted (ICMPv4 quotes up to 576 bytes in all) and more. */
 #define QUOTE_MAX 1280
 
-void errqueue_init(errqueue_t *q)
-{
-	memset(q, 0, sizeof(*q));
-}
+void errqueue_init(errqueue_t *q) { memset(q, 0, sizeof(*q)); }
 
 int errqueue_enable(int fd, int family)
 {
@@ -38,8 +35,8 @@ int errqueue_send_retry(int err)
 	       err == -EHOSTDOWN || err == -EPROTO;
 }
 
-void errqueue_note_sent(errqueue_t *q, const struct sockaddr *to, const uint8_t *buf,
-			size_t len, uint64_t sent_ns)
+void errqueue_note_sent(errqueue_t *q, const struct sockaddr *to, const uint8_t *buf, size_t len,
+			uint64_t sent_ns)
 {
 	dns_msg_t m;
 	errqueue_sent_t *e = &q->ring[q->next];
@@ -78,7 +75,7 @@ static int copy_addr(const void *p, size_t len, struct sockaddr_storage *out)
 	if (len < sizeof(fam))
 		return 0;
 	memcpy(&fam, p, sizeof(fam));
-	size_t need = fam == AF_INET ? sizeof(struct sockaddr_in)
+	size_t need = fam == AF_INET    ? sizeof(struct sockaddr_in)
 		      : fam == AF_INET6 ? sizeof(struct sockaddr_in6)
 					: 0;
 	if (need == 0 || len < need)
@@ -110,8 +107,7 @@ int errqueue_parse(const struct msghdr *mh, const uint8_t *data, size_t datalen,
 		ev->icmp_type = ee.ee_type;
 		ev->icmp_code = ee.ee_code;
 		/* The offender address follows the structure (SO_EE_OFFENDER). */
-		ev->has_offender =
-		    copy_addr(p + sizeof(ee), have - sizeof(ee), &ev->offender);
+		ev->has_offender = copy_addr(p + sizeof(ee), have - sizeof(ee), &ev->offender);
 		found = 1;
 	}
 	if (!found)

@@ -27,19 +27,20 @@ typedef struct errqueue {
 
 /* One entry of a socket's error queue. */
 typedef struct errqueue_event {
-	int icmp;       /* 1 when an ICMP or ICMPv6 error caused it (SO_EE_ORIGIN_ICMP/ICMP6) */
-	int origin;     /* SO_EE_ORIGIN_* */
-	int ee_errno;   /* ECONNREFUSED for a port unreachable */
+	int icmp;     /* 1 when an ICMP or ICMPv6 error caused it (SO_EE_ORIGIN_ICMP/ICMP6) */
+	int origin;   /* SO_EE_ORIGIN_* */
+	int ee_errno; /* ECONNREFUSED for a port unreachable */
 	uint8_t icmp_type, icmp_code;
 	int has_offender; /* the host that sent the ICMP error */
 	struct sockaddr_storage offender;
 	int has_client; /* where the refused datagram was going: the client */
 	struct sockaddr_storage client;
-	int has_answer; /* the quoted datagram parsed as DNS: answer.h, answer.q when has_question */
+	int has_answer; /* the quoted datagram parsed as DNS: answer.h, answer.q when has_question
+			 */
 	dns_msg_t answer;
 	size_t quoted_len; /* bytes of the refused datagram the error carried */
-	uint64_t at_ns;    /* CLOCK_MONOTONIC arrival of the error (kernel stamp when there is one) */
-	uint64_t sent_ns;  /* when that answer was sent, from the ring; 0 when not found */
+	uint64_t at_ns; /* CLOCK_MONOTONIC arrival of the error (kernel stamp when there is one) */
+	uint64_t sent_ns; /* when that answer was sent, from the ring; 0 when not found */
 } errqueue_event_t;
 
 void errqueue_init(errqueue_t *q);
@@ -54,8 +55,8 @@ int errqueue_enable(int fd, int family);
 int errqueue_send_retry(int err);
 
 /* Remembers an answer just sent (fakens's own bytes; ID and question are read from them). */
-void errqueue_note_sent(errqueue_t *q, const struct sockaddr *to, const uint8_t *buf,
-			size_t len, uint64_t sent_ns);
+void errqueue_note_sent(errqueue_t *q, const struct sockaddr *to, const uint8_t *buf, size_t len,
+			uint64_t sent_ns);
 
 /* Fills ev from one MSG_ERRQUEUE message: msg_name (the refused datagram's destination),
  * its control messages and data (the quoted datagram). ev->at_ns and ev->sent_ns are left

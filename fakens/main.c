@@ -57,15 +57,16 @@ static const char usage_head[] =
     "      --spin-us N           busy-wait the last N microseconds before each delayed\n";
 static const char usage_tail[] =
     "      --rate-limit N[/s][,BURST]  queries per second per client address, BURST at\n"
-    "                            once after a quiet spell (default " DEFAULT_RATE_LIMIT "); 0 = off\n"
+    "                            once after a quiet spell (default " DEFAULT_RATE_LIMIT
+    "); 0 = off\n"
     "      --user NAME           when started as root, become NAME once the sockets are\n"
     "                            bound (default nobody; root keeps root)\n"
     "  -h, --help                show this help and exit\n"
-				 "  -V, --version             show the version and exit\n"
-				 "\n"
-				 "Runs until SIGINT or SIGTERM, then exits 0; exits 2 on an error\n"
-				 "(bad option, zone or address, cannot bind, log not writable).\n"
-				 "See docs/fakens.md and docs/directives.md.\n";
+    "  -V, --version             show the version and exit\n"
+    "\n"
+    "Runs until SIGINT or SIGTERM, then exits 0; exits 2 on an error\n"
+    "(bad option, zone or address, cannot bind, log not writable).\n"
+    "See docs/fakens.md and docs/directives.md.\n";
 
 static void die_listen(const char *arg)
 {

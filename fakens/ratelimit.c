@@ -47,8 +47,8 @@ enum ratelimit_verdict ratelimit_check(ratelimit_t *r, const struct sockaddr *cl
 		ratelimit_slot_t *c = &set[i];
 		if (c->family == family && memcmp(c->addr, addr, 16) == 0)
 			s = c;
-		else if (!victim || (victim->family != 0 &&
-				     (c->family == 0 || c->seen_ns < victim->seen_ns)))
+		else if (!victim ||
+			 (victim->family != 0 && (c->family == 0 || c->seen_ns < victim->seen_ns)))
 			victim = c; /* a free slot, else the least recently seen */
 	}
 	if (!s) {

@@ -21,7 +21,7 @@ typedef struct ratelimit_slot {
 } ratelimit_slot_t;
 
 typedef struct ratelimit {
-	uint64_t interval_ns; /* 1 s / rate; 0: no limit */
+	uint64_t interval_ns;  /* 1 s / rate; 0: no limit */
 	uint64_t tolerance_ns; /* (burst - 1) intervals: how far ahead a client may run */
 	uint64_t dropped;      /* all clients, since start */
 	ratelimit_slot_t slot[RATELIMIT_SETS][RATELIMIT_WAYS];
@@ -29,8 +29,9 @@ typedef struct ratelimit {
 
 enum ratelimit_verdict {
 	RATELIMIT_PASS = 0,
-	RATELIMIT_DROP = 1,     /* over the limit: drop silently */
-	RATELIMIT_DROP_LOG = 2, /* over the limit, and the client was not logged in the last second */
+	RATELIMIT_DROP = 1, /* over the limit: drop silently */
+	RATELIMIT_DROP_LOG =
+	    2, /* over the limit, and the client was not logged in the last second */
 };
 
 /* rate queries per second per client address, burst at once after a quiet spell (at least

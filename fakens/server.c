@@ -33,8 +33,8 @@
 #define QUIET_NS 25000u
 /* TCP bounds (RFC 7766 6.2.3, 6.2.4): what one client can make fakens hold. */
 #define TCP_MAX_CONNS 256
-#define TCP_MAX_PENDING 64          /* answers waiting per connection */
-#define TCP_MAX_WRITE_QUEUE 65536   /* bytes a client leaves unread before it is dropped */
+#define TCP_MAX_PENDING 64        /* answers waiting per connection */
+#define TCP_MAX_WRITE_QUEUE 65536 /* bytes a client leaves unread before it is dropped */
 #define TCP_BACKLOG 128
 
 #ifndef MSG_PROBE /* Linux's, not in glibc's headers */
@@ -294,7 +294,8 @@ static int send_now(struct listener *l, const struct sockaddr *to, const uint8_t
 	*queued = 0;
 	uint64_t t0 = sp_mono_ns(); /* on loopback the ICMP error comes back inside the send */
 	int r = uv_udp_try_send(&l->udp, &b, 1, to);
-	if (r < 0 && errqueue_send_retry(r)) { /* it reported an earlier ICMP error, not this send */
+	if (r < 0 &&
+	    errqueue_send_retry(r)) { /* it reported an earlier ICMP error, not this send */
 		/* The send cleared the socket error but not the queue entry behind it: read it
 		 * now, or epoll keeps reporting the socket with nothing for recv to return. */
 		drain_errqueue(l->srv, l);
@@ -558,8 +559,7 @@ static int same_endpoint(const struct sockaddr_storage *a, const struct sockaddr
 
 /* Conntrack-style loss: does this UDP 5-tuple (client address and port, this socket) still
  * hold an answer that has not left? Only names that ask for it pay for the scan. */
-static int tuple_busy(const struct server *s, const struct listener *l,
-		      const struct sockaddr *from)
+static int tuple_busy(const struct server *s, const struct listener *l, const struct sockaddr *from)
 {
 	for (size_t i = 0; i < s->q.n; i++) {
 		const struct pending *p = s->q.v[i].data;
@@ -570,8 +570,8 @@ static int tuple_busy(const struct server *s, const struct listener *l,
 }
 
 /* Queues msg[i] of the answer; 0 or a negative code (the heap is full, no memory). */
-static int schedule(struct server *s, struct listener *l, struct conn *c,
-		    const struct sockaddr *to, const answer_msg_t *m, uint64_t rx)
+static int schedule(struct server *s, struct listener *l, struct conn *c, const struct sockaddr *to,
+		    const answer_msg_t *m, uint64_t rx)
 {
 	struct pending *p = malloc(sizeof(*p));
 	if (!p)
@@ -600,8 +600,8 @@ static int schedule(struct server *s, struct listener *l, struct conn *c,
 }
 
 /* One query from a datagram (c NULL) or a TCP message (c its connection). */
-static void handle_query(struct server *s, struct listener *l, struct conn *c,
-			 const uint8_t *pkt, size_t len, const struct sockaddr *from)
+static void handle_query(struct server *s, struct listener *l, struct conn *c, const uint8_t *pkt,
+			 size_t len, const struct sockaddr *from)
 {
 	uint64_t rx = c ? sp_mono_ns() : recv_time(l), limited;
 	answer_t *a = &s->ans;
@@ -617,8 +617,8 @@ static void handle_query(struct server *s, struct listener *l, struct conn *c,
 		}
 		return;
 	}
-	answer_ctx_t ctx = {.zone = &s->cfg->zone, .server = l->server,
-			    .transport = tcp ? ANSWER_TCP : ANSWER_UDP};
+	answer_ctx_t ctx = {
+	    .zone = &s->cfg->zone, .server = l->server, .transport = tcp ? ANSWER_TCP : ANSWER_UDP};
 	int err = answer_make(pkt, len, &ctx, a);
 	if (err < 0) {
 		json_t *o = ev_new("error");
@@ -653,7 +653,8 @@ static void handle_query(struct server *s, struct listener *l, struct conn *c,
 	if (a->kind == ANSWER_SEND && c && c->npending + (unsigned)a->nmsg > TCP_MAX_PENDING) {
 		a->kind = ANSWER_DROP;
 		a->nmsg = 0;
-		snprintf(a->reason, sizeof(a->reason), "too many pending answers on this connection");
+		snprintf(a->reason, sizeof(a->reason),
+			 "too many pending answers on this connection");
 	}
 
 	/* Messages due at once leave now, in order; the rest wait in the heap. */
@@ -773,8 +774,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 
 /* ---- TCP (RFC 7766): length-prefixed queries, pipelined, each answered when due ---- */
 
-static void log_conn(struct server *s, const char *event, const struct conn *c,
-		     const char *reason)
+static void log_conn(struct server *s, const char *event, const struct conn *c, const char *reason)
 {
 	json_t *o = ev_new(event);
 	ev_client(o, (const struct sockaddr *)&c->peer);
@@ -1166,8 +1166,10 @@ static int start(struct server *s)
 
 	/* Every socket is bound by now: root is no longer needed. */
 	if (privdrop_apply(s->cfg->user, s->cfg->uid, s->cfg->gid, s->priv, sizeof(s->priv)) < 0) {
-		fprintf(stderr, "fakens: cannot drop root privileges to user '%s': %s; give another "
-			"user with --user\n", s->cfg->user, s->priv);
+		fprintf(stderr,
+			"fakens: cannot drop root privileges to user '%s': %s; give another "
+			"user with --user\n",
+			s->cfg->user, s->priv);
 		return -1;
 	}
 	/* Where root stays (--user root, a user namespace that refuses the drop), or a
@@ -1177,8 +1179,10 @@ static int start(struct server *s)
 	if (caps_get(&eff, &prm, &bnd) < 0 || eff || prm) {
 		int rc = caps_drop_all();
 		if (rc < 0) {
-			fprintf(stderr, "fakens: cannot give up capabilities after binding: %s; "
-				"run fakens as root or as an ordinary user\n", sp_strerror(rc));
+			fprintf(stderr,
+				"fakens: cannot give up capabilities after binding: %s; "
+				"run fakens as root or as an ordinary user\n",
+				sp_strerror(rc));
 			return -1;
 		}
 		size_t n = strlen(s->priv);

@@ -18,8 +18,8 @@ typedef struct fakens_config {
 	struct sockaddr_storage listen[FAKENS_MAX_LISTEN];
 	int listen_server[FAKENS_MAX_LISTEN]; /* number for "sN-" directives (1..9), 0: none */
 	int nlisten;
-	int tcp;                 /* also serve TCP on every listen address */
-	uint64_t tcp_idle_ms;    /* a TCP connection without queries or answers is closed */
+	int tcp;              /* also serve TCP on every listen address */
+	uint64_t tcp_idle_ms; /* a TCP connection without queries or answers is closed */
 	/* Source of "otheraddr" decoys, [0] IPv4 and [1] IPv6; AF_UNSPEC for none. */
 	struct sockaddr_storage other_source[2];
 	int other_source_given[2]; /* set with --other-source: failing to bind is an error */

@@ -755,7 +755,7 @@ static int client_get(analyzer_t *a, const sp_addr_t *addr, uint32_t *out)
  * (dns_name_to_text) is a one-to-one function of it, so both tell the same trials apart,
  * and the text is made only when a trial is created. */
 typedef struct name_key {
-	uint8_t len; /* 0 when the name is not well formed */
+	uint8_t len;                /* 0 when the name is not well formed */
 	uint8_t b[DNS_MAXNAME + 8]; /* zero after len up to a multiple of 8, for hashing */
 	uint64_t hash;
 } name_key_t;
@@ -967,8 +967,7 @@ static int add_rec(analyzer_t *a, pool_t *pl, uint32_t *idx)
 /* The client asked a question again: an answer to it refused earlier was not one the
  * client raced past but one it gave up on (a socket closed to retry, say over TCP after a
  * truncated answer), so a race recorded for it becomes late (docs/verdicts.md). */
-static void relabel_races_late(trial_t *t, const sp_addr_t *client, uint16_t qtype,
-			       uint64_t frame)
+static void relabel_races_late(trial_t *t, const sp_addr_t *client, uint16_t qtype, uint64_t frame)
 {
 	for (size_t i = 0; i < t->n_evidence; i++) {
 		evidence_t *e = &t->evidence[i];
@@ -1270,8 +1269,7 @@ static void dns_name_key(const analyzer_t *a, const pkt_t *p, name_key_t *nk)
 }
 
 /* nk: the message's name key when the caller made it already, else NULL. */
-static int add_dns(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
-		   const name_key_t *nk)
+static int add_dns(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p, const name_key_t *nk)
 {
 	name_key_t own;
 	if (!nk) {
@@ -1395,8 +1393,8 @@ static int add_tcp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 		    .proto = PROTO_TCP};
 	uint32_t si;
 	int fresh;
-	int rc = find_or_add(a, &a->k_stream, &a->streams, key_hash(&k, K_SOCKETS), &k, &si,
-			     &fresh);
+	int rc =
+	    find_or_add(a, &a->k_stream, &a->streams, key_hash(&k, K_SOCKETS), &k, &si, &fresh);
 	if (rc)
 		return rc;
 	stream_t *st = AT(&a->streams, stream_t, si);
@@ -1547,13 +1545,19 @@ static void ahead_keyed(const table_t *t, const pool_t *pl, uint32_t i)
 	table_prefetch(t, rec_at(pl, i)->hash);
 }
 
-static void ahead_asker(const analyzer_t *a, uint32_t i) { ahead_keyed(&a->k_asker, &a->askers, i); }
+static void ahead_asker(const analyzer_t *a, uint32_t i)
+{
+	ahead_keyed(&a->k_asker, &a->askers, i);
+}
 static void ahead_sock(const analyzer_t *a, uint32_t i) { ahead_keyed(&a->k_sock, &a->socks, i); }
 static void ahead_tclient(const analyzer_t *a, uint32_t i)
 {
 	ahead_keyed(&a->k_tclient, &a->tclients, i);
 }
-static void ahead_stream(const analyzer_t *a, uint32_t i) { ahead_keyed(&a->k_stream, &a->streams, i); }
+static void ahead_stream(const analyzer_t *a, uint32_t i)
+{
+	ahead_keyed(&a->k_stream, &a->streams, i);
+}
 
 static int sweep(analyzer_t *a, pool_t *pl, uint64_t cutoff, int all,
 		 void (*expire)(analyzer_t *, uint32_t),

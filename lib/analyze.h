@@ -12,8 +12,8 @@
 enum verdict { VERDICT_CORRECT = 0, VERDICT_RACING, VERDICT_INCONCLUSIVE };
 enum refusal { REFUSAL_RACE = 0, REFUSAL_LATE, REFUSAL_DUPLICATE };
 
-const char *verdict_name(enum verdict v);   /* "correct", "racing", "inconclusive" */
-const char *refusal_name(enum refusal r);   /* "race", "late", "duplicate" */
+const char *verdict_name(enum verdict v); /* "correct", "racing", "inconclusive" */
+const char *refusal_name(enum refusal r); /* "race", "late", "duplicate" */
 
 /* What the wire says about one answer that drew an ICMP port unreachable. */
 typedef struct refusal_facts {
@@ -44,30 +44,30 @@ typedef struct evidence {
 /* One trial: every query with the same name (ASCII case folded) until the name has been
  * quiet for the window (analyzer_set_window); by client too with analyzer_set_per_client. */
 typedef struct trial {
-	char *name;              /* text form, lower case; owned by the analyzer */
-	sp_addr_t client;        /* address of the first query */
-	unsigned queries;        /* queries seen (retransmissions included) */
-	unsigned requeries;      /* queries repeating a question already asked in this trial */
+	char *name;         /* text form, lower case; owned by the analyzer */
+	sp_addr_t client;   /* address of the first query */
+	unsigned queries;   /* queries seen (retransmissions included) */
+	unsigned requeries; /* queries repeating a question already asked in this trial */
 	unsigned answers;
-	unsigned sockets;        /* distinct client (address, port) pairs that sent queries */
+	unsigned sockets; /* distinct client (address, port) pairs that sent queries */
 	unsigned tcp_queries;
 	unsigned race, late, duplicate;
-	uint16_t first_qtype;    /* of the first query */
-	uint16_t second_qtype;   /* first query of another type, 0 if none */
-	int parallel;            /* the second type was asked before any answer came back */
+	uint16_t first_qtype;  /* of the first query */
+	uint16_t second_qtype; /* first query of another type, 0 if none */
+	int parallel;          /* the second type was asked before any answer came back */
 	uint64_t first_query_ts, second_query_ts; /* ns, capture clock */
 	uint64_t first_answer_ts, last_answer_ts; /* 0 if none */
-	evidence_t *evidence;    /* n_evidence entries, capture order; owned */
+	evidence_t *evidence;                     /* n_evidence entries, capture order; owned */
 	size_t n_evidence;
 	enum verdict verdict;
-	const char *reason;      /* static text: why inconclusive, or NULL */
+	const char *reason; /* static text: why inconclusive, or NULL */
 	/* Added with bounded memory and TCP: */
-	unsigned unanswered;     /* queries no answer paired with (within the window) */
-	unsigned truncated;      /* answers with TC set */
-	unsigned errors;         /* answers with an rcode other than NOERROR */
+	unsigned unanswered;       /* queries no answer paired with (within the window) */
+	unsigned truncated;        /* answers with TC set */
+	unsigned errors;           /* answers with an rcode other than NOERROR */
 	unsigned evidence_omitted; /* refusals counted above but beyond ANALYZER_EVIDENCE_MAX */
-	uint64_t last_ts;        /* ns of the trial's latest packet */
-	int finished;            /* finalised by the window: verdict and counts are final */
+	uint64_t last_ts;          /* ns of the trial's latest packet */
+	int finished;              /* finalised by the window: verdict and counts are final */
 } trial_t;
 
 /* Evidence entries kept per trial; a trial refused more often still counts every one. */
@@ -83,10 +83,10 @@ typedef struct client_summary {
 	unsigned queries, requeries, answers, tcp_queries, unanswered, truncated, errors;
 	/* ... and its trials that sent queries, counted by behaviour: */
 	unsigned one_socket, two_sockets, more_sockets; /* sockets used (trial_t.sockets) */
-	unsigned a_first, aaaa_first;   /* asked A and AAAA (either as the second type): which
-					   came first */
-	unsigned parallel, sequential;  /* asked a second type: before any answer, or after */
-	unsigned single_type;           /* asked one query type only */
+	unsigned a_first, aaaa_first;  /* asked A and AAAA (either as the second type): which
+					  came first */
+	unsigned parallel, sequential; /* asked a second type: before any answer, or after */
+	unsigned single_type;          /* asked one query type only */
 	unsigned udp_only, tcp_only, udp_and_tcp;
 	/* Gap from the first query to the second type's first query, over the trials with a
 	 * second type (gaps of them); the median is exact below 16 us and within 1/8 above. */
@@ -95,26 +95,26 @@ typedef struct client_summary {
 } client_summary_t;
 
 typedef struct analyzer_stats {
-	uint64_t frames;         /* every frame handed in */
-	uint64_t dns;            /* DNS messages */
+	uint64_t frames; /* every frame handed in */
+	uint64_t dns;    /* DNS messages */
 	uint64_t queries, answers;
-	uint64_t icmp_errors;    /* ICMP errors quoting UDP */
-	uint64_t icmp_unmatched; /* quoting an answer not in the capture */
-	uint64_t skipped;        /* PKT_SKIPPED frames */
+	uint64_t icmp_errors;       /* ICMP errors quoting UDP */
+	uint64_t icmp_unmatched;    /* quoting an answer not in the capture */
+	uint64_t skipped;           /* PKT_SKIPPED frames */
 	uint64_t answers_unmatched; /* answers to a query not in the capture */
-	uint64_t drops;          /* set by analyzer_set_drops */
+	uint64_t drops;             /* set by analyzer_set_drops */
 	int drops_known;
 	uint64_t skipped_by[PKT_SKIP_N]; /* skipped frames by pkt_t.skip (dissect_skip_name) */
-	uint64_t tcp_segments;   /* PKT_TCP frames */
-	uint64_t tcp_messages;   /* DNS messages read from TCP streams (counted in dns too) */
+	uint64_t tcp_segments;           /* PKT_TCP frames */
+	uint64_t tcp_messages;    /* DNS messages read from TCP streams (counted in dns too) */
 	uint64_t tcp_retransmits; /* segments holding only bytes already read: ignored */
-	uint64_t tcp_gaps;       /* streams that lost bytes (a missing segment, a cut snap
-				    length): read again from the next segment as a new message */
-	uint64_t tcp_bad;        /* length prefixes too short for a DNS header: stream reset */
+	uint64_t tcp_gaps;        /* streams that lost bytes (a missing segment, a cut snap
+				     length): read again from the next segment as a new message */
+	uint64_t tcp_bad;         /* length prefixes too short for a DNS header: stream reset */
 	uint64_t expired_queries, expired_answers; /* finalised and freed by the window */
-	uint64_t finished_trials; /* finalised by the window or analyzer_flush */
-	uint64_t freed_trials;   /* ... and freed after the trial callback */
-	uint64_t live_trials;    /* trials not finalised yet (as of the last call) */
+	uint64_t finished_trials;                  /* finalised by the window or analyzer_flush */
+	uint64_t freed_trials;                     /* ... and freed after the trial callback */
+	uint64_t live_trials; /* trials not finalised yet (as of the last call) */
 } analyzer_stats_t;
 
 typedef struct analyzer analyzer_t;

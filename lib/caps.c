@@ -18,10 +18,7 @@ static int caps_read(struct __user_cap_data_struct d[2])
 	return syscall(SYS_capget, &h, d) < 0 ? -errno : 0;
 }
 
-static uint64_t join(uint32_t lo, uint32_t hi)
-{
-	return (uint64_t)hi << 32 | lo;
-}
+static uint64_t join(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
 
 /* The highest capability the running kernel knows, which may be above the headers'. */
 static int last_cap(void)

@@ -47,7 +47,8 @@ void sp_option_error(char *out, size_t outlen, const struct option *opts, int c,
 		if (c == ':')
 			snprintf(out, outlen, "option '-%c' needs a value", optopt);
 		else
-			snprintf(out, outlen, "unknown option '-%c'", optopt > 0 && optopt < 256 ? optopt : '?');
+			snprintf(out, outlen, "unknown option '-%c'",
+				 optopt > 0 && optopt < 256 ? optopt : '?');
 		return;
 	}
 	const char *name = arg + 2;

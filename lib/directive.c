@@ -13,15 +13,9 @@
 
 static const char *const qtype_text[DIR_Q_COUNT] = {"a", "aaaa"};
 
-void directives_init(directives_t *d)
-{
-	memset(d, 0, sizeof *d);
-}
+void directives_init(directives_t *d) { memset(d, 0, sizeof *d); }
 
-static char lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
-}
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c; }
 
 /* Case-insensitive: does s[0..len) equal the lower-case word w? */
 static int word_is(const char *s, size_t len, const char *w)
@@ -35,10 +29,7 @@ static int word_is(const char *s, size_t len, const char *w)
 	return 1;
 }
 
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* "t" + 1..DIRECTIVE_TRIAL_DIGITS digits. Returns 1 and the number, 0 when the label is not
  * trial-shaped, SP_ERANGE when it is but has too many digits. */
@@ -134,18 +125,18 @@ static const struct {
 	const char *word;
 	enum directive_action action;
 } action_words[] = {
-	{"drop", DIR_DROP},         {"nodata", DIR_NODATA},   {"servfail", DIR_SERVFAIL},
-	{"lame", DIR_LAME},         {"nxdomain", DIR_NXDOMAIN}, {"refused", DIR_REFUSED},
-	{"notimp", DIR_NOTIMP},
+    {"drop", DIR_DROP},     {"nodata", DIR_NODATA},     {"servfail", DIR_SERVFAIL},
+    {"lame", DIR_LAME},     {"nxdomain", DIR_NXDOMAIN}, {"refused", DIR_REFUSED},
+    {"notimp", DIR_NOTIMP},
 };
 
 static const struct {
 	const char *word;
 	uint8_t bit;
 } decoy_words[] = {
-	{"badid", DIR_DECOY_BADID},         {"wrongq", DIR_DECOY_WRONGQ},
-	{"runt", DIR_DECOY_RUNT},           {"otherport", DIR_DECOY_OTHERPORT},
-	{"otheraddr", DIR_DECOY_OTHERADDR},
+    {"badid", DIR_DECOY_BADID},         {"wrongq", DIR_DECOY_WRONGQ},
+    {"runt", DIR_DECOY_RUNT},           {"otherport", DIR_DECOY_OTHERPORT},
+    {"otheraddr", DIR_DECOY_OTHERADDR},
 };
 
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -294,8 +285,8 @@ static void copy_bad(char *bad, size_t badlen, const uint8_t *label, size_t len)
 	snprintf(bad, badlen, "%s", text);
 }
 
-int directive_parse_name(const dns_name_t *name, const dns_name_t *zone, directives_t *d,
-			 char *bad, size_t badlen)
+int directive_parse_name(const dns_name_t *name, const dns_name_t *zone, directives_t *d, char *bad,
+			 size_t badlen)
 {
 	directives_init(d);
 	if (bad && badlen)
@@ -405,7 +396,8 @@ static int format_rule(const directive_rule_t *r, int server, int q, char *out, 
 		rc = append(out, outlen, o, server, q, "tc");
 	if (!rc && r->dups) {
 		char dup[16];
-		snprintf(dup, sizeof dup, "dup%u%s", (unsigned)r->dups, r->dup_after ? "after" : "");
+		snprintf(dup, sizeof dup, "dup%u%s", (unsigned)r->dups,
+			 r->dup_after ? "after" : "");
 		rc = append(out, outlen, o, server, q, dup);
 	}
 	for (size_t i = 0; !rc && i < N_ELEM(decoy_words); i++)
@@ -457,8 +449,7 @@ static const directive_rule_t *rule_q(const directives_t *d, int server, int q)
 	return &d->rule[q];
 }
 
-const directive_rule_t *directive_rule_for_server(const directives_t *d, int server,
-						  uint16_t qtype)
+const directive_rule_t *directive_rule_for_server(const directives_t *d, int server, uint16_t qtype)
 {
 	if (qtype == DNS_T_A)
 		return rule_q(d, server, DIR_Q_A);

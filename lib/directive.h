@@ -49,15 +49,15 @@ enum directive_decoy {
 };
 
 typedef struct directive_rule {
-	uint64_t delay_ns;            /* 0 = answer at once */
+	uint64_t delay_ns; /* 0 = answer at once */
 	enum directive_action action;
-	unsigned delay_set : 1;       /* given explicitly (for conflict detection and format) */
+	unsigned delay_set : 1; /* given explicitly (for conflict detection and format) */
 	unsigned action_set : 1;
-	unsigned tc : 1;              /* UDP: empty answer with TC; TCP: the full answer */
-	unsigned dup_after : 1;       /* duplicates after the other qtype's answer */
-	unsigned ctloss : 1;          /* UDP: dropped while the 5-tuple holds a pending answer */
-	uint8_t dups;                 /* 0..DIRECTIVE_MAX_DUPS extra copies of the answer */
-	uint8_t decoys;               /* DIR_DECOY_* bits */
+	unsigned tc : 1;        /* UDP: empty answer with TC; TCP: the full answer */
+	unsigned dup_after : 1; /* duplicates after the other qtype's answer */
+	unsigned ctloss : 1;    /* UDP: dropped while the 5-tuple holds a pending answer */
+	uint8_t dups;           /* 0..DIRECTIVE_MAX_DUPS extra copies of the answer */
+	uint8_t decoys;         /* DIR_DECOY_* bits */
 } directive_rule_t;
 
 typedef struct directives {
@@ -85,8 +85,8 @@ int directive_parse_label(const char *label, size_t len, directives_t *d);
  * of them; every label left of it must be a directive. name must be under zone
  * (SP_EFORMAT otherwise). On error the offending label (text form) is copied to bad when
  * bad is not NULL. */
-int directive_parse_name(const dns_name_t *name, const dns_name_t *zone, directives_t *d,
-			 char *bad, size_t badlen);
+int directive_parse_name(const dns_name_t *name, const dns_name_t *zone, directives_t *d, char *bad,
+			 size_t badlen);
 
 /* A dot-separated directive list without trial or zone ("aaaa-d50ms.a-d0"); "" and "-"
  * mean no directives. Same errors and bad-label reporting as directive_parse_name. */
@@ -98,7 +98,8 @@ int directive_parse_text(const char *spec, directives_t *d, char *bad, size_t ba
  * bytes are always enough. */
 int directive_format(const directives_t *d, char *out, size_t outlen);
 
-/* The latest moment, relative to the query, at which fakens will send anything. */
+/* The latest moment, relative to the query, at which fakens will send anything: at most
+ * DIRECTIVE_MAX_DELAY_NS, plus DIRECTIVE_DUP_AFTER_GAP_NS when copies come "after". */
 uint64_t directive_max_delay_ns(const directives_t *d);
 
 /* The rule for a query type, or NULL for types other than A and AAAA. */

@@ -162,8 +162,7 @@ const char *dissect_linktype_name(int linktype)
 	}
 }
 
-int sp_sockaddr_split(const struct sockaddr *sa, uint16_t *family, uint16_t *port,
-		      uint8_t addr[16])
+int sp_sockaddr_split(const struct sockaddr *sa, uint16_t *family, uint16_t *port, uint8_t addr[16])
 {
 	uint16_t p;
 	memset(addr, 0, 16);

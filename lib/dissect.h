@@ -11,17 +11,17 @@
 /* Link types, by their LINKTYPE_ numbers as stored in pcap/pcapng files. libpcap hands
  * DLT_ values to callers; dissect_linktype_from_dlt() maps the few that differ. */
 enum dissect_linktype {
-	LT_NULL = 0,        /* BSD loopback, 4-byte family in host order of the writer */
-	LT_ETHERNET = 1,    /* with 802.1Q / 802.1ad tags */
-	LT_PPP = 9,         /* PPP, with or without the HDLC-like 0xff 0x03 framing */
-	LT_PPP_HDLC = 50,   /* PPP in HDLC-like framing (DLT_PPP_SERIAL) */
-	LT_RAW = 101,       /* raw IPv4 or IPv6 */
-	LT_C_HDLC = 104,    /* Cisco HDLC */
-	LT_IEEE802_11 = 105, /* 802.11 data frames with LLC/SNAP, unencrypted */
-	LT_LOOP = 108,      /* OpenBSD loopback, 4-byte family in network order */
-	LT_LINUX_SLL = 113, /* Linux cooked v1 */
+	LT_NULL = 0,                  /* BSD loopback, 4-byte family in host order of the writer */
+	LT_ETHERNET = 1,              /* with 802.1Q / 802.1ad tags */
+	LT_PPP = 9,                   /* PPP, with or without the HDLC-like 0xff 0x03 framing */
+	LT_PPP_HDLC = 50,             /* PPP in HDLC-like framing (DLT_PPP_SERIAL) */
+	LT_RAW = 101,                 /* raw IPv4 or IPv6 */
+	LT_C_HDLC = 104,              /* Cisco HDLC */
+	LT_IEEE802_11 = 105,          /* 802.11 data frames with LLC/SNAP, unencrypted */
+	LT_LOOP = 108,                /* OpenBSD loopback, 4-byte family in network order */
+	LT_LINUX_SLL = 113,           /* Linux cooked v1 */
 	LT_IEEE802_11_RADIOTAP = 127, /* radiotap header, then 802.11 */
-	LT_IPNET = 226,     /* Solaris ipnet */
+	LT_IPNET = 226,               /* Solaris ipnet */
 	LT_IPV4 = 228,
 	LT_IPV6 = 229,
 	LT_LINUX_SLL2 = 276, /* Linux cooked v2 */
@@ -66,14 +66,14 @@ enum pkt_kind {
 /* Why a frame was skipped, for counting; the note says it in more detail. */
 enum pkt_skip {
 	SKIP_NONE = 0,
-	SKIP_NOT_IP,      /* the link layer carries something else (ARP, LLDP ...) */
-	SKIP_FRAGMENT,    /* IPv4 or IPv6 fragment */
-	SKIP_TRUNCATED,   /* a header is cut short (snap length, damaged frame, zero length) */
-	SKIP_MALFORMED,   /* a header holds a value its RFC does not allow */
-	SKIP_DNS,         /* DNS port, but too short for a DNS header */
-	SKIP_ICMP_QUOTE,  /* an ICMP error whose quote cannot be read */
-	SKIP_LINKTYPE,    /* link type the dissector does not read */
-	SKIP_ENCRYPTED,   /* 802.11 frame with the protected bit: payload not readable */
+	SKIP_NOT_IP,     /* the link layer carries something else (ARP, LLDP ...) */
+	SKIP_FRAGMENT,   /* IPv4 or IPv6 fragment */
+	SKIP_TRUNCATED,  /* a header is cut short (snap length, damaged frame, zero length) */
+	SKIP_MALFORMED,  /* a header holds a value its RFC does not allow */
+	SKIP_DNS,        /* DNS port, but too short for a DNS header */
+	SKIP_ICMP_QUOTE, /* an ICMP error whose quote cannot be read */
+	SKIP_LINKTYPE,   /* link type the dissector does not read */
+	SKIP_ENCRYPTED,  /* 802.11 frame with the protected bit: payload not readable */
 	PKT_SKIP_N
 };
 /* "fragment", "truncated", ...: a short noun phrase; "unknown" out of range. */
@@ -84,22 +84,22 @@ typedef struct pkt_quote {
 	sp_addr_t src, dst; /* of the quoted packet (the answer: server -> client) */
 	uint8_t proto;      /* 17 for UDP */
 	uint16_t sport, dport;
-	int has_dns_id;     /* the quote reaches the DNS ID */
+	int has_dns_id; /* the quote reaches the DNS ID */
 	uint16_t dns_id;
-	int has_question;   /* the quote holds the whole first question */
+	int has_question; /* the quote holds the whole first question */
 	dns_question_t q;
 } pkt_quote_t;
 
 typedef struct pkt {
 	enum pkt_kind kind;
-	sp_addr_t src, dst;     /* outer IP */
-	uint8_t proto;          /* 6, 17, 1, 58 ... */
-	uint16_t sport, dport;  /* UDP/TCP ports when proto is UDP/TCP */
+	sp_addr_t src, dst;    /* outer IP */
+	uint8_t proto;         /* 6, 17, 1, 58 ... */
+	uint16_t sport, dport; /* UDP/TCP ports when proto is UDP/TCP */
 	/* PKT_DNS */
 	dns_msg_t dns;
 	/* PKT_ICMP_ERROR */
 	uint8_t icmp_type, icmp_code;
-	int port_unreachable;   /* ICMPv4 3/3 or ICMPv6 1/4 */
+	int port_unreachable; /* ICMPv4 3/3 or ICMPv6 1/4 */
 	pkt_quote_t quote;
 	/* PKT_SKIPPED: static string saying why ("IPv4 fragment", "truncated IPv6 header") */
 	const char *note;

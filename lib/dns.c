@@ -188,7 +188,8 @@ int dns_name_to_text(const dns_name_t *n, char *out, size_t outlen)
 			uint8_t c = ascii_lower(n->wire[i + k]);
 			char tmp[5];
 			size_t tl;
-			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+			    c == '_') {
 				tmp[0] = (char)c;
 				tl = 1;
 			} else if (c == '.') {
@@ -228,8 +229,8 @@ int dns_name_from_text(const char *text, dns_name_t *out)
 		return 0;
 
 	uint8_t buf[DNS_MAXNAME];
-	size_t n = 0;       /* bytes used in buf */
-	size_t lenpos = 0;  /* offset of the current label's length byte */
+	size_t n = 0;      /* bytes used in buf */
+	size_t lenpos = 0; /* offset of the current label's length byte */
 	size_t llen = 0;
 	const char *p = text;
 
@@ -238,7 +239,8 @@ int dns_name_from_text(const char *text, dns_name_t *out)
 		unsigned char c = (unsigned char)*p;
 		if (c == '\0' || c == '.') {
 			if (llen == 0)
-				return SP_EFORMAT; /* empty label; a trailing dot ends the loop below */
+				return SP_EFORMAT; /* empty label; a trailing dot ends the loop
+						      below */
 			buf[lenpos] = (uint8_t)llen;
 			if (c == '\0' || p[1] == '\0')
 				break;
@@ -256,8 +258,8 @@ int dns_name_from_text(const char *text, dns_name_t *out)
 			if (e >= '0' && e <= '9') {
 				if (!(p[2] >= '0' && p[2] <= '9' && p[3] >= '0' && p[3] <= '9'))
 					return SP_EFORMAT;
-				unsigned v = (unsigned)(e - '0') * 100 + (unsigned)(p[2] - '0') * 10 +
-					     (unsigned)(p[3] - '0');
+				unsigned v = (unsigned)(e - '0') * 100 +
+					     (unsigned)(p[2] - '0') * 10 + (unsigned)(p[3] - '0');
 				if (v > 255)
 					return SP_EFORMAT;
 				byte = (uint8_t)v;
@@ -335,19 +337,32 @@ int dns_name_label_count(const dns_name_t *n)
 const char *dns_type_name(uint16_t type, char *buf, size_t buflen)
 {
 	switch (type) {
-	case DNS_T_A: return "A";
-	case DNS_T_NS: return "NS";
-	case DNS_T_CNAME: return "CNAME";
-	case DNS_T_SOA: return "SOA";
-	case DNS_T_PTR: return "PTR";
-	case DNS_T_MX: return "MX";
-	case DNS_T_TXT: return "TXT";
-	case DNS_T_AAAA: return "AAAA";
-	case DNS_T_SRV: return "SRV";
-	case DNS_T_OPT: return "OPT";
-	case 64: return "SVCB";
-	case DNS_T_HTTPS: return "HTTPS";
-	case DNS_T_ANY: return "ANY";
+	case DNS_T_A:
+		return "A";
+	case DNS_T_NS:
+		return "NS";
+	case DNS_T_CNAME:
+		return "CNAME";
+	case DNS_T_SOA:
+		return "SOA";
+	case DNS_T_PTR:
+		return "PTR";
+	case DNS_T_MX:
+		return "MX";
+	case DNS_T_TXT:
+		return "TXT";
+	case DNS_T_AAAA:
+		return "AAAA";
+	case DNS_T_SRV:
+		return "SRV";
+	case DNS_T_OPT:
+		return "OPT";
+	case 64:
+		return "SVCB";
+	case DNS_T_HTTPS:
+		return "HTTPS";
+	case DNS_T_ANY:
+		return "ANY";
 	}
 	if (!buf || buflen == 0)
 		return "TYPE?";
@@ -358,8 +373,8 @@ const char *dns_type_name(uint16_t type, char *buf, size_t buflen)
 const char *dns_rcode_name(unsigned rcode, char *buf, size_t buflen)
 {
 	static const char *const names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-		"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
+	    "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+	    "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",
 	};
 	if (rcode < sizeof names / sizeof names[0])
 		return names[rcode];
@@ -498,8 +513,7 @@ int dns_finish(dns_builder_t *b)
 	return (int)b->w.len;
 }
 
-int dns_build_query(uint8_t *buf, size_t cap, uint16_t id, const dns_name_t *name,
-		    uint16_t qtype)
+int dns_build_query(uint8_t *buf, size_t cap, uint16_t id, const dns_name_t *name, uint16_t qtype)
 {
 	dns_builder_t b;
 	dns_question_t q;

@@ -8,9 +8,9 @@
 #include "wire.h"
 
 #define DNS_HEADER_LEN 12
-#define DNS_MAXNAME 255     /* wire form, including the root label */
+#define DNS_MAXNAME 255 /* wire form, including the root label */
 #define DNS_MAXLABEL 63
-#define DNS_NAME_TEXT 1024  /* enough for any name in text form with \DDD escapes */
+#define DNS_NAME_TEXT 1024 /* enough for any name in text form with \DDD escapes */
 
 enum dns_type {
 	DNS_T_A = 1,
@@ -45,7 +45,7 @@ enum dns_rcode {
 #define DNS_F_RD 0x0100
 #define DNS_F_RA 0x0080
 #define DNS_OPCODE(flags) (((flags) >> 11) & 0xf)
-#define DNS_RCODE(flags) ((flags) & 0xf)
+#define DNS_RCODE(flags) ((flags)&0xf)
 
 enum dns_section { DNS_S_ANSWER = 0, DNS_S_AUTHORITY = 1, DNS_S_ADDITIONAL = 2 };
 
@@ -129,7 +129,6 @@ void dns_put_soa(dns_builder_t *b, enum dns_section s, const dns_name_t *zone, u
 int dns_finish(dns_builder_t *b);
 
 /* A standard query (RD set, one question, class IN) into buf; returns length or error. */
-int dns_build_query(uint8_t *buf, size_t cap, uint16_t id, const dns_name_t *name,
-		    uint16_t qtype);
+int dns_build_query(uint8_t *buf, size_t cap, uint16_t id, const dns_name_t *name, uint16_t qtype);
 
 #endif

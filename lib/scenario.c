@@ -30,10 +30,7 @@ static int fail(struct ctx *c, int err, const char *fmt, ...)
 	return err;
 }
 
-static int is_space(char ch)
-{
-	return ch == ' ' || ch == '\t';
-}
+static int is_space(char ch) { return ch == ' ' || ch == '\t'; }
 
 /* A word for an error message: cut short and made printable. */
 static void show(char *dst, size_t dstlen, const char *s, size_t len)
@@ -147,7 +144,8 @@ static int parse_line(struct ctx *c, const char *s, size_t len, scenario_t *sc, 
 		while (i < len && is_space(s[i]))
 			i++;
 		if (i == len || s[i] == '#')
-			return fail(c, SP_ESYNTAX, "missing description (give it in double quotes)");
+			return fail(c, SP_ESYNTAX,
+				    "missing description (give it in double quotes)");
 		if (s[i] == '"')
 			break;
 		start = i;
@@ -160,8 +158,8 @@ static int parse_line(struct ctx *c, const char *s, size_t len, scenario_t *sc, 
 			continue;
 		}
 		show(word, sizeof word, s + start, i - start);
-		return fail(c, SP_ESYNTAX, "unknown word '%s' (expected 'default' or a description)",
-			    word);
+		return fail(c, SP_ESYNTAX,
+			    "unknown word '%s' (expected 'default' or a description)", word);
 	}
 	start = ++i;
 	while (i < len && s[i] != '"') {
@@ -197,8 +195,8 @@ static void scenario_clear(scenario_t *sc)
 	memset(sc, 0, sizeof *sc);
 }
 
-int scenario_parse(const char *text, size_t len, scenario_list_t *out, int *errline,
-		   char *why, size_t whylen)
+int scenario_parse(const char *text, size_t len, scenario_list_t *out, int *errline, char *why,
+		   size_t whylen)
 {
 	struct ctx c = {why, whylen};
 	size_t cap = 0;
@@ -270,8 +268,7 @@ fail:
 	return rc;
 }
 
-int scenario_load(const char *path, scenario_list_t *out, int *errline, char *why,
-		  size_t whylen)
+int scenario_load(const char *path, scenario_list_t *out, int *errline, char *why, size_t whylen)
 {
 	out->items = NULL;
 	out->count = 0;

@@ -13,15 +13,9 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t sp_mono_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
+uint64_t sp_mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
-uint64_t sp_real_ns(void)
-{
-	return clock_ns(CLOCK_REALTIME);
-}
+uint64_t sp_real_ns(void) { return clock_ns(CLOCK_REALTIME); }
 
 /* Units are chosen on the rounded value, so 999.96 ms reads "1.00 s", not "1000.0 ms". */
 const char *sp_duration_str(uint64_t ns, char *out, size_t outlen)

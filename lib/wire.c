@@ -72,15 +72,9 @@ void wire_bytes(wire_t *w, void *out, size_t n)
 		memset(out, 0, n);
 }
 
-const uint8_t *wire_ptr(wire_t *w, size_t n)
-{
-	return take(w, n);
-}
+const uint8_t *wire_ptr(wire_t *w, size_t n) { return take(w, n); }
 
-void wire_skip(wire_t *w, size_t n)
-{
-	(void)take(w, n);
-}
+void wire_skip(wire_t *w, size_t n) { (void)take(w, n); }
 
 void wire_seek(wire_t *w, size_t pos)
 {

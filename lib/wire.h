@@ -17,8 +17,8 @@ typedef struct wire {
 
 void wire_init(wire_t *w, const uint8_t *buf, size_t len);
 uint8_t wire_u8(wire_t *w);
-uint16_t wire_u16(wire_t *w); /* network byte order */
-uint32_t wire_u32(wire_t *w); /* network byte order */
+uint16_t wire_u16(wire_t *w);                    /* network byte order */
+uint32_t wire_u32(wire_t *w);                    /* network byte order */
 void wire_bytes(wire_t *w, void *out, size_t n); /* out zero-filled on error */
 /* Borrows the next n bytes and advances; NULL (and sticky SP_ETRUNC) if fewer remain. */
 const uint8_t *wire_ptr(wire_t *w, size_t n);

@@ -1,4 +1,5 @@
-/* The c-ares resolver: ares_getaddrinfo on a libuv loop, driven through the socket-state callback. */
+/* The c-ares resolver: ares_getaddrinfo on a libuv loop, driven through the socket-state callback.
+ */
 #define _GNU_SOURCE
 #include "err.h"
 #include "lookup.h"
@@ -32,10 +33,7 @@ struct cares_sock {
 	cares_sock_t *next;
 };
 
-static void on_sock_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
+static void on_sock_closed(uv_handle_t *h) { free(h->data); }
 
 /* ares_timeout says when c-ares next wants to retransmit or give up; without a pending
  * deadline the timer stays off. */
@@ -101,7 +99,8 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 		s->next = ctx->socks;
 		ctx->socks = s;
 	}
-	uv_poll_start(&s->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0), on_poll);
+	uv_poll_start(&s->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0),
+		      on_poll);
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
@@ -159,7 +158,7 @@ int cares_lookup(const resolver_t *self, const char *qname, resolver_result_t *o
 	 * application's channel gets them. */
 	rc = ares_init_options(&ctx.channel, &opts,
 			       ARES_OPT_SOCK_STATE_CB | ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS |
-				       ARES_OPT_TRIES);
+				   ARES_OPT_TRIES);
 	if (rc != ARES_SUCCESS) {
 		snprintf(out->error, sizeof(out->error), "c-ares: %s", ares_strerror(rc));
 		ret = SP_EFORMAT;

@@ -68,8 +68,7 @@ static int cell_ran(const report_t *r, const report_cell_t *c)
 	return 0;
 }
 
-static const report_cell_t *find_cell(const report_t *r, const char *resolver,
-				      const char *scenario)
+static const report_cell_t *find_cell(const report_t *r, const char *resolver, const char *scenario)
 {
 	for (size_t i = 0; i < r->ncells; i++) {
 		const report_cell_t *c = &r->cells[i];
@@ -100,15 +99,15 @@ static void platform_changes(const report_t *o, const report_t *n, FILE *f)
 		const char *what;
 		size_t off;
 	} fields[] = {
-		{ "OS", offsetof(report_platform_t, os) },
-		{ "kernel", offsetof(report_platform_t, kernel) },
-		{ "libc", offsetof(report_platform_t, libc) },
-		{ "libc version", offsetof(report_platform_t, libc_version) },
-		{ "c-ares version", offsetof(report_platform_t, cares_version) },
-		{ "musl version", offsetof(report_platform_t, musl_version) },
-		{ "host's nsswitch hosts line", offsetof(report_platform_t, nsswitch_hosts) },
-		{ "host's nameservers", offsetof(report_platform_t, nameservers) },
-		{ "host's resolv.conf options", offsetof(report_platform_t, host_options) },
+	    {"OS", offsetof(report_platform_t, os)},
+	    {"kernel", offsetof(report_platform_t, kernel)},
+	    {"libc", offsetof(report_platform_t, libc)},
+	    {"libc version", offsetof(report_platform_t, libc_version)},
+	    {"c-ares version", offsetof(report_platform_t, cares_version)},
+	    {"musl version", offsetof(report_platform_t, musl_version)},
+	    {"host's nsswitch hosts line", offsetof(report_platform_t, nsswitch_hosts)},
+	    {"host's nameservers", offsetof(report_platform_t, nameservers)},
+	    {"host's resolv.conf options", offsetof(report_platform_t, host_options)},
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const char *a = (const char *)&o->platform + fields[i].off;
@@ -122,11 +121,11 @@ static void platform_changes(const report_t *o, const report_t *n, FILE *f)
 			n->platform.nscd_running ? "running" : "not running");
 }
 
-int report_diff(const report_t *o, const report_t *n, const char *old_name,
-		const char *new_name, FILE *f, report_diff_counts_t *counts)
+int report_diff(const report_t *o, const report_t *n, const char *old_name, const char *new_name,
+		FILE *f, report_diff_counts_t *counts)
 {
 	char label[512], a[64], b[64], sa[256], sb[256];
-	report_diff_counts_t k = { 0 };
+	report_diff_counts_t k = {0};
 
 	errno = 0;
 	fprintf(f, "old: %s (%s)\n", old_name, platform_label(o, label, sizeof(label)));
@@ -154,8 +153,9 @@ int report_diff(const report_t *o, const report_t *n, const char *old_name,
 		const char *dold = o->scenarios[co->scenario].directives;
 		const char *dnew = n->scenarios[cn->scenario].directives;
 		if (strcmp(dold, dnew) != 0)
-			fprintf(f, "note      %s %s: the scenario's directives differ ('%s' -> '%s')\n",
-				res, scen, dold, dnew);
+			fprintf(
+			    f, "note      %s %s: the scenario's directives differ ('%s' -> '%s')\n",
+			    res, scen, dold, dnew);
 		int changed = 0;
 		/* A control is judged only where a race is provoked (docs/probe.md,
 		 * "Controls"); elsewhere whether it races, and what it returns, rest on which
@@ -165,8 +165,9 @@ int report_diff(const report_t *o, const report_t *n, const char *old_name,
 		     !n->scenarios[cn->scenario].provokes_race)) {
 			if (co->verdict != cn->verdict) {
 				k.unjudged++;
-				fprintf(f, "unjudged  %s %s: %s -> %s (a control where no race is "
-					   "provoked, not counted)\n",
+				fprintf(f,
+					"unjudged  %s %s: %s -> %s (a control where no race is "
+					"provoked, not counted)\n",
 					res, scen, count_text(co, a, sizeof(a)),
 					count_text(cn, b, sizeof(b)));
 			}
@@ -177,16 +178,18 @@ int report_diff(const report_t *o, const report_t *n, const char *old_name,
 			 * the outcome rests on which of two answers arrives first; only a
 			 * difference beyond chance counts. A verdict its counts do not give is
 			 * taken as it stands. */
-			int pair = (co->verdict == VERDICT_RACING && cn->verdict == VERDICT_CORRECT) ||
-				   (co->verdict == VERDICT_CORRECT && cn->verdict == VERDICT_RACING);
+			int pair =
+			    (co->verdict == VERDICT_RACING && cn->verdict == VERDICT_CORRECT) ||
+			    (co->verdict == VERDICT_CORRECT && cn->verdict == VERDICT_RACING);
 			int consistent = counted_verdict(co) == co->verdict &&
 					 counted_verdict(cn) == cn->verdict;
 			double p = report_fisher_p(co->racing, cell_total(co) - co->racing,
 						   cn->racing, cell_total(cn) - cn->racing);
 			if (pair && consistent && p >= REPORT_DIFF_ALPHA) {
 				k.chance++;
-				fprintf(f, "chance    %s %s: %s -> %s (Fisher's exact test p = %.3g, "
-					   "not counted)\n",
+				fprintf(f,
+					"chance    %s %s: %s -> %s (Fisher's exact test p = %.3g, "
+					"not counted)\n",
 					res, scen, count_text(co, a, sizeof(a)),
 					count_text(cn, b, sizeof(b)), p);
 			} else {
@@ -202,7 +205,8 @@ int report_diff(const report_t *o, const report_t *n, const char *old_name,
 		report_signature(n, cn, sb, sizeof(sb));
 		if (strcmp(sa, sb) != 0) {
 			changed = 1;
-			fprintf(f, "changed   %s %s: behaviour \"%s\" -> \"%s\"\n", res, scen, sa, sb);
+			fprintf(f, "changed   %s %s: behaviour \"%s\" -> \"%s\"\n", res, scen, sa,
+				sb);
 		}
 		k.changed += (size_t)changed;
 	}
@@ -247,8 +251,9 @@ int report_load(report_t *r, const char *path, char *err, size_t errlen)
 	json_t *o = json_load_file(file, 0, &je);
 	if (!o) {
 		if (access(file, R_OK) != 0)
-			snprintf(err, errlen, "cannot read '%s': %s; give a report.json or a run "
-					      "directory",
+			snprintf(err, errlen,
+				 "cannot read '%s': %s; give a report.json or a run "
+				 "directory",
 				 file, strerror(errno));
 		else
 			snprintf(err, errlen, "'%s' is not JSON (line %d: %s)", file, je.line,
@@ -265,20 +270,20 @@ int report_load(report_t *r, const char *path, char *err, size_t errlen)
 }
 
 static const char diff_usage[] =
-	"Usage: probe diff OLD NEW\n"
-	"Lists the cells (resolver x scenario) whose verdict or behaviour differs between two\n"
-	"runs. OLD and NEW are report.json files or run directories (a baseline such as\n"
-	"results/baselines/debian12). A change between racing and correct counts only when\n"
-	"Fisher's exact test on the racing trials gives p < 0.01; the behaviour compared is the\n"
-	"report's signature (the phrase without its time; docs/probe.md, \"Comparing runs\").\n"
-	"\n"
-	"  -h, --help               this text\n"
-	"\n"
-	"Exit status: 0 no cell changed, 1 a cell changed, 2 error.\n";
+    "Usage: probe diff OLD NEW\n"
+    "Lists the cells (resolver x scenario) whose verdict or behaviour differs between two\n"
+    "runs. OLD and NEW are report.json files or run directories (a baseline such as\n"
+    "results/baselines/debian12). A change between racing and correct counts only when\n"
+    "Fisher's exact test on the racing trials gives p < 0.01; the behaviour compared is the\n"
+    "report's signature (the phrase without its time; docs/probe.md, \"Comparing runs\").\n"
+    "\n"
+    "  -h, --help               this text\n"
+    "\n"
+    "Exit status: 0 no cell changed, 1 a cell changed, 2 error.\n";
 
 int report_diff_main(int argc, char **argv)
 {
-	const char *path[2] = { NULL, NULL };
+	const char *path[2] = {NULL, NULL};
 	size_t np = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -286,14 +291,16 @@ int report_diff_main(int argc, char **argv)
 			return 0;
 		}
 		if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--") != 0) {
-			fprintf(stderr, "probe: unknown option '%s' for diff; see probe diff --help\n",
+			fprintf(stderr,
+				"probe: unknown option '%s' for diff; see probe diff --help\n",
 				argv[i]);
 			return 2;
 		}
 		if (strcmp(argv[i], "--") == 0)
 			continue;
 		if (np == 2) {
-			fprintf(stderr, "probe: diff takes two reports, OLD and NEW; '%s' is a third\n",
+			fprintf(stderr,
+				"probe: diff takes two reports, OLD and NEW; '%s' is a third\n",
 				argv[i]);
 			return 2;
 		}

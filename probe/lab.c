@@ -1,4 +1,5 @@
-/* The lab: private network and mount namespaces with a dual-stack look and their own resolver files. */
+/* The lab: private network and mount namespaces with a dual-stack look and their own resolver
+ * files. */
 #define _GNU_SOURCE
 #include "lab.h"
 
@@ -34,22 +35,22 @@ static struct {
 /* Where fakens serves: loopback on one host; on two, addresses of the documentation
  * prefixes (RFC 5737, RFC 3849), which no real network routes. */
 static const char *const one_host_fakens[] = {
-	"--listen", "127.0.0.1:53@1", "--listen", "[::1]:53@1",
-	"--listen", "127.0.0.2:53@2", "--listen", "127.0.0.3:53@3", NULL,
+    "--listen",       "127.0.0.1:53@1", "--listen",       "[::1]:53@1", "--listen",
+    "127.0.0.2:53@2", "--listen",       "127.0.0.3:53@3", NULL,
 };
 /* The decoys of "otheraddr" need a second address on the servers' side: fakens's default
  * (127.0.0.254) cannot reach a client on another host. */
 static const char *const two_host_fakens[] = {
-	"--listen", "192.0.2.53:53@1", "--listen", "[2001:db8::53]:53@1",
-	"--listen", "192.0.2.54:53@2", "--listen", "192.0.2.55:53@3",
-	"--other-source", "192.0.2.254", NULL,
+    "--listen",       "192.0.2.53:53@1", "--listen", "[2001:db8::53]:53@1",
+    "--listen",       "192.0.2.54:53@2", "--listen", "192.0.2.55:53@3",
+    "--other-source", "192.0.2.254",     NULL,
 };
 static const char *const two_host_server_addrs[] = {
-	"192.0.2.53", "192.0.2.54", "192.0.2.55", "192.0.2.254", "2001:db8::53", NULL,
+    "192.0.2.53", "192.0.2.54", "192.0.2.55", "192.0.2.254", "2001:db8::53", NULL,
 };
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -98,8 +99,9 @@ static int write_record(const char *dir, const char *name, const char *text, cha
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		int e = errno;
-		return fail(err, errlen, -e, "cannot write %s: %s; give an existing, writable work directory",
-			    path, strerror(e));
+		return fail(err, errlen, -e,
+			    "cannot write %s: %s; give an existing, writable work directory", path,
+			    strerror(e));
 	}
 	/* Resolvers read these as whatever user they run as. */
 	int rc = fchmod(fd, 0644) < 0 ? -errno : 0;
@@ -108,8 +110,9 @@ static int write_record(const char *dir, const char *name, const char *text, cha
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc < 0)
-		return fail(err, errlen, rc, "cannot write %s: %s; check the work directory's file system",
-			    path, strerror(-rc));
+		return fail(err, errlen, rc,
+			    "cannot write %s: %s; check the work directory's file system", path,
+			    strerror(-rc));
 	return 0;
 }
 
@@ -122,7 +125,8 @@ static int check_target(const char *path, char *err, size_t errlen)
 	if (stat(path, &st) == 0) {
 		if (!S_ISREG(st.st_mode))
 			return fail(err, errlen, -EINVAL,
-				    "%s is not a regular file; the lab mounts its own file over it, so make it one and run probe again",
+				    "%s is not a regular file; the lab mounts its own file over "
+				    "it, so make it one and run probe again",
 				    path);
 		return 0;
 	}
@@ -132,15 +136,17 @@ static int check_target(const char *path, char *err, size_t errlen)
 	if (n >= 0) {
 		link[n] = '\0';
 		return fail(err, errlen, -e,
-			    "%s is a dangling symlink to %s (%s); create the file it points to (or start the service that makes it) and run probe again",
+			    "%s is a dangling symlink to %s (%s); create the file it points to (or "
+			    "start the service that makes it) and run probe again",
 			    path, link, strerror(e));
 	}
 	if (e == ENOENT)
 		return fail(err, errlen, -e,
-			    "%s does not exist; create it (an empty file will do, the lab mounts its own over it in its namespace only) and run probe again",
+			    "%s does not exist; create it (an empty file will do, the lab mounts "
+			    "its own over it in its namespace only) and run probe again",
 			    path);
-	return fail(err, errlen, -e, "cannot check %s: %s; make it readable and run probe again", path,
-		    strerror(e));
+	return fail(err, errlen, -e, "cannot check %s: %s; make it readable and run probe again",
+		    path, strerror(e));
 }
 
 static int map_ids(uid_t uid, gid_t gid)
@@ -166,21 +172,26 @@ static int enter_namespaces(char *err, size_t errlen)
 	int e = errno;
 	if (e != EPERM)
 		return fail(err, errlen, -e,
-			    "cannot create a network namespace: %s; run probe single-threaded on a kernel with network namespaces (CONFIG_NET_NS)",
+			    "cannot create a network namespace: %s; run probe single-threaded on a "
+			    "kernel with network namespaces (CONFIG_NET_NS)",
 			    strerror(e));
 	/* Not privileged: a user namespace made in the same call owns the other two, and
 	 * inside it this process may configure them. */
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS) != 0) {
 		int ue = errno;
-		return fail(err, errlen, -e,
-			    "cannot create a network namespace: %s, and no user namespace to make one in (%s); run probe as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone where it exists)",
-			    strerror(e), strerror(ue));
+		return fail(
+		    err, errlen, -e,
+		    "cannot create a network namespace: %s, and no user namespace to make one in "
+		    "(%s); run probe as root, or allow unprivileged user namespaces (sysctl "
+		    "user.max_user_namespaces, kernel.unprivileged_userns_clone where it exists)",
+		    strerror(e), strerror(ue));
 	}
 	int rc = map_ids(uid, gid);
 	if (rc < 0)
-		return fail(err, errlen, rc,
-			    "cannot map user %u into the lab's user namespace: %s; run probe as root",
-			    (unsigned)uid, strerror(-rc));
+		return fail(
+		    err, errlen, rc,
+		    "cannot map user %u into the lab's user namespace: %s; run probe as root",
+		    (unsigned)uid, strerror(-rc));
 	return 0;
 }
 
@@ -188,7 +199,8 @@ static int nl_fail(char *err, size_t errlen, int rc, const nl_sock_t *nl, const 
 		   const char *todo)
 {
 	return fail(err, errlen, rc, "cannot %s: %s%s%s%s; %s", what, strerror(-rc),
-		    nl->ext_msg[0] ? " (kernel: " : "", nl->ext_msg, nl->ext_msg[0] ? ")" : "", todo);
+		    nl->ext_msg[0] ? " (kernel: " : "", nl->ext_msg, nl->ext_msg[0] ? ")" : "",
+		    todo);
 }
 
 static int up_by_name(nl_sock_t *nl, const char *name, char *err, size_t errlen)
@@ -196,8 +208,10 @@ static int up_by_name(nl_sock_t *nl, const char *name, char *err, size_t errlen)
 	unsigned idx = if_nametoindex(name);
 	if (!idx) {
 		int e = errno;
-		return fail(err, errlen, -e, "cannot find interface %s in the lab: %s; report this as a bug in probe's lab",
-			    name, strerror(e));
+		return fail(
+		    err, errlen, -e,
+		    "cannot find interface %s in the lab: %s; report this as a bug in probe's lab",
+		    name, strerror(e));
 	}
 	int rc = nl_link_up(nl, (int)idx);
 	if (rc < 0) {
@@ -216,14 +230,17 @@ static int add_addr(nl_sock_t *nl, int idx, const char *ifname, const char *text
 	int family = strchr(text, ':') ? AF_INET6 : AF_INET;
 	unsigned char a[16];
 	if (inet_pton(family, text, a) != 1)
-		return fail(err, errlen, -EINVAL, "bad lab address %s; report this as a bug in probe's lab", text);
+		return fail(err, errlen, -EINVAL,
+			    "bad lab address %s; report this as a bug in probe's lab", text);
 	int rc = nl_addr_add(nl, idx, family, a, family == AF_INET6 ? 64 : 24,
 			     family == AF_INET6 ? IFA_F_NODAD : 0);
 	if (rc < 0) {
 		char what[96];
-		snprintf(what, sizeof(what), "add %s/%u to %s", text, family == AF_INET6 ? 64 : 24, ifname);
+		snprintf(what, sizeof(what), "add %s/%u to %s", text, family == AF_INET6 ? 64 : 24,
+			 ifname);
 		return nl_fail(err, errlen, rc, nl, what,
-			       family == AF_INET6 ? "the lab needs IPv6: check that it is not disabled (ipv6.disable=1, disable_ipv6)"
+			       family == AF_INET6 ? "the lab needs IPv6: check that it is not "
+						    "disabled (ipv6.disable=1, disable_ipv6)"
 						  : "report this as a bug in probe's lab");
 	}
 	return 0;
@@ -260,8 +277,9 @@ static int build_network(nl_sock_t *nl, char *err, size_t errlen)
 		rc = nl_link_add(nl, LAB_LINK, "veth", LAB_PEER);
 	}
 	if (rc < 0)
-		return nl_fail(err, errlen, rc, nl, "create the lab interface " LAB_LINK,
-			       "the kernel needs dummy or veth interfaces (CONFIG_DUMMY or CONFIG_VETH)");
+		return nl_fail(
+		    err, errlen, rc, nl, "create the lab interface " LAB_LINK,
+		    "the kernel needs dummy or veth interfaces (CONFIG_DUMMY or CONFIG_VETH)");
 	int idx = up_by_name(nl, LAB_LINK, err, errlen);
 	if (idx < 0)
 		return idx;
@@ -275,31 +293,33 @@ static int build_network(nl_sock_t *nl, char *err, size_t errlen)
 static int set_sysctls(char *err, size_t errlen, int before_links)
 {
 	static const char *const early[] = {
-		/* A host that disables IPv6 by default would hand that to new interfaces. */
-		"/proc/sys/net/ipv6/conf/all/disable_ipv6",
-		"/proc/sys/net/ipv6/conf/default/disable_ipv6",
-		/* Every up link also gets a link-local address, tentative for a second while
-		 * duplicate address detection runs (the lab's global ones skip it: NODAD); on
-		 * the two-host link nothing can be duplicate, so none waits. */
-		"/proc/sys/net/ipv6/conf/all/accept_dad",
-		"/proc/sys/net/ipv6/conf/default/accept_dad",
-		NULL,
+	    /* A host that disables IPv6 by default would hand that to new interfaces. */
+	    "/proc/sys/net/ipv6/conf/all/disable_ipv6",
+	    "/proc/sys/net/ipv6/conf/default/disable_ipv6",
+	    /* Every up link also gets a link-local address, tentative for a second while
+	     * duplicate address detection runs (the lab's global ones skip it: NODAD); on
+	     * the two-host link nothing can be duplicate, so none waits. */
+	    "/proc/sys/net/ipv6/conf/all/accept_dad",
+	    "/proc/sys/net/ipv6/conf/default/accept_dad",
+	    NULL,
 	};
 	static const char *const late[] = {
-		/* A rate limit would swallow the very port unreachables the lab looks for;
-		 * loopback is exempt, a veth link between two namespaces is not. */
-		"/proc/sys/net/ipv4/icmp_ratelimit",
-		"/proc/sys/net/ipv6/icmp/ratelimit",
-		NULL,
+	    /* A rate limit would swallow the very port unreachables the lab looks for;
+	     * loopback is exempt, a veth link between two namespaces is not. */
+	    "/proc/sys/net/ipv4/icmp_ratelimit",
+	    "/proc/sys/net/ipv6/icmp/ratelimit",
+	    NULL,
 	};
 	if (before_links && access("/proc/sys/net/ipv6", F_OK) != 0)
 		return fail(err, errlen, -EAFNOSUPPORT,
-			    "IPv6 is disabled in this kernel and the lab needs it to look dual-stack; boot without ipv6.disable=1");
+			    "IPv6 is disabled in this kernel and the lab needs it to look "
+			    "dual-stack; boot without ipv6.disable=1");
 	for (const char *const *p = before_links ? early : late; *p; p++) {
 		int rc = write_proc(*p, "0");
 		if (rc < 0)
-			return fail(err, errlen, rc, "cannot set %s to 0 in the lab: %s; run probe as root",
-				    *p, strerror(-rc));
+			return fail(err, errlen, rc,
+				    "cannot set %s to 0 in the lab: %s; run probe as root", *p,
+				    strerror(-rc));
 	}
 	return 0;
 }
@@ -309,8 +329,10 @@ static int open_netns(int *fd, const char *which, char *err, size_t errlen)
 	*fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (*fd < 0) {
 		int e = errno;
-		return fail(err, errlen, -e, "cannot open the %s network namespace (/proc/self/ns/net): %s; mount /proc",
-			    which, strerror(e));
+		return fail(
+		    err, errlen, -e,
+		    "cannot open the %s network namespace (/proc/self/ns/net): %s; mount /proc",
+		    which, strerror(e));
 	}
 	return 0;
 }
@@ -319,7 +341,8 @@ static int switch_netns(lab_side_t side, char *err, size_t errlen)
 {
 	if (setns(lab_now.ns[side], CLONE_NEWNET) < 0) {
 		int e = errno;
-		return fail(err, errlen, -e, "cannot move to the lab's %s side: %s; run probe as root",
+		return fail(err, errlen, -e,
+			    "cannot move to the lab's %s side: %s; run probe as root",
 			    side == LAB_SERVER ? "server" : "client", strerror(e));
 	}
 	return 0;
@@ -331,15 +354,18 @@ static int build_server_side(char *err, size_t errlen)
 {
 	if (unshare(CLONE_NEWNET) < 0) {
 		int e = errno;
-		return fail(err, errlen, -e, "cannot create the servers' network namespace: %s; run probe as root",
+		return fail(err, errlen, -e,
+			    "cannot create the servers' network namespace: %s; run probe as root",
 			    strerror(e));
 	}
 	int rc = open_netns(&lab_now.ns[LAB_SERVER], "servers'", err, errlen);
-	if (rc < 0 || (rc = set_sysctls(err, errlen, 1)) < 0 || (rc = set_sysctls(err, errlen, 0)) < 0)
+	if (rc < 0 || (rc = set_sysctls(err, errlen, 1)) < 0 ||
+	    (rc = set_sysctls(err, errlen, 0)) < 0)
 		return rc;
 	nl_sock_t nl;
 	if ((rc = nl_open(&nl)) < 0)
-		return fail(err, errlen, rc, "cannot open an rtnetlink socket in the lab: %s; run probe as root",
+		return fail(err, errlen, rc,
+			    "cannot open an rtnetlink socket in the lab: %s; run probe as root",
 			    strerror(-rc));
 	rc = up_by_name(&nl, "lo", err, errlen);
 	nl_close(&nl);
@@ -357,7 +383,8 @@ static int build_two_host(char *err, size_t errlen)
 
 	nl_sock_t nl;
 	if ((rc = nl_open(&nl)) < 0)
-		return fail(err, errlen, rc, "cannot open an rtnetlink socket in the lab: %s; run probe as root",
+		return fail(err, errlen, rc,
+			    "cannot open an rtnetlink socket in the lab: %s; run probe as root",
 			    strerror(-rc));
 	int idx = 0;
 	if ((rc = up_by_name(&nl, "lo", err, errlen)) < 0)
@@ -369,7 +396,8 @@ static int build_two_host(char *err, size_t errlen)
 	}
 	unsigned peer = if_nametoindex(LAB_SRV_LINK);
 	if (!peer) {
-		rc = fail(err, errlen, -errno, "cannot find %s in the lab: %s; report this as a bug in probe's lab",
+		rc = fail(err, errlen, -errno,
+			  "cannot find %s in the lab: %s; report this as a bug in probe's lab",
 			  LAB_SRV_LINK, strerror(errno));
 		goto out;
 	}
@@ -389,7 +417,8 @@ out:
 		return rc;
 
 	if ((rc = nl_open(&nl)) < 0)
-		return fail(err, errlen, rc, "cannot open an rtnetlink socket in the lab: %s; run probe as root",
+		return fail(err, errlen, rc,
+			    "cannot open an rtnetlink socket in the lab: %s; run probe as root",
 			    strerror(-rc));
 	if ((idx = up_by_name(&nl, LAB_SRV_LINK, err, errlen)) < 0)
 		rc = idx;
@@ -410,7 +439,8 @@ int lab_enter_side(lab_side_t side, char *err, size_t errlen)
 
 const char *lab_fakens_arg(size_t i)
 {
-	const char *const *args = lab_now.topology == LAB_TWO_HOST ? two_host_fakens : one_host_fakens;
+	const char *const *args =
+	    lab_now.topology == LAB_TWO_HOST ? two_host_fakens : one_host_fakens;
 	for (size_t k = 0; k < i; k++)
 		if (!args[k])
 			return NULL;
@@ -452,8 +482,9 @@ static int bind_file(const char *src, const char *dst, char *err, size_t errlen)
 {
 	if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
 		int e = errno;
-		return fail(err, errlen, -e, "cannot mount %s over %s in the lab: %s; run probe as root",
-			    src, dst, strerror(e));
+		return fail(err, errlen, -e,
+			    "cannot mount %s over %s in the lab: %s; run probe as root", src, dst,
+			    strerror(e));
 	}
 	struct statvfs sv;
 	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
@@ -473,8 +504,9 @@ static int bind_file(const char *src, const char *dst, char *err, size_t errlen)
 	}
 	if (mount(NULL, dst, NULL, flags, NULL) < 0) {
 		int e = errno;
-		return fail(err, errlen, -e, "cannot make the lab's %s read-only: %s; run probe as root",
-			    dst, strerror(e));
+		return fail(err, errlen, -e,
+			    "cannot make the lab's %s read-only: %s; run probe as root", dst,
+			    strerror(e));
 	}
 	return 0;
 }
@@ -495,8 +527,10 @@ static int hide_nscd(char *err, size_t errlen)
 		if (mount("tmpfs", dirs[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  "mode=0755,size=64k") < 0) {
 			int e = errno;
-			return fail(err, errlen, -e, "cannot hide the host's nscd at %s: %s; stop nscd or run probe as root",
-				    dirs[i], strerror(e));
+			return fail(
+			    err, errlen, -e,
+			    "cannot hide the host's nscd at %s: %s; stop nscd or run probe as root",
+			    dirs[i], strerror(e));
 		}
 		seen = st;
 		have_seen = 1;
@@ -504,11 +538,12 @@ static int hide_nscd(char *err, size_t errlen)
 	return 0;
 }
 
-int lab_resolv_conf(const char *workdir, const char *name, const char *options,
-		    unsigned nservers, char *path, size_t pathlen, char *err, size_t errlen)
+int lab_resolv_conf(const char *workdir, const char *name, const char *options, unsigned nservers,
+		    char *path, size_t pathlen, char *err, size_t errlen)
 {
 	if (!workdir || !name || nservers < 1 || nservers > LAB_SERVERS)
-		return fail(err, errlen, -EINVAL, "bad resolv.conf request; report this as a bug in probe");
+		return fail(err, errlen, -EINVAL,
+			    "bad resolv.conf request; report this as a bug in probe");
 	if (options && strpbrk(options, "\r\n"))
 		return fail(err, errlen, -EINVAL,
 			    "resolver options span more than one line; give them as one line");
@@ -520,7 +555,8 @@ int lab_resolv_conf(const char *workdir, const char *name, const char *options,
 		n += (size_t)snprintf(file + n, sizeof(file) - n, "-%uns", nservers);
 	snprintf(file + n, sizeof(file) - n, ".conf");
 	int len = snprintf(text, sizeof(text),
-			   "# resolv.conf of a stubprobe lab for %.64s, mounted over /etc/resolv.conf for its lookups only\n",
+			   "# resolv.conf of a stubprobe lab for %.64s, mounted over "
+			   "/etc/resolv.conf for its lookups only\n",
 			   name);
 	for (unsigned i = 1; i <= nservers && len > 0 && (size_t)len < sizeof(text); i++) {
 		char addr[32];
@@ -539,33 +575,38 @@ int lab_enter(const lab_config_t *cfg, char *err, size_t errlen)
 	if (err && errlen)
 		err[0] = '\0';
 	if (!cfg || !cfg->workdir || !cfg->workdir[0])
-		return fail(err, errlen, -EINVAL, "no work directory given for the lab's files; give one");
+		return fail(err, errlen, -EINVAL,
+			    "no work directory given for the lab's files; give one");
 	const char *opts = cfg->resolv_options;
 	if (opts && strpbrk(opts, "\r\n"))
 		return fail(err, errlen, -EINVAL,
 			    "resolver options span more than one line; give them as one line");
 
 	if (cfg->topology != LAB_ONE_HOST && cfg->topology != LAB_TWO_HOST)
-		return fail(err, errlen, -EINVAL, "unknown lab topology; give one-host or two-host");
+		return fail(err, errlen, -EINVAL,
+			    "unknown lab topology; give one-host or two-host");
 	lab_now.topology = cfg->topology;
 
 	char resolv[PATH_MAX], nss[PATH_MAX], text[512], ns1[32];
 	server_v4(1, ns1, sizeof(ns1));
-	if ((size_t)snprintf(text, sizeof(text),
-			     "# resolv.conf of a stubprobe lab, mounted over /etc/resolv.conf in the lab only\n"
-			     "nameserver %s\n%s%s%s", ns1,
-			     opts && opts[0] ? "options " : "", opts && opts[0] ? opts : "",
-			     opts && opts[0] ? "\n" : "") >= sizeof(text))
+	if ((size_t)snprintf(
+		text, sizeof(text),
+		"# resolv.conf of a stubprobe lab, mounted over /etc/resolv.conf in the lab only\n"
+		"nameserver %s\n%s%s%s",
+		ns1, opts && opts[0] ? "options " : "", opts && opts[0] ? opts : "",
+		opts && opts[0] ? "\n" : "") >= sizeof(text))
 		return fail(err, errlen, -E2BIG, "resolver options are too long; give fewer");
-	int rc = write_record(cfg->workdir, "resolv.conf", text, resolv, sizeof(resolv), err, errlen);
+	int rc =
+	    write_record(cfg->workdir, "resolv.conf", text, resolv, sizeof(resolv), err, errlen);
 	if (rc < 0)
 		return rc;
 	/* Only "files" for the databases a resolver touches on the side (user names), so no
 	 * host NSS module (sss, systemd, ldap) can stall or answer a lookup. */
-	rc = write_record(cfg->workdir, "nsswitch.conf",
-			  "# nsswitch.conf of a stubprobe lab, mounted over /etc/nsswitch.conf in the lab only\n"
-			  "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n",
-			  nss, sizeof(nss), err, errlen);
+	rc = write_record(
+	    cfg->workdir, "nsswitch.conf",
+	    "# nsswitch.conf of a stubprobe lab, mounted over /etc/nsswitch.conf in the lab only\n"
+	    "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n",
+	    nss, sizeof(nss), err, errlen);
 	if (rc < 0)
 		return rc;
 	if ((rc = check_target("/etc/resolv.conf", err, errlen)) < 0 ||
@@ -579,11 +620,13 @@ int lab_enter(const lab_config_t *cfg, char *err, size_t errlen)
 		int e = errno;
 		/* EINVAL: "/" is not a mount point, as inside a plain chroot. */
 		if (e == EINVAL)
-			return fail(err, errlen, -e,
-				    "cannot make the lab's mounts private: / is not a mount point "
-				    "(a chroot?); run probe on the machine's own root or in a container "
-				    "with a mount namespace of its own");
-		return fail(err, errlen, -e, "cannot make the lab's mounts private: %s; run probe as root",
+			return fail(
+			    err, errlen, -e,
+			    "cannot make the lab's mounts private: / is not a mount point "
+			    "(a chroot?); run probe on the machine's own root or in a container "
+			    "with a mount namespace of its own");
+		return fail(err, errlen, -e,
+			    "cannot make the lab's mounts private: %s; run probe as root",
 			    strerror(e));
 	}
 	if ((rc = set_sysctls(err, errlen, 1)) < 0)
@@ -595,8 +638,10 @@ int lab_enter(const lab_config_t *cfg, char *err, size_t errlen)
 	} else {
 		nl_sock_t nl;
 		if ((rc = nl_open(&nl)) < 0)
-			return fail(err, errlen, rc, "cannot open an rtnetlink socket in the lab: %s; run probe as root",
-				    strerror(-rc));
+			return fail(
+			    err, errlen, rc,
+			    "cannot open an rtnetlink socket in the lab: %s; run probe as root",
+			    strerror(-rc));
 		rc = build_network(&nl, err, errlen);
 		nl_close(&nl);
 		if (rc < 0)

@@ -1,4 +1,5 @@
-/* The lab: private network and mount namespaces with a dual-stack look and their own resolver files. */
+/* The lab: private network and mount namespaces with a dual-stack look and their own resolver
+ * files. */
 #ifndef SP_PROBE_LAB_H
 #define SP_PROBE_LAB_H
 
@@ -12,7 +13,7 @@ typedef enum lab_topology { LAB_ONE_HOST = 0, LAB_TWO_HOST } lab_topology_t;
 
 typedef struct lab_config {
 	const char *workdir;        /* existing directory for the generated resolv.conf and
-	                               nsswitch.conf (they stay there as a record) */
+				       nsswitch.conf (they stay there as a record) */
 	const char *resolv_options; /* "single-request timeout:1" or NULL: an options line */
 	lab_topology_t topology;    /* LAB_ONE_HOST when left zero */
 } lab_config_t;
@@ -59,7 +60,7 @@ int lab_topology_parse(const char *name);
  * lab's servers 1 .. N, 1..LAB_SERVERS) and, when given, one options line; the path in
  * path. One file per resolver and server count, so that lookups running side by side each
  * mount their own (resolver_run). Returns 0 or a negative code with a message in err. */
-int lab_resolv_conf(const char *workdir, const char *name, const char *options,
-		    unsigned nservers, char *path, size_t pathlen, char *err, size_t errlen);
+int lab_resolv_conf(const char *workdir, const char *name, const char *options, unsigned nservers,
+		    char *path, size_t pathlen, char *err, size_t errlen);
 
 #endif

@@ -28,62 +28,62 @@
 enum { OPT_SCENARIOS = 256, OPT_LIST_SCENARIOS, OPT_LIST_RESOLVERS, OPT_TOPOLOGY, OPT_BASELINE };
 
 static const char usage[] =
-	"Usage: probe [run] [options]\n"
-	"       probe diff OLD NEW      (probe diff --help)\n"
-	"       probe observe -i IFACE -a ADDR  (test other machines: probe observe --help)\n"
-	"       probe lookup [-r RESOLVER] NAME (one lookup here: probe lookup --help)\n"
-	"Tests DNS stub resolvers on the wire, in a lab of network and mount namespaces of\n"
-	"its own: a resolver that takes the first of two parallel answers and closes its\n"
-	"socket(s) is racing; one that waits for both is correct.\n"
-	"\n"
-	"  -r, --resolver NAME      resolver to test (repeatable; default all: see\n"
-	"                           --list-resolvers), or exec:COMMAND, e.g.\n"
-	"                           'exec:getent ahosts {name}'\n"
-	"  -s, --scenario NAME|DIRS scenario from the catalogue, or a directive list such as\n"
-	"                           \"aaaa-d20ms\" (repeatable; default: the catalogue's default\n"
-	"                           set)\n"
-	"  -n, --trials N           trials per resolver and scenario (default 5, 1..1000)\n"
-	"  -j, --jobs N             trials in flight at once (default 8, 1..64); the verdicts\n"
-	"                           are those of a sequential run (-j 1)\n"
-	"  -o, --out DIR            where to write the run (default results/RUN-ID, RUN-ID =\n"
-	"                           UTC time yyyymmdd-hhmmss; the directory must not exist yet)\n"
-	"      --topology one-host|two-host  where fakens and sniff live: in the resolvers'\n"
-	"                           network namespace (default), or in a second one joined to\n"
-	"                           theirs by a veth link (docs/lab.md)\n"
-	"      --scenarios FILE     scenario catalogue (default:\n"
-	"                           $STUBPROBE_DATADIR/scenarios.conf, else the installed\n"
-	"                           " SP_REL_DATADIR "/scenarios.conf relative to probe's\n"
-	"                           directory, or data/scenarios.conf of the source tree\n"
-	"                           when probe runs from the build tree)\n"
-	"      --baseline FILE      after the run, list the cells whose verdict or behaviour\n"
-	"                           differs from FILE (a report.json or run directory, e.g.\n"
-	"                           results/baselines/debian12); also in DIR/diff.txt\n"
-	"      --list-scenarios     print the catalogue and exit 0 (no root needed)\n"
-	"      --list-resolvers     print the resolvers and exit 0 (no root needed)\n"
-	"  -q, --quiet              no progress on standard error\n"
-	"  -h, --help               this text\n"
-	"  -V, --version            the version (" SP_VERSION ")\n"
-	"\n"
-	"fakens and sniff are run from probe's own directory (STUBPROBE_BINDIR overrides).\n"
-	"Exit status: 0 every resolver under test (controls excluded) is correct in every\n"
-	"scenario; 1 one is racing; 2 error, a control that did not race, or no verdict.\n"
-	"See docs/probe.md.\n";
+    "Usage: probe [run] [options]\n"
+    "       probe diff OLD NEW      (probe diff --help)\n"
+    "       probe observe -i IFACE -a ADDR  (test other machines: probe observe --help)\n"
+    "       probe lookup [-r RESOLVER] NAME (one lookup here: probe lookup --help)\n"
+    "Tests DNS stub resolvers on the wire, in a lab of network and mount namespaces of\n"
+    "its own: a resolver that takes the first of two parallel answers and closes its\n"
+    "socket(s) is racing; one that waits for both is correct.\n"
+    "\n"
+    "  -r, --resolver NAME      resolver to test (repeatable; default all: see\n"
+    "                           --list-resolvers), or exec:COMMAND, e.g.\n"
+    "                           'exec:getent ahosts {name}'\n"
+    "  -s, --scenario NAME|DIRS scenario from the catalogue, or a directive list such as\n"
+    "                           \"aaaa-d20ms\" (repeatable; default: the catalogue's default\n"
+    "                           set)\n"
+    "  -n, --trials N           trials per resolver and scenario (default 5, 1..1000)\n"
+    "  -j, --jobs N             trials in flight at once (default 8, 1..64); the verdicts\n"
+    "                           are those of a sequential run (-j 1)\n"
+    "  -o, --out DIR            where to write the run (default results/RUN-ID, RUN-ID =\n"
+    "                           UTC time yyyymmdd-hhmmss; the directory must not exist yet)\n"
+    "      --topology one-host|two-host  where fakens and sniff live: in the resolvers'\n"
+    "                           network namespace (default), or in a second one joined to\n"
+    "                           theirs by a veth link (docs/lab.md)\n"
+    "      --scenarios FILE     scenario catalogue (default:\n"
+    "                           $STUBPROBE_DATADIR/scenarios.conf, else the installed\n"
+    "                           " SP_REL_DATADIR "/scenarios.conf relative to probe's\n"
+    "                           directory, or data/scenarios.conf of the source tree\n"
+    "                           when probe runs from the build tree)\n"
+    "      --baseline FILE      after the run, list the cells whose verdict or behaviour\n"
+    "                           differs from FILE (a report.json or run directory, e.g.\n"
+    "                           results/baselines/debian12); also in DIR/diff.txt\n"
+    "      --list-scenarios     print the catalogue and exit 0 (no root needed)\n"
+    "      --list-resolvers     print the resolvers and exit 0 (no root needed)\n"
+    "  -q, --quiet              no progress on standard error\n"
+    "  -h, --help               this text\n"
+    "  -V, --version            the version (" SP_VERSION ")\n"
+    "\n"
+    "fakens and sniff are run from probe's own directory (STUBPROBE_BINDIR overrides).\n"
+    "Exit status: 0 every resolver under test (controls excluded) is correct in every\n"
+    "scenario; 1 one is racing; 2 error, a control that did not race, or no verdict.\n"
+    "See docs/probe.md.\n";
 
 static const struct option longopts[] = {
-	{ "resolver", required_argument, NULL, 'r' },
-	{ "scenario", required_argument, NULL, 's' },
-	{ "trials", required_argument, NULL, 'n' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "out", required_argument, NULL, 'o' },
-	{ "scenarios", required_argument, NULL, OPT_SCENARIOS },
-	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
-	{ "baseline", required_argument, NULL, OPT_BASELINE },
-	{ "list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS },
-	{ "list-resolvers", no_argument, NULL, OPT_LIST_RESOLVERS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+    {"resolver", required_argument, NULL, 'r'},
+    {"scenario", required_argument, NULL, 's'},
+    {"trials", required_argument, NULL, 'n'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"out", required_argument, NULL, 'o'},
+    {"scenarios", required_argument, NULL, OPT_SCENARIOS},
+    {"topology", required_argument, NULL, OPT_TOPOLOGY},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS},
+    {"list-resolvers", no_argument, NULL, OPT_LIST_RESOLVERS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 static void list_resolvers(void)
@@ -325,7 +325,7 @@ static int probe_main(int argc, char **argv, cli_t *cli)
 
 	/* Resolvers, in the order given; a name given twice is one resolver. */
 	const resolver_t **resolvers = cli->resolvers =
-		calloc(resolver_count() + nres_args + 1, sizeof(*resolvers));
+	    calloc(resolver_count() + nres_args + 1, sizeof(*resolvers));
 	size_t nres = 0;
 	if (!resolvers)
 		return cmdline_fail("out of memory");

@@ -103,7 +103,8 @@ static int wait_ack(nl_sock_t *s, uint32_t seq)
 	for (;;) {
 		struct sockaddr_nl from;
 		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
+		ssize_t n =
+		    recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -123,9 +124,11 @@ static int wait_ack(nl_sock_t *s, uint32_t seq)
 					return -EBADMSG;
 				memcpy(&e, buf + off + NLMSG_HDRLEN, sizeof(e));
 				if (e.error != 0 && (h.nlmsg_flags & NLM_F_ACK_TLVS)) {
-					/* Without NETLINK_CAP_ACK the request is echoed before the TLVs. */
+					/* Without NETLINK_CAP_ACK the request is echoed before the
+					 * TLVs. */
 					size_t tlv = NLMSG_HDRLEN + sizeof(e), echo = 0;
-					if (!(h.nlmsg_flags & NLM_F_CAPPED) && e.msg.nlmsg_len > NLMSG_HDRLEN &&
+					if (!(h.nlmsg_flags & NLM_F_CAPPED) &&
+					    e.msg.nlmsg_len > NLMSG_HDRLEN &&
 					    e.msg.nlmsg_len <= h.nlmsg_len)
 						echo = NLMSG_ALIGN(e.msg.nlmsg_len - NLMSG_HDRLEN);
 					if (echo < h.nlmsg_len && tlv < h.nlmsg_len - echo)
@@ -242,8 +245,7 @@ int nl_addr_add(nl_sock_t *s, int ifindex, int family, const void *addr, unsigne
 	if (!alen || prefixlen > alen * 8)
 		return -EINVAL;
 	nl_req_t r;
-	struct ifaddrmsg *ifa =
-		req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
+	struct ifaddrmsg *ifa = req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 	ifa->ifa_family = (unsigned char)family;
 	ifa->ifa_prefixlen = (unsigned char)prefixlen;
 	ifa->ifa_flags = (unsigned char)(flags & 0xff);

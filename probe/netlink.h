@@ -1,4 +1,5 @@
-/* Minimal rtnetlink client: links, addresses and default routes in the current network namespace. */
+/* Minimal rtnetlink client: links, addresses and default routes in the current network namespace.
+ */
 #ifndef SP_PROBE_NETLINK_H
 #define SP_PROBE_NETLINK_H
 

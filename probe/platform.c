@@ -146,7 +146,8 @@ void report_platform_host(report_platform_t *p, const char *nsswitch, const char
 	for (pos = nsswitch; !have_hosts && (line = next_line(&pos, &len));) {
 		size_t lead = strspn(line, " \t");
 		if (len >= lead + 6 && strncmp(line + lead, "hosts:", 6) == 0) {
-			add_words(p->nsswitch_hosts, sizeof(p->nsswitch_hosts), line, len, lead + 6);
+			add_words(p->nsswitch_hosts, sizeof(p->nsswitch_hosts), line, len,
+				  lead + 6);
 			have_hosts = 1;
 		}
 	}
@@ -172,8 +173,8 @@ void report_platform_host(report_platform_t *p, const char *nsswitch, const char
 	}
 
 	/* What a program that calls getaddrinfo on this host meets, in the lab's terms. */
-	int dns = source_at(p->nsswitch_hosts, "dns"), resolve = source_at(p->nsswitch_hosts,
-									  "resolve");
+	int dns = source_at(p->nsswitch_hosts, "dns"),
+	    resolve = source_at(p->nsswitch_hosts, "resolve");
 	if (!nsswitch)
 		say(p, "/etc/nsswitch.conf could not be read, so where glibc programs send their "
 		       "lookups is not known.");
@@ -181,22 +182,25 @@ void report_platform_host(report_platform_t *p, const char *nsswitch, const char
 		say(p, "/etc/nsswitch.conf has no hosts line, so glibc programs use glibc's DNS "
 		       "resolver (its default, dns then files).");
 	if (have_hosts && dns < 0)
-		say(p, "The hosts line (%s) has no dns source: glibc programs do not use glibc's "
-		       "DNS resolver, and the glibc rows do not describe their lookups.",
+		say(p,
+		    "The hosts line (%s) has no dns source: glibc programs do not use glibc's "
+		    "DNS resolver, and the glibc rows do not describe their lookups.",
 		    p->nsswitch_hosts);
 	else if (have_hosts && resolve >= 0 && resolve < dns)
-		say(p, "The hosts line (%s) asks systemd-resolved (nss-resolve) before dns: glibc "
-		       "programs reach glibc's DNS resolver only when systemd-resolved is not "
-		       "running, so the glibc rows describe them only then.",
+		say(p,
+		    "The hosts line (%s) asks systemd-resolved (nss-resolve) before dns: glibc "
+		    "programs reach glibc's DNS resolver only when systemd-resolved is not "
+		    "running, so the glibc rows describe them only then.",
 		    p->nsswitch_hosts);
 	if (nscd_running)
 		say(p, "nscd is running: glibc programs take its cached answers and it looks "
 		       "names up itself with glibc's resolver, so the glibc rows describe nscd's "
 		       "lookups on a cache miss.");
 	if (p->local_stub[0])
-		say(p, "/etc/resolv.conf points at a local stub (%s): glibc's queries go to that "
-		       "stub, which asks the network itself; the lab's rows describe the "
-		       "application's side of that exchange, not the stub's.",
+		say(p,
+		    "/etc/resolv.conf points at a local stub (%s): glibc's queries go to that "
+		    "stub, which asks the network itself; the lab's rows describe the "
+		    "application's side of that exchange, not the stub's.",
 		    p->local_stub);
 	else if (resolv && p->nameservers[0])
 		say(p, "/etc/resolv.conf sends queries straight to %s.", p->nameservers);
@@ -240,7 +244,7 @@ static void musl_version(char *out, size_t outlen)
 	uint64_t deadline = sp_mono_ns() + 1000000000ULL;
 	while (pid > 0 && have < sizeof(buf) - 1) {
 		uint64_t now = sp_mono_ns();
-		struct pollfd q = { pfd[0], POLLIN, 0 };
+		struct pollfd q = {pfd[0], POLLIN, 0};
 		if (now >= deadline || poll(&q, 1, (int)((deadline - now) / 1000000ULL) + 1) <= 0)
 			break;
 		ssize_t got = read(pfd[0], buf + have, sizeof(buf) - 1 - have);
@@ -314,10 +318,7 @@ void report_platform_collect(report_platform_t *p)
 	free(resolv);
 }
 
-static json_t *text_or_null(const char *s)
-{
-	return s[0] ? json_string(s) : json_null();
-}
+static json_t *text_or_null(const char *s) { return s[0] ? json_string(s) : json_null(); }
 
 static json_t *words(const char *list)
 {
@@ -334,18 +335,16 @@ static json_t *words(const char *list)
 json_t *report_platform_json(const report_platform_t *p)
 {
 	/* json_pack steals the references and fails as a whole (NULL) when any is NULL. */
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:b, "
-			 "s:o}}",
-			 "os", text_or_null(p->os), "kernel", text_or_null(p->kernel),
-			 "kernel_version", text_or_null(p->kernel_version), "machine",
-			 text_or_null(p->machine), "libc", text_or_null(p->libc), "libc_version",
-			 text_or_null(p->libc_version), "c_ares_version",
-			 text_or_null(p->cares_version), "musl_version",
-			 text_or_null(p->musl_version), "host", "nsswitch_hosts",
-			 text_or_null(p->nsswitch_hosts), "nameservers", words(p->nameservers),
-			 "options", words(p->host_options), "local_stub",
-			 text_or_null(p->local_stub), "nscd_running", p->nscd_running, "routes",
-			 text_or_null(p->routes));
+	return json_pack(
+	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:b, "
+	    "s:o}}",
+	    "os", text_or_null(p->os), "kernel", text_or_null(p->kernel), "kernel_version",
+	    text_or_null(p->kernel_version), "machine", text_or_null(p->machine), "libc",
+	    text_or_null(p->libc), "libc_version", text_or_null(p->libc_version), "c_ares_version",
+	    text_or_null(p->cares_version), "musl_version", text_or_null(p->musl_version), "host",
+	    "nsswitch_hosts", text_or_null(p->nsswitch_hosts), "nameservers", words(p->nameservers),
+	    "options", words(p->host_options), "local_stub", text_or_null(p->local_stub),
+	    "nscd_running", p->nscd_running, "routes", text_or_null(p->routes));
 }
 
 /* label, then value for Markdown, or dflt when value is "". */

@@ -1,4 +1,5 @@
-/* The racer control: A and AAAA from two sockets at once, the first answer wins, both sockets closed. */
+/* The racer control: A and AAAA from two sockets at once, the first answer wins, both sockets
+ * closed. */
 #define _GNU_SOURCE
 #include "dns.h"
 #include "err.h"
@@ -43,8 +44,7 @@ static unsigned count_addresses(const uint8_t *buf, size_t len, uint16_t qtype)
 		wire_skip(&w, rdlen);
 		if (wire_error(&w))
 			break;
-		if (klass == DNS_C_IN && type == qtype &&
-		    rdlen == (qtype == DNS_T_A ? 4 : 16))
+		if (klass == DNS_C_IN && type == qtype && rdlen == (qtype == DNS_T_A ? 4 : 16))
 			n++;
 	}
 	return n;
@@ -91,8 +91,8 @@ int racer_lookup(const resolver_t *self, const char *qname, resolver_result_t *o
 	if (ids[1] == ids[0])
 		ids[1] ^= 0x5a5a;
 	racer_query_t q[2] = {
-		{-1, ids[0], DNS_T_A, AF_INET},
-		{-1, ids[1], DNS_T_AAAA, AF_INET6},
+	    {-1, ids[0], DNS_T_A, AF_INET},
+	    {-1, ids[1], DNS_T_AAAA, AF_INET6},
 	};
 	uint8_t pkt[2][DNS_HEADER_LEN + DNS_MAXNAME + 4];
 	int plen[2];
@@ -111,20 +111,22 @@ int racer_lookup(const resolver_t *self, const char *qname, resolver_result_t *o
 		q[i].fd = socket(ns.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (q[i].fd < 0 || connect(q[i].fd, (struct sockaddr *)&ns, nslen) < 0) {
 			rc = -errno;
-			snprintf(out->error, sizeof(out->error), "cannot open a socket to the nameserver: %s",
-				 strerror(errno));
+			snprintf(out->error, sizeof(out->error),
+				 "cannot open a socket to the nameserver: %s", strerror(errno));
 			goto done;
 		}
 	}
 	for (int i = 0; i < 2; i++) {
 		if (send(q[i].fd, pkt[i], (size_t)plen[i], 0) < 0) {
 			rc = -errno;
-			snprintf(out->error, sizeof(out->error), "cannot send the query: %s", strerror(errno));
+			snprintf(out->error, sizeof(out->error), "cannot send the query: %s",
+				 strerror(errno));
 			goto done;
 		}
 	}
 
-	struct pollfd pfd[2] = {{.fd = q[0].fd, .events = POLLIN}, {.fd = q[1].fd, .events = POLLIN}};
+	struct pollfd pfd[2] = {{.fd = q[0].fd, .events = POLLIN},
+				{.fd = q[1].fd, .events = POLLIN}};
 	const racer_query_t *won = NULL;
 	uint8_t buf[4096];
 	ssize_t blen = 0;
@@ -173,7 +175,8 @@ int racer_lookup(const resolver_t *self, const char *qname, resolver_result_t *o
 	if (rcode != DNS_R_NOERROR) {
 		char tmp[16];
 		snprintf(out->error, sizeof(out->error), "first answer (%s) was %s",
-			 won->qtype == DNS_T_A ? "A" : "AAAA", dns_rcode_name(rcode, tmp, sizeof(tmp)));
+			 won->qtype == DNS_T_A ? "A" : "AAAA",
+			 dns_rcode_name(rcode, tmp, sizeof(tmp)));
 		return 0;
 	}
 	unsigned n = count_addresses(buf, (size_t)blen, won->qtype);

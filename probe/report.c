@@ -20,10 +20,7 @@ static const char NO_QUERIES[] = "no queries seen on the wire";
 static const char NO_RESULT[] = "the resolver reported no result";
 static const char NO_REASON[] = "sniff gave no reason";
 
-static char *dup_or_empty(const char *s)
-{
-	return strdup(s ? s : "");
-}
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
 
 int report_init(report_t *r, const char *outdir, size_t nresolvers, size_t nscenarios,
 		unsigned trials)
@@ -171,8 +168,7 @@ static void get_text(const json_t *o, const char *key, char *out, size_t outlen)
 
 static int parse_verdict(const char *s, enum verdict *v)
 {
-	static const enum verdict all[] = { VERDICT_CORRECT, VERDICT_RACING,
-					    VERDICT_INCONCLUSIVE };
+	static const enum verdict all[] = {VERDICT_CORRECT, VERDICT_RACING, VERDICT_INCONCLUSIVE};
 	for (size_t i = 0; s && i < sizeof(all) / sizeof(all[0]); i++) {
 		if (strcmp(s, verdict_name(all[i])) == 0) {
 			*v = all[i];
@@ -229,8 +225,9 @@ static int fill_wire(report_wire_t *w, const json_t *o, char *why, size_t whylen
 		return SP_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const json_t *e = json_array_get(ev, i);
-		const char *text = json_is_string(e) ? json_string_value(e)
-						     : json_string_value(json_object_get(e, "text"));
+		const char *text = json_is_string(e)
+				       ? json_string_value(e)
+				       : json_string_value(json_object_get(e, "text"));
 		if (!text)
 			continue;
 		if (!(w->evidence[w->n_evidence] = strdup(text)))
@@ -241,8 +238,8 @@ static int fill_wire(report_wire_t *w, const json_t *o, char *why, size_t whylen
 }
 
 /* One line of sniff's output; 0, SP_ENOMEM, or SP_ESYNTAX with the reason in why. */
-static int join_line(report_t *r, report_trial_t **index, size_t nindex, const json_t *o,
-		     char *why, size_t whylen)
+static int join_line(report_t *r, report_trial_t **index, size_t nindex, const json_t *o, char *why,
+		     size_t whylen)
 {
 	if (!json_is_object(o)) {
 		snprintf(why, whylen, "not a JSON object");
@@ -267,9 +264,8 @@ static int join_line(report_t *r, report_trial_t **index, size_t nindex, const j
 		snprintf(why, whylen, "trial without a \"name\"");
 		return SP_ESYNTAX;
 	}
-	report_trial_t **hit = nindex ? bsearch(name, index, nindex, sizeof(*index),
-						 cmp_name_trial)
-				      : NULL;
+	report_trial_t **hit =
+	    nindex ? bsearch(name, index, nindex, sizeof(*index), cmp_name_trial) : NULL;
 	if (!hit)
 		return 0; /* not one of this run's names: a stray query on the lab link */
 	return fill_wire(&(*hit)->wire, o, why, whylen);
@@ -446,8 +442,7 @@ static unsigned cell_run(const report_t *r, const report_cell_t *c)
 	return n;
 }
 
-static const char *cell_count(const report_t *r, const report_cell_t *c, char *out,
-			      size_t outlen)
+static const char *cell_count(const report_t *r, const report_cell_t *c, char *out, size_t outlen)
 {
 	unsigned run = cell_run(r, c);
 	unsigned n = c->verdict == VERDICT_RACING    ? c->racing
@@ -479,7 +474,8 @@ static void decide_exit(report_t *r)
 		const report_resolver_t *res = &r->resolvers[c->resolver];
 		if (res->control) {
 			unsigned run = cell_run(r, c);
-			if (!r->scenarios[c->scenario].provokes_race || (run > 0 && c->racing == run))
+			if (!r->scenarios[c->scenario].provokes_race ||
+			    (run > 0 && c->racing == run))
 				continue;
 			r->exit_status = 2;
 			snprintf(r->exit_reason, sizeof(r->exit_reason),
@@ -500,14 +496,14 @@ static void decide_exit(report_t *r)
 	}
 	if (racing) {
 		r->exit_status = 1;
-		int n = snprintf(r->exit_reason, sizeof(r->exit_reason), "%s races in scenario %s (%s)",
-				 r->resolvers[racing->resolver].name,
-				 r->scenarios[racing->scenario].name,
-				 cell_count(r, racing, count, sizeof(count)));
+		int n = snprintf(
+		    r->exit_reason, sizeof(r->exit_reason), "%s races in scenario %s (%s)",
+		    r->resolvers[racing->resolver].name, r->scenarios[racing->scenario].name,
+		    cell_count(r, racing, count, sizeof(count)));
 		if (nracing > 1 && n > 0 && (size_t)n < sizeof(r->exit_reason))
 			snprintf(r->exit_reason + n, sizeof(r->exit_reason) - (size_t)n,
-				 ", and %zu more cell%s race%s", nracing - 1, nracing > 2 ? "s" : "",
-				 nracing > 2 ? "" : "s");
+				 ", and %zu more cell%s race%s", nracing - 1,
+				 nracing > 2 ? "s" : "", nracing > 2 ? "" : "s");
 		return;
 	}
 	if (unsure) {
@@ -590,15 +586,9 @@ static size_t majority(const report_trial_t *t, size_t n, use_fn use, same_fn sa
 	return best;
 }
 
-static int used_seen(const report_trial_t *t)
-{
-	return t->name[0] && t->wire.seen;
-}
+static int used_seen(const report_trial_t *t) { return t->name[0] && t->wire.seen; }
 
-static int used_run(const report_trial_t *t)
-{
-	return t->name[0] != 0;
-}
+static int used_run(const report_trial_t *t) { return t->name[0] != 0; }
 
 static int same_sockets(const report_trial_t *a, const report_trial_t *b)
 {
@@ -642,7 +632,7 @@ static int cmp_u64(const void *a, const void *b)
 
 /* Appends ", text" (or text when out is empty), truncating silently. */
 static void add_part(char *out, size_t outlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void add_part(char *out, size_t outlen, const char *fmt, ...)
 {
@@ -771,8 +761,7 @@ static int order_visible(const report_scenario_t *s, const char *first_qtype)
 	return 1;
 }
 
-const char *report_signature(const report_t *r, const report_cell_t *c, char *out,
-			     size_t outlen)
+const char *report_signature(const report_t *r, const report_cell_t *c, char *out, size_t outlen)
 {
 	size_t n = r->trials, first = majority(c->trials, n, used_seen, same_first);
 	int with_order = first < n && order_visible(&r->scenarios[c->scenario],
@@ -792,47 +781,45 @@ enum doc_transport {
 
 struct report_doc {
 	const char *resolver;
-	const char *docs;          /* whose documentation, in the sentence */
-	const char *library;       /* "glibc", "c-ares", "musl": the version comes from the
-				      platform */
+	const char *docs;    /* whose documentation, in the sentence */
+	const char *library; /* "glibc", "c-ares", "musl": the version comes from the
+				platform */
 	enum doc_order order;
-	int one_socket;            /* both queries from one socket when nothing goes wrong */
-	int reopen;                /* a new socket only when an answer went missing */
+	int one_socket; /* both queries from one socket when nothing goes wrong */
+	int reopen;     /* a new socket only when an answer went missing */
 	enum doc_transport transport;
-	int parallel_servers;      /* every server at once, first answer taken */
+	int parallel_servers; /* every server at once, first answer taken */
 	const char *summary;
 };
 
 static const report_doc_t report_docs[] = {
-	{ "glibc", "resolv.conf(5)", "glibc", DOC_PARALLEL, 1, 0, DOC_UDP_TC_TCP, 0,
-	  "resolv.conf(5): A and AAAA in parallel (since 2.9) from one socket; timeout:1 "
-	  "attempts:2 bound each try; RFC 7766: TCP after a truncated answer" },
-	{ "glibc-single-request", "resolv.conf(5)", "glibc", DOC_SEQUENTIAL, 1, 0,
-	  DOC_UDP_TC_TCP, 0,
-	  "resolv.conf(5) single-request: the A and AAAA requests one after the other" },
-	{ "glibc-single-request-reopen", "resolv.conf(5)", "glibc", DOC_ORDER_UNSAID, 1, 1,
-	  DOC_UDP_TC_TCP, 0,
-	  "resolv.conf(5) single-request-reopen: one socket for A and AAAA; a new socket for "
-	  "the second request only when the first exchange is not handled correctly" },
-	{ "glibc-use-vc", "resolv.conf(5)", "glibc", DOC_PARALLEL, 1, 0, DOC_TCP, 0,
-	  "resolv.conf(5) use-vc: every query over TCP" },
-	{ "glibc-short", "resolv.conf(5)", "glibc", DOC_PARALLEL, 1, 0, DOC_UDP_TC_TCP, 0,
-	  "resolv.conf(5) timeout:1 attempts:1: one try of 1 s per server" },
-	{ "c-ares", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0, DOC_UDP_TC_TCP, 0,
-	  "ares_init_options(3): UDP, TCP only when a UDP answer is truncated; "
-	  "ARES_OPT_TIMEOUTMS 1000, ARES_OPT_TRIES 2" },
-	{ "c-ares-usevc", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0, DOC_TCP, 0,
-	  "ares_init_options(3) ARES_FLAG_USEVC: always TCP" },
-	{ "c-ares-igntc", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0,
-	  DOC_UDP_IGNTC, 0,
-	  "ares_init_options(3) ARES_FLAG_IGNTC: a truncated UDP answer is used as it is, no "
-	  "TCP" },
-	{ "c-ares-primary", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0,
-	  DOC_UDP_TC_TCP, 0, "ares_init_options(3) ARES_FLAG_PRIMARY: only the first server" },
-	{ "musl", "documentation (musl wiki, 1.2.4 release notes)", "musl", DOC_ORDER_UNSAID, 0,
-	  0, DOC_UDP_ONLY, 1,
-	  "musl: every nameserver asked at once, the first answer taken; no DNS over TCP "
-	  "before 1.2.4 (what a truncated answer does is not described)" },
+    {"glibc", "resolv.conf(5)", "glibc", DOC_PARALLEL, 1, 0, DOC_UDP_TC_TCP, 0,
+     "resolv.conf(5): A and AAAA in parallel (since 2.9) from one socket; timeout:1 "
+     "attempts:2 bound each try; RFC 7766: TCP after a truncated answer"},
+    {"glibc-single-request", "resolv.conf(5)", "glibc", DOC_SEQUENTIAL, 1, 0, DOC_UDP_TC_TCP, 0,
+     "resolv.conf(5) single-request: the A and AAAA requests one after the other"},
+    {"glibc-single-request-reopen", "resolv.conf(5)", "glibc", DOC_ORDER_UNSAID, 1, 1,
+     DOC_UDP_TC_TCP, 0,
+     "resolv.conf(5) single-request-reopen: one socket for A and AAAA; a new socket for "
+     "the second request only when the first exchange is not handled correctly"},
+    {"glibc-use-vc", "resolv.conf(5)", "glibc", DOC_PARALLEL, 1, 0, DOC_TCP, 0,
+     "resolv.conf(5) use-vc: every query over TCP"},
+    {"glibc-short", "resolv.conf(5)", "glibc", DOC_PARALLEL, 1, 0, DOC_UDP_TC_TCP, 0,
+     "resolv.conf(5) timeout:1 attempts:1: one try of 1 s per server"},
+    {"c-ares", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0, DOC_UDP_TC_TCP, 0,
+     "ares_init_options(3): UDP, TCP only when a UDP answer is truncated; "
+     "ARES_OPT_TIMEOUTMS 1000, ARES_OPT_TRIES 2"},
+    {"c-ares-usevc", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0, DOC_TCP, 0,
+     "ares_init_options(3) ARES_FLAG_USEVC: always TCP"},
+    {"c-ares-igntc", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0, DOC_UDP_IGNTC, 0,
+     "ares_init_options(3) ARES_FLAG_IGNTC: a truncated UDP answer is used as it is, no "
+     "TCP"},
+    {"c-ares-primary", "ares_init_options(3)", "c-ares", DOC_ORDER_UNSAID, 0, 0, DOC_UDP_TC_TCP, 0,
+     "ares_init_options(3) ARES_FLAG_PRIMARY: only the first server"},
+    {"musl", "documentation (musl wiki, 1.2.4 release notes)", "musl", DOC_ORDER_UNSAID, 0, 0,
+     DOC_UDP_ONLY, 1,
+     "musl: every nameserver asked at once, the first answer taken; no DNS over TCP "
+     "before 1.2.4 (what a truncated answer does is not described)"},
 };
 
 const report_doc_t *report_doc_find(const char *resolver)
@@ -843,25 +830,13 @@ const report_doc_t *report_doc_find(const char *resolver)
 	return NULL;
 }
 
-const char *report_doc_summary(const report_doc_t *d)
-{
-	return d ? d->summary : NULL;
-}
+const char *report_doc_summary(const report_doc_t *d) { return d ? d->summary : NULL; }
 
-static int uses_tcp(const report_trial_t *t)
-{
-	return t->wire.tcp_queries > 0;
-}
+static int uses_tcp(const report_trial_t *t) { return t->wire.tcp_queries > 0; }
 
-static int uses_udp(const report_trial_t *t)
-{
-	return t->wire.queries > t->wire.tcp_queries;
-}
+static int uses_udp(const report_trial_t *t) { return t->wire.queries > t->wire.tcp_queries; }
 
-static int used_lookup(const report_trial_t *t)
-{
-	return t->name[0] && t->lookup.done;
-}
+static int used_lookup(const report_trial_t *t) { return t->name[0] && t->lookup.done; }
 
 static int same_udp(const report_trial_t *a, const report_trial_t *b)
 {
@@ -875,7 +850,7 @@ typedef struct scen_facts {
 
 static scen_facts_t scenario_facts(const report_scenario_t *s)
 {
-	scen_facts_t f = { 0 };
+	scen_facts_t f = {0};
 	directives_t d;
 	char bad[64];
 	directives_init(&d);
@@ -899,7 +874,7 @@ static scen_facts_t scenario_facts(const report_scenario_t *s)
 
 /* Appends a clause to a list joined by ", " and a final " and ". */
 static void add_clause(char clauses[][160], size_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void add_clause(char clauses[][160], size_t *n, const char *fmt, ...)
 {
@@ -910,8 +885,7 @@ static void add_clause(char clauses[][160], size_t *n, const char *fmt, ...)
 	(*n)++;
 }
 
-const char *report_undocumented(const report_t *r, const report_cell_t *c, char *out,
-				size_t outlen)
+const char *report_undocumented(const report_t *r, const report_cell_t *c, char *out, size_t outlen)
 {
 	const report_resolver_t *res = &r->resolvers[c->resolver];
 	const report_doc_t *d = report_doc_find(res->name);
@@ -930,8 +904,9 @@ const char *report_undocumented(const report_t *r, const report_cell_t *c, char 
 		return out; /* nothing on the wire to compare */
 
 	if (c->verdict == VERDICT_RACING && !(d->parallel_servers && f.several_servers))
-		add_clause(clauses, &nc, "took the first answer and closed its socket before the "
-					 "other came back (racing %u/%u)",
+		add_clause(clauses, &nc,
+			   "took the first answer and closed its socket before the "
+			   "other came back (racing %u/%u)",
 			   c->racing, cell_run(r, c));
 	int tcp = uses_tcp(&t[majority(t, n, used_seen, same_tcp)]);
 	int udp = uses_udp(&t[majority(t, n, used_seen, same_udp)]);
@@ -972,16 +947,16 @@ const char *report_undocumented(const report_t *r, const report_cell_t *c, char 
 		add_clause(clauses, &nc, "did not return before probe killed it at its timeout");
 	else if (l && f.both_answered && (!f.tc || gets_tc) &&
 		 (l->families & (REPORT_FAM_V4 | REPORT_FAM_V6)) != (REPORT_FAM_V4 | REPORT_FAM_V6))
-		add_clause(clauses, &nc, "returned %s", l->ok ? families_text(l->families)
-							       : "no address");
+		add_clause(clauses, &nc, "returned %s",
+			   l->ok ? families_text(l->families) : "no address");
 	else if (l && d->transport == DOC_UDP_ONLY && f.tc)
-		add_clause(clauses, &nc, "returned %s", l->ok ? families_text(l->families)
-							       : "no address");
+		add_clause(clauses, &nc, "returned %s",
+			   l->ok ? families_text(l->families) : "no address");
 	if (nc == 0)
 		return out;
 
 	const report_platform_t *p = &r->platform;
-	const char *version = !p->known                         ? ""
+	const char *version = !p->known                           ? ""
 			      : strcmp(d->library, "glibc") == 0  ? p->libc_version
 			      : strcmp(d->library, "c-ares") == 0 ? p->cares_version
 								  : p->musl_version;
@@ -994,7 +969,10 @@ const char *report_undocumented(const report_t *r, const report_cell_t *c, char 
 			       version[0] ? " " : "", version, r->scenarios[c->scenario].name);
 	for (k = 0; k < nc && len >= 0 && (size_t)len < outlen; k++)
 		len += snprintf(out + len, outlen - (size_t)len, "%s%s",
-				k == 0 ? "" : k + 1 == nc ? " and " : ", ", clauses[k]);
+				k == 0        ? ""
+				: k + 1 == nc ? " and "
+					      : ", ",
+				clauses[k]);
 	if (len >= 0 && (size_t)len < outlen)
 		snprintf(out + len, outlen - (size_t)len, "; %s's %s does not describe this",
 			 d->library, d->docs);
@@ -1003,10 +981,7 @@ const char *report_undocumented(const report_t *r, const report_cell_t *c, char 
 
 /* ---- the table ---- */
 
-static size_t max_size(size_t a, size_t b)
-{
-	return a > b ? a : b;
-}
+static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
 int report_colour_wanted(int fd)
 {
@@ -1019,15 +994,12 @@ static const char *verdict_colour(enum verdict v)
 	return v == VERDICT_RACING ? "\033[31m" : v == VERDICT_CORRECT ? "\033[32m" : "\033[33m";
 }
 
-int report_print_table(const report_t *r, FILE *f)
-{
-	return report_print_table_colour(r, f, 0);
-}
+int report_print_table(const report_t *r, FILE *f) { return report_print_table_colour(r, f, 0); }
 
 int report_print_table_colour(const report_t *r, FILE *f, int colour)
 {
-	static const char *const head[3] = { "resolver", "scenario", "verdict" };
-	size_t w[3] = { strlen(head[0]), strlen(head[1]), strlen(head[2]) };
+	static const char *const head[3] = {"resolver", "scenario", "verdict"};
+	size_t w[3] = {strlen(head[0]), strlen(head[1]), strlen(head[2])};
 	char count[64];
 	int controls = 0;
 
@@ -1114,10 +1086,7 @@ static json_t *jstr(const char *s)
 	return v;
 }
 
-static json_t *jstr_or_null(const char *s)
-{
-	return s && s[0] ? jstr(s) : json_null();
-}
+static json_t *jstr_or_null(const char *s) { return s && s[0] ? jstr(s) : json_null(); }
 
 /* Sets key and remembers a failure; set_new takes value even when it fails. */
 static void put(json_t *o, const char *key, json_t *value, int *bad)
@@ -1302,10 +1271,7 @@ static const char *jtext(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-static unsigned juint(const json_t *o, const char *key)
-{
-	return get_uint(o, key);
-}
+static unsigned juint(const json_t *o, const char *key) { return get_uint(o, key); }
 
 static void copy_text(char *out, size_t outlen, const char *s)
 {
@@ -1334,8 +1300,8 @@ static void platform_from_json(report_platform_t *p, const json_t *o)
 	static const struct {
 		const char *key;
 		size_t off;
-	} lists[] = { { "nameservers", offsetof(report_platform_t, nameservers) },
-		      { "options", offsetof(report_platform_t, host_options) } };
+	} lists[] = {{"nameservers", offsetof(report_platform_t, nameservers)},
+		     {"options", offsetof(report_platform_t, host_options)}};
 	for (size_t i = 0; i < 2; i++) {
 		char *out = (char *)p + lists[i].off;
 		const json_t *a = json_object_get(h, lists[i].key);
@@ -1361,7 +1327,8 @@ static void trial_from_json(report_trial_t *t, const json_t *o)
 	w->verdict = v;
 	wire_facts_from_json(w, o);
 	t->fakens_refused = juint(o, "fakens_refused");
-	const json_t *elapsed = json_object_get(o, "elapsed_us"), *ret = json_object_get(o, "returned");
+	const json_t *elapsed = json_object_get(o, "elapsed_us"),
+		     *ret = json_object_get(o, "returned");
 	l->timed_out = json_is_true(json_object_get(o, "timed_out"));
 	l->done = l->timed_out || json_is_integer(elapsed);
 	l->elapsed_ns = json_is_integer(elapsed) ? (uint64_t)json_integer_value(elapsed) * 1000 : 0;
@@ -1394,8 +1361,9 @@ int report_from_json(report_t *r, const json_t *o, char *err, size_t errlen)
 	memset(r, 0, sizeof(*r));
 	if (!json_is_object(o) || !json_is_array(res) || !json_is_array(sc) ||
 	    !json_is_array(cells)) {
-		snprintf(err, errlen, "not a stubprobe report (no resolvers, scenarios and cells "
-				      "arrays)");
+		snprintf(err, errlen,
+			 "not a stubprobe report (no resolvers, scenarios and cells "
+			 "arrays)");
 		return SP_EFORMAT;
 	}
 	unsigned trials = juint(o, "trials");
@@ -1422,8 +1390,10 @@ int report_from_json(report_t *r, const json_t *o, char *err, size_t errlen)
 		directives_t d;
 		char bad[64];
 		directives_init(&d);
-		if (!jtext(e, "name") || !dirs || directive_parse_text(dirs, &d, bad, sizeof(bad)) < 0) {
-			snprintf(err, errlen, "scenario %zu has no name or no valid directives", i + 1);
+		if (!jtext(e, "name") || !dirs ||
+		    directive_parse_text(dirs, &d, bad, sizeof(bad)) < 0) {
+			snprintf(err, errlen, "scenario %zu has no name or no valid directives",
+				 i + 1);
 			return SP_EFORMAT;
 		}
 		rc = report_set_scenario(r, i, jtext(e, "name"), dirs, jtext(e, "description"),
@@ -1589,9 +1559,8 @@ int report_write_markdown(const report_t *r, FILE *f)
 		fputs("| ", f);
 		report_put_md(r->resolvers[i].name, f);
 		fprintf(f, " | %s | ", r->resolvers[i].control ? "yes: expected to race" : "no");
-		report_put_md(r->resolvers[i].resolv_options ? r->resolvers[i].resolv_options
-							      : "(none)",
-			      f);
+		report_put_md(
+		    r->resolvers[i].resolv_options ? r->resolvers[i].resolv_options : "(none)", f);
 		fputs(" | ", f);
 		report_put_md(r->resolvers[i].description, f);
 		fputs(" |\n", f);
@@ -2002,9 +1971,10 @@ int report_write_html(const report_t *r, FILE *f)
 {
 	char count[64];
 	errno = 0;
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n<title>stubprobe "
-	      "run ",
-	      f);
+	fputs(
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n<title>stubprobe "
+	    "run ",
+	    f);
 	report_put_xml(r->run_id, f);
 	fprintf(f, "</title>\n<style>%s</style>\n</head><body>\n<h1>stubprobe run ", HTML_STYLE);
 	report_put_xml(r->run_id, f);
@@ -2048,7 +2018,8 @@ int report_write_html(const report_t *r, FILE *f)
 	for (size_t i = 0; i < r->ncells; i++)
 		nundoc += r->cells[i].undocumented[0] != 0;
 	if (nundoc)
-		fputs("<h2>Beyond the resolvers' documentation</h2>\n<ul class=\"undocumented\">\n", f);
+		fputs("<h2>Beyond the resolvers' documentation</h2>\n<ul class=\"undocumented\">\n",
+		      f);
 	for (size_t i = 0; i < r->ncells; i++) {
 		if (!r->cells[i].undocumented[0])
 			continue;

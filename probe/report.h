@@ -20,32 +20,32 @@ enum { REPORT_FAM_V4 = 1, REPORT_FAM_V6 = 2 };
 
 /* What the resolver said about one lookup. */
 typedef struct report_lookup {
-	int done;           /* the resolver reported a result (0: it could not be run) */
-	int ok;             /* at least one address */
-	int timed_out;      /* killed after the trial's timeout */
-	unsigned families;  /* REPORT_FAM_* */
+	int done;          /* the resolver reported a result (0: it could not be run) */
+	int ok;            /* at least one address */
+	int timed_out;     /* killed after the trial's timeout */
+	unsigned families; /* REPORT_FAM_* */
 	unsigned naddrs;
 	uint64_t elapsed_ns;
-	char error[160];    /* "" when none */
-	int has_status;     /* a program was run (exec:): exit_status and output are set */
-	int exit_status;    /* its exit status, or 128 + signal */
-	char *output;       /* its output, at most 4 KiB; owned, NULL when none */
+	char error[160]; /* "" when none */
+	int has_status;  /* a program was run (exec:): exit_status and output are set */
+	int exit_status; /* its exit status, or 128 + signal */
+	char *output;    /* its output, at most 4 KiB; owned, NULL when none */
 } report_lookup_t;
 
 /* What the wire said about one trial: sniff's "trial" line (docs/sniff.md). */
 typedef struct report_wire {
-	int seen;                 /* sniff has a line for this name */
+	int seen; /* sniff has a line for this name */
 	enum verdict verdict;
-	char *reason;             /* owned; NULL when sniff gave none */
+	char *reason; /* owned; NULL when sniff gave none */
 	char client[64];
 	unsigned queries, requeries, answers, sockets, tcp_queries;
-	char first_qtype[16];     /* "" when none */
-	char second_qtype[16];    /* "" when none */
+	char first_qtype[16];  /* "" when none */
+	char second_qtype[16]; /* "" when none */
 	int parallel;
 	int has_gap;
 	double gap_us;
 	unsigned race, late, duplicate;
-	char **evidence;          /* texts, capture order; owned */
+	char **evidence; /* texts, capture order; owned */
 	size_t n_evidence;
 } report_wire_t;
 
@@ -54,94 +54,94 @@ enum report_pkt_kind { REPORT_PKT_QUERY, REPORT_PKT_ANSWER, REPORT_PKT_ICMP };
 
 typedef struct report_packet {
 	enum report_pkt_kind kind;
-	uint64_t ts_ns;   /* capture time */
-	uint32_t frame;   /* frame number in capture.pcapng, from 1 */
-	uint16_t port;    /* the client's port: a query's source, an answer's destination, the
-			     destination of the answer an ICMP error quotes */
+	uint64_t ts_ns; /* capture time */
+	uint32_t frame; /* frame number in capture.pcapng, from 1 */
+	uint16_t port;  /* the client's port: a query's source, an answer's destination, the
+			   destination of the answer an ICMP error quotes */
 	int tcp;
 	uint16_t qtype, id;
 	uint8_t rcode;
-	int tc;           /* answer with the TC bit */
-	char server[48];  /* the server's side: "127.0.0.1:53", "[::1]:53" */
+	int tc;          /* answer with the TC bit */
+	char server[48]; /* the server's side: "127.0.0.1:53", "[::1]:53" */
 } report_packet_t;
 
 typedef struct report_trial {
 	char name[REPORT_NAME_MAX]; /* query name, lower case; "" while the trial has not run */
 	report_lookup_t lookup;
 	report_wire_t wire;
-	report_packet_t *packets;   /* capture order; owned; report_add_packet */
+	report_packet_t *packets; /* capture order; owned; report_add_packet */
 	size_t npackets, packets_cap;
-	size_t packets_over;        /* packets beyond REPORT_PACKETS_MAX, counted only */
-	unsigned fakens_refused;    /* "icmp" events in fakens's log for this name */
-	enum verdict verdict;       /* set by report_finish */
-	const char *reason;         /* set by report_finish; borrowed (wire.reason or static) */
+	size_t packets_over;     /* packets beyond REPORT_PACKETS_MAX, counted only */
+	unsigned fakens_refused; /* "icmp" events in fakens's log for this name */
+	enum verdict verdict;    /* set by report_finish */
+	const char *reason;      /* set by report_finish; borrowed (wire.reason or static) */
 } report_trial_t;
 
 typedef struct report_cell {
-	size_t resolver, scenario;  /* indices into the report's lists */
-	report_trial_t *trials;     /* report.trials entries; owned */
-	enum verdict verdict;       /* the rest is set by report_finish */
+	size_t resolver, scenario; /* indices into the report's lists */
+	report_trial_t *trials;    /* report.trials entries; owned */
+	enum verdict verdict;      /* the rest is set by report_finish */
 	unsigned racing, correct, inconclusive;
 	char behaviour[256];
-	char undocumented[512];     /* report_undocumented's sentence, "" when none */
+	char undocumented[512]; /* report_undocumented's sentence, "" when none */
 } report_cell_t;
 
 typedef struct report_resolver {
 	char *name;
-	int control;                /* expected to race */
+	int control; /* expected to race */
 	char *description;
-	char *resolv_options;       /* the options line of its resolv.conf; NULL for none */
+	char *resolv_options; /* the options line of its resolv.conf; NULL for none */
 } report_resolver_t;
 
 typedef struct report_scenario {
 	char *name;
-	char *directives;           /* canonical directive text, "" when none */
+	char *directives; /* canonical directive text, "" when none */
 	char *description;
-	int provokes_race;          /* a client that takes the first answer and leaves must
-				       draw an ICMP error here; controls are judged only then */
+	int provokes_race; /* a client that takes the first answer and leaves must
+			      draw an ICMP error here; controls are judged only then */
 } report_scenario_t;
 
 /* The platform a run was made on (probe/platform.c). Read before the lab is entered, so
  * that the host's own /etc is what it describes. Texts are "" when unknown. */
 typedef struct report_platform {
-	int known;                  /* collected (or read from a report.json that has it) */
-	char os[128];               /* PRETTY_NAME of /etc/os-release */
-	char kernel[64];            /* uname: sysname and release, "Linux 6.1.0-18-amd64" */
-	char kernel_version[160];   /* uname version, "#1 SMP PREEMPT_DYNAMIC Debian ..." */
-	char machine[32];           /* uname machine, "x86_64" */
-	char libc[32];              /* "glibc" */
-	char libc_version[32];      /* gnu_get_libc_version(), "2.36" */
-	char cares_version[32];     /* ares_version(), "1.18.1" */
-	char musl_version[32];      /* musl's dynamic loader says it, "1.2.3"; "" without musl */
-	char nsswitch_hosts[256];   /* the host's "hosts:" sources, "files dns"; "" when none */
-	char nameservers[256];      /* the host's resolv.conf nameservers, space-separated */
-	char host_options[256];     /* the host's resolv.conf options, space-separated */
-	char local_stub[64];        /* the first loopback nameserver ("127.0.0.53"), else "" */
+	int known;                /* collected (or read from a report.json that has it) */
+	char os[128];             /* PRETTY_NAME of /etc/os-release */
+	char kernel[64];          /* uname: sysname and release, "Linux 6.1.0-18-amd64" */
+	char kernel_version[160]; /* uname version, "#1 SMP PREEMPT_DYNAMIC Debian ..." */
+	char machine[32];         /* uname machine, "x86_64" */
+	char libc[32];            /* "glibc" */
+	char libc_version[32];    /* gnu_get_libc_version(), "2.36" */
+	char cares_version[32];   /* ares_version(), "1.18.1" */
+	char musl_version[32];    /* musl's dynamic loader says it, "1.2.3"; "" without musl */
+	char nsswitch_hosts[256]; /* the host's "hosts:" sources, "files dns"; "" when none */
+	char nameservers[256];    /* the host's resolv.conf nameservers, space-separated */
+	char host_options[256];   /* the host's resolv.conf options, space-separated */
+	char local_stub[64];      /* the first loopback nameserver ("127.0.0.53"), else "" */
 	int nscd_running;
-	char routes[1024];          /* one paragraph: which lab rows the host's applications
-				       meet (report_platform_routes) */
+	char routes[1024]; /* one paragraph: which lab rows the host's applications
+			      meet (report_platform_routes) */
 } report_platform_t;
 
 typedef struct report {
-	char run_id[32];            /* yyyymmdd-hhmmss, UTC */
-	char started_utc[32];       /* ISO 8601, "...Z" */
-	char *outdir;               /* owned */
-	unsigned trials;            /* per cell */
-	char topology[16];          /* the lab's: "one-host" or "two-host" (lab_topology_name);
-				       "" when not recorded */
+	char run_id[32];      /* yyyymmdd-hhmmss, UTC */
+	char started_utc[32]; /* ISO 8601, "...Z" */
+	char *outdir;         /* owned */
+	unsigned trials;      /* per cell */
+	char topology[16];    /* the lab's: "one-host" or "two-host" (lab_topology_name);
+				 "" when not recorded */
 	report_resolver_t *resolvers;
 	size_t nresolvers;
 	report_scenario_t *scenarios;
 	size_t nscenarios;
-	report_cell_t *cells;       /* scenario-major: cells[s * nresolvers + r] */
+	report_cell_t *cells; /* scenario-major: cells[s * nresolvers + r] */
 	size_t ncells;
-	int have_capture;           /* sniff's summary line was read */
+	int have_capture; /* sniff's summary line was read */
 	uint64_t frames, drops;
 	int drops_known;
-	int have_fakens;            /* fakens's log was read: fakens_refused counts are known */
-	int have_packets;           /* capture.pcapng was read: trials' packets are known */
-	int failed;                 /* report_fail was called */
-	int exit_status;            /* 0, 1, 2: set by report_finish or report_fail */
+	int have_fakens;  /* fakens's log was read: fakens_refused counts are known */
+	int have_packets; /* capture.pcapng was read: trials' packets are known */
+	int failed;       /* report_fail was called */
+	int exit_status;  /* 0, 1, 2: set by report_finish or report_fail */
 	char exit_reason[512];
 	report_platform_t platform;
 } report_t;
@@ -214,8 +214,7 @@ int report_write_junit(const report_t *r, FILE *f);
 /* report.html: self-contained (inline CSS and SVG), the table and the ladder diagrams. */
 int report_write_html(const report_t *r, FILE *f);
 /* One trial's ladder diagram as an <svg> element. */
-int report_ladder_svg(const report_t *r, const report_cell_t *c, const report_trial_t *t,
-		      FILE *f);
+int report_ladder_svg(const report_t *r, const report_cell_t *c, const report_trial_t *t, FILE *f);
 /* s with & < > " ' as XML entities, control bytes other than tab and newline dropped (XML
  * 1.0 has no way to write them), and bytes that are not UTF-8 as '?'. */
 void report_put_xml(const char *s, FILE *f);
@@ -247,8 +246,7 @@ const char *report_behaviour(const report_trial_t *trials, size_t n, char *out, 
  * delays or drops the answer to the type asked first on every server; elsewhere it is "A,
  * AAAA" (an immediate first answer often reaches the wire between the two queries of a
  * client that sends both at once). Returns out. */
-const char *report_signature(const report_t *r, const report_cell_t *c, char *out,
-			     size_t outlen);
+const char *report_signature(const report_t *r, const report_cell_t *c, char *out, size_t outlen);
 
 /* Fills r (report_init'ed inside; free with report_free, also after a failure) from a
  * report.json object: the run's facts, resolvers, scenarios, platform, and every cell
@@ -293,11 +291,11 @@ double report_fisher_p(unsigned a, unsigned b, unsigned c, unsigned d);
 #define REPORT_DIFF_ALPHA 0.01
 
 typedef struct report_diff_counts {
-	size_t compared;   /* cells in both reports */
-	size_t changed;    /* cells whose verdict or signature changed */
-	size_t chance;     /* verdicts that differ by no more than chance (not counted) */
-	size_t unjudged;   /* controls whose verdict differs where no race is provoked (not
-			      counted, their signature not compared) */
+	size_t compared; /* cells in both reports */
+	size_t changed;  /* cells whose verdict or signature changed */
+	size_t chance;   /* verdicts that differ by no more than chance (not counted) */
+	size_t unjudged; /* controls whose verdict differs where no race is provoked (not
+			    counted, their signature not compared) */
 	size_t only_old, only_new;
 } report_diff_counts_t;
 
@@ -306,8 +304,8 @@ typedef struct report_diff_counts {
  * between racing and correct only when Fisher's exact test on the racing counts gives
  * p < REPORT_DIFF_ALPHA), signatures that differ, cells in one report only, platform
  * fields that differ. A control in a scenario that provokes no race is not judged: its
- * verdict is listed, not counted, and its signature not compared. old_name and new_name label the two sides. Returns 0 or -errno of
- * the write. */
+ * verdict is listed, not counted, and its signature not compared. old_name and new_name label the
+ * two sides. Returns 0 or -errno of the write. */
 int report_diff(const report_t *old, const report_t *new_, const char *old_name,
 		const char *new_name, FILE *f, report_diff_counts_t *counts);
 /* report.json at path, or path/report.json when path is a directory, into r (see

@@ -34,28 +34,37 @@ static int glibc_lookup(const resolver_t *self, const char *qname, resolver_resu
 #define GLIBC_WAIT "timeout:1 attempts:2"
 
 static const resolver_t builtin[] = {
-	{"glibc", 0, "glibc getaddrinfo (AF_UNSPEC, SOCK_STREAM, AI_ADDRCONFIG), resolv.conf without behaviour options",
-	 glibc_lookup, GLIBC_WAIT, 0, NULL},
-	{"glibc-single-request", 0, "glibc getaddrinfo, options single-request: A, then AAAA after its answer, one socket",
-	 glibc_lookup, "single-request " GLIBC_WAIT, 0, NULL},
-	{"glibc-single-request-reopen", 0, "glibc getaddrinfo, options single-request-reopen: when an answer goes missing, the next query from a new socket",
-	 glibc_lookup, "single-request-reopen " GLIBC_WAIT, 0, NULL},
-	{"glibc-use-vc", 0, "glibc getaddrinfo, options use-vc: both queries over TCP",
-	 glibc_lookup, "use-vc " GLIBC_WAIT, 0, NULL},
-	{"glibc-short", 0, "glibc getaddrinfo, options timeout:1 attempts:1: one try per server",
-	 glibc_lookup, "timeout:1 attempts:1", 0, NULL},
-	{"c-ares", 0, "c-ares ares_getaddrinfo (AF_UNSPEC) on a libuv loop through its socket callbacks; 1 s timeout, 2 tries",
-	 cares_lookup, NULL, 0, NULL},
-	{"c-ares-usevc", 0, "c-ares with ARES_FLAG_USEVC: every query over TCP",
-	 cares_lookup, NULL, ARES_FLAG_USEVC, NULL},
-	{"c-ares-igntc", 0, "c-ares with ARES_FLAG_IGNTC: a truncated UDP answer is taken as it is, no TCP retry",
-	 cares_lookup, NULL, ARES_FLAG_IGNTC, NULL},
-	{"c-ares-primary", 0, "c-ares with ARES_FLAG_PRIMARY: only the first nameserver is asked",
-	 cares_lookup, NULL, ARES_FLAG_PRIMARY, NULL},
-	{"musl", 0, "musl getaddrinfo (AF_UNSPEC) in a static helper built with musl-gcc",
-	 musl_lookup, GLIBC_WAIT, 0, NULL},
-	{"racer", 1, "the puzzle's client: A and AAAA from two sockets at once, first answer wins, both closed",
-	 racer_lookup, NULL, 0, NULL},
+    {"glibc", 0,
+     "glibc getaddrinfo (AF_UNSPEC, SOCK_STREAM, AI_ADDRCONFIG), resolv.conf without behaviour "
+     "options",
+     glibc_lookup, GLIBC_WAIT, 0, NULL},
+    {"glibc-single-request", 0,
+     "glibc getaddrinfo, options single-request: A, then AAAA after its answer, one socket",
+     glibc_lookup, "single-request " GLIBC_WAIT, 0, NULL},
+    {"glibc-single-request-reopen", 0,
+     "glibc getaddrinfo, options single-request-reopen: when an answer goes missing, the next "
+     "query from a new socket",
+     glibc_lookup, "single-request-reopen " GLIBC_WAIT, 0, NULL},
+    {"glibc-use-vc", 0, "glibc getaddrinfo, options use-vc: both queries over TCP", glibc_lookup,
+     "use-vc " GLIBC_WAIT, 0, NULL},
+    {"glibc-short", 0, "glibc getaddrinfo, options timeout:1 attempts:1: one try per server",
+     glibc_lookup, "timeout:1 attempts:1", 0, NULL},
+    {"c-ares", 0,
+     "c-ares ares_getaddrinfo (AF_UNSPEC) on a libuv loop through its socket callbacks; 1 s "
+     "timeout, 2 tries",
+     cares_lookup, NULL, 0, NULL},
+    {"c-ares-usevc", 0, "c-ares with ARES_FLAG_USEVC: every query over TCP", cares_lookup, NULL,
+     ARES_FLAG_USEVC, NULL},
+    {"c-ares-igntc", 0,
+     "c-ares with ARES_FLAG_IGNTC: a truncated UDP answer is taken as it is, no TCP retry",
+     cares_lookup, NULL, ARES_FLAG_IGNTC, NULL},
+    {"c-ares-primary", 0, "c-ares with ARES_FLAG_PRIMARY: only the first nameserver is asked",
+     cares_lookup, NULL, ARES_FLAG_PRIMARY, NULL},
+    {"musl", 0, "musl getaddrinfo (AF_UNSPEC) in a static helper built with musl-gcc", musl_lookup,
+     GLIBC_WAIT, 0, NULL},
+    {"racer", 1,
+     "the puzzle's client: A and AAAA from two sockets at once, first answer wins, both closed",
+     racer_lookup, NULL, 0, NULL},
 };
 
 /* exec: resolvers made from the command line, for the life of the process. */
@@ -63,15 +72,9 @@ static resolver_t exec_pool[RESOLVER_EXEC_MAX];
 static size_t exec_used;
 static char helper_dir[4096];
 
-size_t resolver_count(void)
-{
-	return sizeof(builtin) / sizeof(builtin[0]);
-}
+size_t resolver_count(void) { return sizeof(builtin) / sizeof(builtin[0]); }
 
-const resolver_t *resolver_at(size_t i)
-{
-	return i < resolver_count() ? &builtin[i] : NULL;
-}
+const resolver_t *resolver_at(size_t i) { return i < resolver_count() ? &builtin[i] : NULL; }
 
 const resolver_t *resolver_find(const char *name)
 {
@@ -101,10 +104,7 @@ void resolver_set_helper_dir(const char *dir)
 	snprintf(helper_dir, sizeof(helper_dir), "%s", dir ? dir : "");
 }
 
-const char *resolver_helper_dir(void)
-{
-	return helper_dir;
-}
+const char *resolver_helper_dir(void) { return helper_dir; }
 
 const char *resolver_unavailable(const resolver_t *r)
 {
@@ -158,7 +158,8 @@ int resolver_first_nameserver(struct sockaddr_storage *ss, socklen_t *len)
 			sin6->sin6_port = htons(53);
 			if (scope) {
 				unsigned idx = if_nametoindex(scope);
-				sin6->sin6_scope_id = idx ? idx : (unsigned)strtoul(scope, NULL, 10);
+				sin6->sin6_scope_id =
+				    idx ? idx : (unsigned)strtoul(scope, NULL, 10);
 			}
 			*len = sizeof(*sin6);
 			rc = 0;
@@ -184,7 +185,8 @@ static int glibc_lookup(const resolver_t *self, const char *qname, resolver_resu
 	out->elapsed_ns = sp_mono_ns() - t0;
 	if (rc != 0) {
 		if (rc == EAI_SYSTEM)
-			snprintf(out->error, sizeof(out->error), "%s: %s", gai_strerror(rc), strerror(e));
+			snprintf(out->error, sizeof(out->error), "%s: %s", gai_strerror(rc),
+				 strerror(e));
 		else
 			snprintf(out->error, sizeof(out->error), "%s", gai_strerror(rc));
 		return 0;
@@ -238,8 +240,9 @@ static int run_program(char *const argv[], int both_out, resolver_result_t *out)
 		if (errno != EINTR)
 			return -errno;
 	out->has_status = 1;
-	out->exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
-			   : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+	out->exit_status = WIFEXITED(status)     ? WEXITSTATUS(status)
+			   : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+						 : 255;
 	return 0;
 }
 
@@ -257,7 +260,8 @@ static int parse_musl_line(const char *text, size_t len, resolver_result_t *out)
 	unsigned long long elapsed;
 	int off = -1;
 	if (sscanf(line, "families=%15s naddrs=%u elapsed_ns=%llu error=%n", fams, &naddrs,
-		   &elapsed, &off) != 3 || off < 0)
+		   &elapsed, &off) != 3 ||
+	    off < 0)
 		return -1;
 	err = line + off;
 	out->elapsed_ns = elapsed;
@@ -288,14 +292,13 @@ int musl_lookup(const resolver_t *self, const char *qname, resolver_result_t *ou
 		snprintf(out->error, sizeof(out->error), "cannot run musl-gai: %s", strerror(-rc));
 		return rc;
 	}
-	int ok = out->exit_status == 0 &&
-		 parse_musl_line(out->output, out->output_len, out) == 0;
+	int ok = out->exit_status == 0 && parse_musl_line(out->output, out->output_len, out) == 0;
 	/* The helper's line is parsed, not kept: only exec: resolvers report output. */
 	out->has_status = 0;
 	out->output_len = 0;
 	if (!ok) {
-		snprintf(out->error, sizeof(out->error), "musl-gai gave no result line (exit status %d)",
-			 out->exit_status);
+		snprintf(out->error, sizeof(out->error),
+			 "musl-gai gave no result line (exit status %d)", out->exit_status);
 		return SP_EFORMAT;
 	}
 	return 0;
@@ -332,7 +335,7 @@ int exec_lookup(const resolver_t *self, const char *qname, resolver_result_t *ou
 		snprintf(out->error, sizeof(out->error), "the command is too long once expanded");
 		return -E2BIG;
 	}
-	char *argv[] = {(char *)(uintptr_t)"/bin/sh", (char *)(uintptr_t)"-c", cmd, NULL};
+	char *argv[] = {(char *)(uintptr_t) "/bin/sh", (char *)(uintptr_t) "-c", cmd, NULL};
 	uint64_t t0 = sp_mono_ns();
 	int rc = run_program(argv, 1, out);
 	out->elapsed_ns = sp_mono_ns() - t0;
@@ -352,8 +355,8 @@ static int mount_resolv(const char *path, resolver_result_t *out)
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
 		int e = errno;
-		snprintf(out->error, sizeof(out->error), "cannot mount %s over /etc/resolv.conf: %s",
-			 path, strerror(e));
+		snprintf(out->error, sizeof(out->error),
+			 "cannot mount %s over /etc/resolv.conf: %s", path, strerror(e));
 		return -e;
 	}
 	/* Read-only is a nicety (the lab's record stays as written); a remount that the
@@ -363,8 +366,8 @@ static int mount_resolv(const char *path, resolver_result_t *out)
 }
 
 /* The child: nothing it does may outlive it or reach the parent except the result. */
-static void __attribute__((noreturn)) child_main(const resolver_t *r, const char *qname,
-						 const char *resolv_conf, int wfd)
+static void __attribute__((noreturn))
+child_main(const resolver_t *r, const char *qname, const char *resolv_conf, int wfd)
 {
 	signal(SIGPIPE, SIG_IGN);
 	resolver_result_t res;
@@ -445,7 +448,8 @@ int resolver_poll(resolver_job_t *job, uint64_t now_ns)
 	if (job->start_rc < 0 || job->fd < 0)
 		return 1;
 	while (!job->eof && job->got < sizeof(job->res)) {
-		ssize_t k = read(job->fd, (char *)&job->res + job->got, sizeof(job->res) - job->got);
+		ssize_t k =
+		    read(job->fd, (char *)&job->res + job->got, sizeof(job->res) - job->got);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

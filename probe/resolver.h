@@ -12,16 +12,16 @@ enum { RES_FAM_V4 = 1, RES_FAM_V6 = 2 };
 #define RESOLVER_EXEC_MAX 8      /* exec:COMMAND resolvers one run may name */
 
 typedef struct resolver_result {
-	int ok;               /* the lookup returned at least one address */
-	char error[128];      /* why not ("Name or service not known", "timed out") */
-	unsigned families;    /* RES_FAM_* of the returned addresses */
+	int ok;            /* the lookup returned at least one address */
+	char error[128];   /* why not ("Name or service not known", "timed out") */
+	unsigned families; /* RES_FAM_* of the returned addresses */
 	unsigned naddrs;
-	uint64_t elapsed_ns;  /* from the call to its return, measured in the child (for a
-	                         timed-out child: until the parent gave up) */
-	int timed_out;        /* killed by resolver_run after the timeout */
-	int has_status;       /* a program was run (exec:): its status is in exit_status */
-	int exit_status;      /* its exit status, or 128 + signal when it was killed */
-	size_t output_len;    /* bytes of output kept (standard output and error, in order) */
+	uint64_t elapsed_ns; /* from the call to its return, measured in the child (for a
+				timed-out child: until the parent gave up) */
+	int timed_out;       /* killed by resolver_run after the timeout */
+	int has_status;      /* a program was run (exec:): its status is in exit_status */
+	int exit_status;     /* its exit status, or 128 + signal when it was killed */
+	size_t output_len;   /* bytes of output kept (standard output and error, in order) */
 	char output[RESOLVER_OUTPUT_MAX];
 } resolver_result_t;
 
@@ -40,7 +40,7 @@ struct resolver {
 };
 
 size_t resolver_count(void);
-const resolver_t *resolver_at(size_t i);            /* NULL when i >= resolver_count() */
+const resolver_t *resolver_at(size_t i); /* NULL when i >= resolver_count() */
 /* A built-in name, or "exec:COMMAND" (kept in a pool of RESOLVER_EXEC_MAX; the same text
  * gives the same resolver; name must outlive it). NULL if unknown, when the pool is full
  * or the command is empty. */

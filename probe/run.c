@@ -42,8 +42,8 @@
 
 static volatile sig_atomic_t interrupted;
 static int progress_open; /* a progress line without its newline is on the terminal */
-static child_t fakens = { "fakens", 0, 0 };
-static child_t sniff = { "sniff", 0, 0 };
+static child_t fakens = {"fakens", 0, 0};
+static child_t sniff = {"sniff", 0, 0};
 
 static void on_signal(int sig)
 {
@@ -157,8 +157,8 @@ static void remove_outdir(const char *made)
 
 static int sleep_until(uint64_t deadline_ns)
 {
-	struct timespec ts = { (time_t)(deadline_ns / 1000000000ULL),
-			       (long)(deadline_ns % 1000000000ULL) };
+	struct timespec ts = {(time_t)(deadline_ns / 1000000000ULL),
+			      (long)(deadline_ns % 1000000000ULL)};
 	while (!interrupted) {
 		int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 		if (rc == 0)
@@ -269,11 +269,11 @@ static unsigned scenario_servers(const directives_t *d)
  * the trial number fakens parsed from the name (its "trial" field, docs/fakens.md), so that
  * a trial can end once no answer to it is still due. */
 typedef struct witness {
-	int fd;                 /* -1: no log to read; every trial waits its whole tail */
-	char *buf;              /* what was read and is not yet a whole line */
+	int fd;    /* -1: no log to read; every trial waits its whole tail */
+	char *buf; /* what was read and is not yet a whole line */
 	size_t len, cap;
-	uint64_t *last_query;   /* mono_ns by trial number - 1; 0 = none seen */
-	const char **names;     /* the trial's query name by trial number - 1; borrowed */
+	uint64_t *last_query; /* mono_ns by trial number - 1; 0 = none seen */
+	const char **names;   /* the trial's query name by trial number - 1; borrowed */
 	unsigned total;
 } witness_t;
 
@@ -395,7 +395,7 @@ static unsigned run_trials(const run_config_t *cfg, report_t *rep, witness_t *wi
 	unsigned jobs = cfg->jobs ? cfg->jobs : 1;
 	if (jobs > total)
 		jobs = total ? total : 1;
-	char (*resolv)[PATH_MAX] = calloc(ncells ? ncells : 1, sizeof(*resolv));
+	char(*resolv)[PATH_MAX] = calloc(ncells ? ncells : 1, sizeof(*resolv));
 	trial_ref_t *refs = calloc(total ? total : 1, sizeof(*refs));
 	slot_t *slots = calloc(jobs, sizeof(*slots));
 	struct pollfd *pfd = calloc(jobs, sizeof(*pfd));
@@ -420,7 +420,7 @@ static unsigned run_trials(const run_config_t *cfg, report_t *rep, witness_t *wi
 			}
 			report_cell_t *cell = report_cell(rep, s, i);
 			for (unsigned k = 0; k < cfg->trials; k++, n++) {
-				refs[n] = (trial_ref_t){ s, i, k };
+				refs[n] = (trial_ref_t){s, i, k};
 				snprintf(cell->trials[k].name, sizeof(cell->trials[k].name),
 					 "%s%st%06u.lab.test", sc->text, sc->text[0] ? "." : "",
 					 (unsigned)n + 1);
@@ -458,9 +458,9 @@ static unsigned run_trials(const run_config_t *cfg, report_t *rep, witness_t *wi
 			for (unsigned j = 0; j < jobs; j++)
 				if (slots[j].busy && !slots[j].lookup_done) {
 					const trial_ref_t *ref = &refs[slots[j].n - 1];
-					slot_finish_lookup(&slots[j],
-							   &report_cell(rep, ref->s, ref->i)
-								    ->trials[ref->k]);
+					slot_finish_lookup(
+					    &slots[j],
+					    &report_cell(rep, ref->s, ref->i)->trials[ref->k]);
 				}
 			break;
 		}
@@ -480,12 +480,11 @@ static unsigned run_trials(const run_config_t *cfg, report_t *rep, witness_t *wi
 				continue;
 			}
 			wake = sl->job.deadline < wake ? sl->job.deadline : wake;
-			pfd[np] = (struct pollfd){ sl->job.fd, POLLIN, 0 };
+			pfd[np] = (struct pollfd){sl->job.fd, POLLIN, 0};
 			pslot[np++] = (int)j;
 		}
 		uint64_t left = wake > now ? wake - now : 0;
-		struct timespec ts = { (time_t)(left / 1000000000ULL),
-				       (long)(left % 1000000000ULL) };
+		struct timespec ts = {(time_t)(left / 1000000000ULL), (long)(left % 1000000000ULL)};
 		if (ppoll(pfd, np, wake == UINT64_MAX ? NULL : &ts, NULL) < 0 && errno != EINTR) {
 			say("cannot wait for the resolvers: %s", strerror(errno));
 			interrupted = 1; /* stops the run the way a signal does, lookups reaped */
@@ -500,8 +499,8 @@ static unsigned run_trials(const run_config_t *cfg, report_t *rep, witness_t *wi
 				continue;
 			if (!sl->lookup_done && resolver_poll(&sl->job, now)) {
 				const trial_ref_t *ref = &refs[sl->n - 1];
-				slot_finish_lookup(sl,
-						   &report_cell(rep, ref->s, ref->i)->trials[ref->k]);
+				slot_finish_lookup(
+				    sl, &report_cell(rep, ref->s, ref->i)->trials[ref->k]);
 			}
 			if (sl->lookup_done && sp_mono_ns() >= slot_release_at(sl, wit)) {
 				sl->busy = 0;
@@ -516,8 +515,9 @@ static unsigned run_trials(const run_config_t *cfg, report_t *rep, witness_t *wi
 		witness_read(wit);
 		for (unsigned n = 0; wit->fd >= 0 && n < next; n++) {
 			uint64_t q = wit->last_query[n];
-			uint64_t due = q + directive_max_delay_ns(&cfg->scenarios[refs[n].s].directives) +
-				       SETTLE_NS;
+			uint64_t due =
+			    q + directive_max_delay_ns(&cfg->scenarios[refs[n].s].directives) +
+			    SETTLE_NS;
 			if (q > 0 && due > at)
 				at = due;
 		}
@@ -542,9 +542,9 @@ static int fill_names(const run_config_t *cfg, report_t *rep)
 	snprintf(rep->started_utc, sizeof(rep->started_utc), "%s", cfg->started_utc);
 	snprintf(rep->topology, sizeof(rep->topology), "%s", lab_topology_name(cfg->topology));
 	for (size_t i = 0; i < cfg->nresolvers && rc == 0; i++) {
-		rc = report_set_resolver(rep, i, cfg->resolvers[i]->name,
-					 cfg->resolvers[i]->control,
-					 cfg->resolvers[i]->description);
+		rc =
+		    report_set_resolver(rep, i, cfg->resolvers[i]->name, cfg->resolvers[i]->control,
+					cfg->resolvers[i]->description);
 		if (rc == 0)
 			rc = report_set_resolv_options(rep, i, cfg->resolvers[i]->resolv_options);
 	}
@@ -568,16 +568,17 @@ static void stop_servers(const run_config_t *cfg, report_t *rep)
 			report_fail(rep, why);
 		} else if (!WIFEXITED(sniff.status) || WEXITSTATUS(sniff.status) > 1) {
 			child_describe_status(sniff.status, how, sizeof(how));
-			snprintf(why, sizeof(why), "sniff %s%s; the capture is in %s/capture.pcapng",
-				 how, WIFEXITED(sniff.status) ? "; see its message above" : "",
+			snprintf(why, sizeof(why),
+				 "sniff %s%s; the capture is in %s/capture.pcapng", how,
+				 WIFEXITED(sniff.status) ? "; see its message above" : "",
 				 cfg->outdir);
 			report_fail(rep, why);
 		}
 	}
 	if (fakens.pid > 0) {
 		int rc = child_stop(&fakens, SIGTERM, FAKENS_STOP_NS);
-		if (!rep->failed && (rc < 0 || !WIFEXITED(fakens.status) ||
-				     WEXITSTATUS(fakens.status) != 0)) {
+		if (!rep->failed &&
+		    (rc < 0 || !WIFEXITED(fakens.status) || WEXITSTATUS(fakens.status) != 0)) {
 			if (rc < 0)
 				snprintf(how, sizeof(how), "did not stop within 5 s of SIGTERM");
 			else
@@ -659,8 +660,8 @@ int run_probe(const run_config_t *cfg)
 	int status = 2, out_fd = -1;
 	char *log = NULL, *cap = NULL, *sjson = NULL, *fakens_bin = NULL, *sniff_bin = NULL;
 	char *text = NULL;
-	argvec_t args = { .n = 0 };
-	witness_t wit = { .fd = -1 };
+	argvec_t args = {.n = 0};
+	witness_t wit = {.fd = -1};
 	int rc;
 	char *made = NULL; /* the outermost directory this run made, NULL if none */
 	int made_keep = 0; /* trials ran: even a failed or interrupted run is kept */
@@ -686,10 +687,11 @@ int run_probe(const run_config_t *cfg)
 	/* The host's own /etc, before the lab mounts its files over it. */
 	report_platform_collect(&rep.platform);
 
-	lab_config_t lab = { cfg->outdir, NULL, cfg->topology };
+	lab_config_t lab = {cfg->outdir, NULL, cfg->topology};
 	/* fakens and sniff are born on the servers' side, the resolvers on the client's (one
 	 * namespace on one host). */
-	if (lab_enter(&lab, err, sizeof(err)) < 0 || lab_enter_side(LAB_SERVER, err, sizeof(err)) < 0) {
+	if (lab_enter(&lab, err, sizeof(err)) < 0 ||
+	    lab_enter_side(LAB_SERVER, err, sizeof(err)) < 0) {
 		say("%s", err);
 		goto out;
 	}

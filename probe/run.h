@@ -16,7 +16,7 @@ typedef struct run_scenario {
 	const char *description; /* borrowed */
 	directives_t directives;
 	char text[RUN_DIRECTIVES_MAX]; /* directive_format of directives, "" when none */
-	int provokes_race;       /* see report_provokes_race */
+	int provokes_race;             /* see report_provokes_race */
 } run_scenario_t;
 
 typedef struct run_config {
@@ -29,7 +29,7 @@ typedef struct run_config {
 	const run_scenario_t *scenarios;
 	size_t nscenarios;
 	unsigned trials;
-	unsigned jobs;           /* trials in flight at once, >= 1 */
+	unsigned jobs; /* trials in flight at once, >= 1 */
 	int quiet;
 	const char *baseline;    /* a report.json or run directory to compare with, or NULL */
 	lab_topology_t topology; /* LAB_ONE_HOST (zero) or LAB_TWO_HOST */

@@ -42,7 +42,7 @@ struct story {
 	size_t n_trials, trials_cap;
 	uint64_t comments; /* frames given a comment in the -w file */
 	char *filter;
-	uint64_t filter_frames; /* distinct frames the filter stands for */
+	uint64_t filter_frames;        /* distinct frames the filter stands for */
 	uint64_t first[FILTER_FRAMES]; /* the lowest of them, sorted: all the filter lists */
 	size_t n_first;
 };

@@ -278,7 +278,7 @@ struct live {
 	pcapng_writer_t *w;
 	int nano;
 	int stopping;
-	int fatal; /* memory ran out: nothing worth printing */
+	int fatal;  /* memory ran out: nothing worth printing */
 	int made_w; /* -w did not exist before: a capture that never starts removes it */
 	uv_loop_t loop;
 	uv_poll_t poll;
@@ -331,8 +331,8 @@ static void on_tick(uv_timer_t *h)
 
 	live_drops(l, 1);
 	if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec >= 0)
-		rc = analyzer_advance(l->s->an, (uint64_t)now.tv_sec * 1000000000u +
-						    (uint64_t)now.tv_nsec);
+		rc = analyzer_advance(l->s->an,
+				      (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
 	if (rc == 0 && l->s->out_rc < 0)
 		rc = l->s->out_rc;
 	if (rc == 0)

@@ -188,8 +188,8 @@ static int check_writable(const char *path)
 	}
 	fd = mkstemp(probe);
 	if (fd < 0) {
-		sniff_error("cannot write capture file '%s': %s; give a writable path with -w", path,
-			    strerror(errno));
+		sniff_error("cannot write capture file '%s': %s; give a writable path with -w",
+			    path, strerror(errno));
 		free(probe);
 		return -1;
 	}

@@ -333,8 +333,7 @@ int output_human(const sniff_t *s, FILE *out)
 			fprintf(out,
 				"%" PRIu64 " correct %s without a refused answer not listed "
 				"(--all-trials lists them)\n",
-				s->unlisted,
-				plural(s->unlisted, "trial", "trials"));
+				s->unlisted, plural(s->unlisted, "trial", "trials"));
 		fputc('\n', out);
 		print_clients(s->an, out);
 	} else {

@@ -49,8 +49,8 @@ typedef struct sniff {
 	/* Finished trials, counted as they pass through the analyzer's callback (which frees
 	 * them): the overall verdict and the human table's footnote rest on these. */
 	uint64_t trials, racing, correct, inconclusive, unlisted;
-	int header_done;      /* human: the trial table's header is out */
-	int out_rc;           /* first error of the callback's output (-errno, SP_ENOMEM) */
+	int header_done; /* human: the trial table's header is out */
+	int out_rc;      /* first error of the callback's output (-errno, SP_ENOMEM) */
 } sniff_t;
 
 /* The default filter: DNS over UDP and TCP on the port, ICMP errors, and the same inside

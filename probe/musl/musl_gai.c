@@ -38,8 +38,11 @@ int main(int argc, char **argv)
 		n++;
 	}
 	printf("families=%s naddrs=%u elapsed_ns=%llu error=%s\n",
-	       v4 && v6 ? "A,AAAA" : v4 ? "A" : v6 ? "AAAA" : "-", n, elapsed,
-	       rc == 0 ? "-" : gai_strerror(rc));
+	       v4 && v6 ? "A,AAAA"
+	       : v4     ? "A"
+	       : v6     ? "AAAA"
+			: "-",
+	       n, elapsed, rc == 0 ? "-" : gai_strerror(rc));
 	if (res)
 		freeaddrinfo(res);
 	return 0;

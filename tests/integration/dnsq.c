@@ -23,8 +23,9 @@ static int parse_type(const char *s, uint16_t *out)
 	static const struct {
 		const char *name;
 		uint16_t type;
-	} types[] = {{"A", DNS_T_A}, {"AAAA", DNS_T_AAAA}, {"MX", DNS_T_MX}, {"TXT", DNS_T_TXT},
-		     {"SOA", DNS_T_SOA}, {"NS", DNS_T_NS}, {"HTTPS", DNS_T_HTTPS}};
+	} types[] = {{"A", DNS_T_A},        {"AAAA", DNS_T_AAAA}, {"MX", DNS_T_MX},
+		     {"TXT", DNS_T_TXT},    {"SOA", DNS_T_SOA},   {"NS", DNS_T_NS},
+		     {"HTTPS", DNS_T_HTTPS}};
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
 		if (strcasecmp(s, types[i].name) == 0) {
 			*out = types[i].type;
@@ -55,7 +56,10 @@ static void print_answer(const uint8_t *buf, size_t len, const char *from)
 	const struct {
 		uint16_t bit;
 		const char *name;
-	} flags[] = {{DNS_F_QR, "qr"}, {DNS_F_AA, "aa"}, {DNS_F_TC, "tc"}, {DNS_F_RD, "rd"},
+	} flags[] = {{DNS_F_QR, "qr"},
+		     {DNS_F_AA, "aa"},
+		     {DNS_F_TC, "tc"},
+		     {DNS_F_RD, "rd"},
 		     {DNS_F_RA, "ra"}};
 	int first = 1;
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
@@ -114,16 +118,18 @@ static int hexval(char c)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: dnsq [-t TIMEOUT_MS] [-a] [-u] [-T] [-k] [-e SIZE] ADDR PORT NAME TYPE [TYPE...]\n"
-		"       dnsq [-t TIMEOUT_MS] [-a] [-T] -R HEX ADDR PORT\n"
-		"  -a  print every message until the timeout (duplicates, decoys)\n"
-		"  -u  unconnected UDP socket: also see answers from other sources (from=)\n"
-		"  -T  TCP: queries length-prefixed and pipelined on one connection\n"
-		"  -e  add an EDNS OPT record advertising SIZE\n"
-		"  -R  send these bytes as they are (over TCP, the caller writes the prefix)\n"
-		"  -k  UDP: send the first query from a socket of its own and close it at once, as a\n"
-		"      racing client does, so that its answer draws an ICMP port unreachable\n");
+	fprintf(
+	    stderr,
+	    "usage: dnsq [-t TIMEOUT_MS] [-a] [-u] [-T] [-k] [-e SIZE] ADDR PORT NAME TYPE "
+	    "[TYPE...]\n"
+	    "       dnsq [-t TIMEOUT_MS] [-a] [-T] -R HEX ADDR PORT\n"
+	    "  -a  print every message until the timeout (duplicates, decoys)\n"
+	    "  -u  unconnected UDP socket: also see answers from other sources (from=)\n"
+	    "  -T  TCP: queries length-prefixed and pipelined on one connection\n"
+	    "  -e  add an EDNS OPT record advertising SIZE\n"
+	    "  -R  send these bytes as they are (over TCP, the caller writes the prefix)\n"
+	    "  -k  UDP: send the first query from a socket of its own and close it at once, as a\n"
+	    "      racing client does, so that its answer draws an ICMP port unreachable\n");
 	exit(2);
 }
 
@@ -159,14 +165,29 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt(argc, argv, "t:auTke:R:")) != -1) {
 		switch (c) {
-		case 't': timeout_ms = atoi(optarg); break;
-		case 'a': all = 1; break;
-		case 'u': unconnected = 1; break;
-		case 'T': tcp = 1; break;
-		case 'k': closed_first = 1; break;
-		case 'e': edns = atoi(optarg); break;
-		case 'R': raw = optarg; break;
-		default: usage();
+		case 't':
+			timeout_ms = atoi(optarg);
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'u':
+			unconnected = 1;
+			break;
+		case 'T':
+			tcp = 1;
+			break;
+		case 'k':
+			closed_first = 1;
+			break;
+		case 'e':
+			edns = atoi(optarg);
+			break;
+		case 'R':
+			raw = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	int argi = optind;
@@ -245,8 +266,8 @@ int main(int argc, char **argv)
 			if (!tcp && closed_first && i == 0) {
 				int kfd = socket(ss.ss_family, SOCK_DGRAM, 0);
 				ssize_t r = kfd < 0 ? -1
-						    : sendto(kfd, q, (size_t)len, 0, (struct sockaddr *)&ss,
-							     sslen);
+						    : sendto(kfd, q, (size_t)len, 0,
+							     (struct sockaddr *)&ss, sslen);
 				if (kfd >= 0)
 					close(kfd);
 				if (r != len) {
@@ -256,7 +277,7 @@ int main(int argc, char **argv)
 				nq_closed = 1; /* no answer will be read for it */
 			} else if (!tcp) {
 				ssize_t r = unconnected ? sendto(fd, q, (size_t)len, 0,
-							    (struct sockaddr *)&ss, sslen)
+								 (struct sockaddr *)&ss, sslen)
 							: send(fd, q, (size_t)len, 0);
 				if (r != len) {
 					fprintf(stderr, "dnsq: cannot send query\n");
@@ -267,8 +288,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (tcp || raw) {
-		ssize_t r = unconnected && !tcp ? sendto(fd, out, olen, 0, (struct sockaddr *)&ss, sslen)
-						: send(fd, out, olen, 0);
+		ssize_t r = unconnected && !tcp
+				? sendto(fd, out, olen, 0, (struct sockaddr *)&ss, sslen)
+				: send(fd, out, olen, 0);
 		if (r != (ssize_t)olen) {
 			fprintf(stderr, "dnsq: cannot send: %s\n", strerror(errno));
 			return 2;

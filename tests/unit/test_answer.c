@@ -31,7 +31,8 @@ static size_t query(uint8_t *buf, const char *name, uint16_t qtype, int edns)
 	int len = dns_build_query(buf, 512, 0x1234, &n, qtype);
 	assert_true(len > 0);
 	if (edns) {
-		const uint8_t opt[11] = {0, 0, 41, (uint8_t)(edns >> 8), (uint8_t)edns, 0, 0, 0, 0, 0, 0};
+		const uint8_t opt[11] = {0, 0, 41, (uint8_t)(edns >> 8), (uint8_t)edns, 0, 0, 0,
+					 0, 0, 0};
 		memcpy(buf + len, opt, sizeof opt);
 		buf[11] = 1;
 		len += 11;
@@ -108,8 +109,8 @@ static void test_decoys_and_duplicates(void **state)
 	     ANSWER_UDP, 0);
 	assert_int_equal(a.kind, ANSWER_SEND);
 	assert_int_equal(a.nmsg, 8);
-	static const char *const want[] = {"runt", "badid", "wrongq", "otherport", "otheraddr",
-					   NULL, "duplicate", "duplicate"};
+	static const char *const want[] = {"runt",      "badid", "wrongq",    "otherport",
+					   "otheraddr", NULL,    "duplicate", "duplicate"};
 	for (int i = 0; i < a.nmsg; i++) {
 		if (want[i])
 			assert_string_equal(a.msg[i].extra, want[i]);
@@ -238,8 +239,8 @@ static void test_malformed(void **state)
 	assert_int_equal(m.h.id, 0x1234);
 	assert_int_equal(m.h.qdcount, 0);
 	assert_int_equal(DNS_RCODE(m.h.flags), DNS_R_FORMERR);
-	static const uint8_t loop[18] = {0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-					 0xc0, 0x0c, 0, 1, 0, 1};
+	static const uint8_t loop[18] = {0x12, 0x34, 1, 0,    0,    1, 0, 0, 0,
+					 0,    0,    0, 0xc0, 0x0c, 0, 1, 0, 1};
 	assert_int_equal(answer_make(loop, sizeof loop, &ctx, &a), 0);
 	assert_int_equal(a.kind, ANSWER_FORMERR);
 	uint8_t q[600];
@@ -276,14 +277,14 @@ static void test_tcp_frame(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rcodes_and_flags),
-		cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_decoys_and_duplicates),
-		cmocka_unit_test(test_servers_and_ctloss),
-		cmocka_unit_test(test_refused_names_the_label),
-		cmocka_unit_test(test_edns),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_tcp_frame),
+	    cmocka_unit_test(test_rcodes_and_flags),
+	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_decoys_and_duplicates),
+	    cmocka_unit_test(test_servers_and_ctloss),
+	    cmocka_unit_test(test_refused_names_the_label),
+	    cmocka_unit_test(test_edns),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_tcp_frame),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

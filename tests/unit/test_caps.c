@@ -81,8 +81,8 @@ static int exec_gets_nothing(void)
 	buf[n] = '\0';
 	waitpid(pid, NULL, 0);
 	/* Root executing a program gets its bounding set back unless that set is empty. */
-	if (!strstr(buf, "CapEff:\t0000000000000000") || !strstr(buf, "CapPrm:\t0000000000000000") ||
-	    !strstr(buf, "CapBnd:\t0000000000000000"))
+	if (!strstr(buf, "CapEff:\t0000000000000000") ||
+	    !strstr(buf, "CapPrm:\t0000000000000000") || !strstr(buf, "CapBnd:\t0000000000000000"))
 		return 4;
 	return 0;
 }
@@ -165,12 +165,9 @@ static void test_drop_all_holding_none(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_keep_one),
-	    cmocka_unit_test(test_exec_gets_nothing),
-	    cmocka_unit_test(test_no_gain),
-	    cmocka_unit_test(test_bounding_needs_setpcap),
-	    cmocka_unit_test(test_drop_all),
-	    cmocka_unit_test(test_drop_all_holding_none),
+	    cmocka_unit_test(test_keep_one), cmocka_unit_test(test_exec_gets_nothing),
+	    cmocka_unit_test(test_no_gain),  cmocka_unit_test(test_bounding_needs_setpcap),
+	    cmocka_unit_test(test_drop_all), cmocka_unit_test(test_drop_all_holding_none),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

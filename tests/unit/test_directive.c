@@ -186,8 +186,7 @@ static void test_parse_text(void **state)
 	assert_int_equal(directive_parse_text("-", &d, bad, sizeof bad), 0);
 	assert_false(d.rule[DIR_Q_AAAA].delay_set);
 	assert_int_equal(directive_parse_text("", &d, bad, sizeof bad), 0);
-	assert_int_equal(directive_parse_text("a-d5ms..a-d0", &d, bad, sizeof bad),
-			 SP_EDIRECTIVE);
+	assert_int_equal(directive_parse_text("a-d5ms..a-d0", &d, bad, sizeof bad), SP_EDIRECTIVE);
 	assert_string_equal(bad, "");
 	assert_int_equal(directive_parse_text("a-d5ms.", &d, bad, sizeof bad), SP_EDIRECTIVE);
 	assert_int_equal(directive_parse_text("a-d5ms.t1", &d, bad, sizeof bad), SP_EFORMAT);
@@ -228,7 +227,6 @@ static void test_format_roundtrip(void **state)
 	roundtrip("a-d3000us.aaaa-drop", "a-d3ms.aaaa-drop");
 	roundtrip("A-D30S.AAAA-NODATA.AAAA-D1US", "a-d30s.aaaa-nodata.aaaa-d1us");
 }
-
 
 static void test_issue3_directives(void **state)
 {
@@ -399,20 +397,20 @@ static void test_duration_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_names),
-		cmocka_unit_test(test_invalid_names),
-		cmocka_unit_test(test_not_under_zone),
-		cmocka_unit_test(test_bad_label_buffer_small),
-		cmocka_unit_test(test_parse_label),
-		cmocka_unit_test(test_parse_text),
-		cmocka_unit_test(test_format_roundtrip),
-		cmocka_unit_test(test_format_small_buffer),
-		cmocka_unit_test(test_rule_for_and_max_delay),
-		cmocka_unit_test(test_duration_text),
-		cmocka_unit_test(test_issue3_directives),
-		cmocka_unit_test(test_issue3_invalid),
-		cmocka_unit_test(test_dup_delay),
-		cmocka_unit_test(test_format_roundtrip_issue3),
+	    cmocka_unit_test(test_valid_names),
+	    cmocka_unit_test(test_invalid_names),
+	    cmocka_unit_test(test_not_under_zone),
+	    cmocka_unit_test(test_bad_label_buffer_small),
+	    cmocka_unit_test(test_parse_label),
+	    cmocka_unit_test(test_parse_text),
+	    cmocka_unit_test(test_format_roundtrip),
+	    cmocka_unit_test(test_format_small_buffer),
+	    cmocka_unit_test(test_rule_for_and_max_delay),
+	    cmocka_unit_test(test_duration_text),
+	    cmocka_unit_test(test_issue3_directives),
+	    cmocka_unit_test(test_issue3_invalid),
+	    cmocka_unit_test(test_dup_delay),
+	    cmocka_unit_test(test_format_roundtrip_issue3),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -261,7 +261,8 @@ static void test_to_text_escapes(void **state)
 	(void)state;
 	dns_name_t n;
 	/* "A.b" (one label with a dot), " x", "\xff", "_s-1" */
-	static const uint8_t w[] = {3, 'A', '.', 'b', 2, ' ', 'x', 1, 0xff, 4, '_', 'S', '-', '1', 0};
+	static const uint8_t w[] = {3,    'A', '.', 'b', 2,   ' ', 'x', 1,
+				    0xff, 4,   '_', 'S', '-', '1', 0};
 	memcpy(n.wire, w, sizeof w);
 	n.len = sizeof w;
 	char text[DNS_NAME_TEXT];
@@ -307,8 +308,8 @@ static void test_from_text_invalid(void **state)
 	(void)state;
 	dns_name_t n;
 	static const char *const bad[] = {
-		"", "..", ".a", "a..b", "a\\", "a\\2", "a\\25", "a\\256", "a b", "a\tb",
-		"a\\ b", "a\x7f", "caf\xc3\xa9",
+	    "",       "..",  ".a",   "a..b",  "a\\",   "a\\2",        "a\\25",
+	    "a\\256", "a b", "a\tb", "a\\ b", "a\x7f", "caf\xc3\xa9",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int rc = dns_name_from_text(bad[i], &n);
@@ -408,8 +409,7 @@ static void test_type_and_rcode_names(void **state)
 }
 
 /* The response fakens sends for an A query with NODATA-style extras, built then parsed. */
-static int build_response(uint8_t *buf, size_t cap, const dns_question_t *q,
-			  const dns_name_t *zone)
+static int build_response(uint8_t *buf, size_t cap, const dns_question_t *q, const dns_name_t *zone)
 {
 	static const uint8_t addr[4] = {192, 0, 2, 1};
 	dns_builder_t b;
@@ -425,8 +425,8 @@ static void test_builder_parsed_back(void **state)
 {
 	(void)state;
 	uint8_t buf[512];
-	dns_question_t q = {.name = name_of("aaaa-d50ms.t000042.lab.test"), .qtype = DNS_T_A,
-			    .qclass = DNS_C_IN};
+	dns_question_t q = {
+	    .name = name_of("aaaa-d50ms.t000042.lab.test"), .qtype = DNS_T_A, .qclass = DNS_C_IN};
 	dns_name_t zone = name_of("lab.test");
 	int len = build_response(buf, sizeof buf, &q, &zone);
 	assert_true(len > 0);
@@ -538,25 +538,25 @@ static void test_builder_misuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_query_roundtrip),
-		cmocka_unit_test(test_truncated_at_every_byte),
-		cmocka_unit_test(test_no_question),
-		cmocka_unit_test(test_pointer_follows_back),
-		cmocka_unit_test(test_self_pointer),
-		cmocka_unit_test(test_forward_pointer),
-		cmocka_unit_test(test_pointers_at_each_other),
-		cmocka_unit_test(test_jump_limit),
-		cmocka_unit_test(test_label_types),
-		cmocka_unit_test(test_name_length_limits),
-		cmocka_unit_test(test_to_text_escapes),
-		cmocka_unit_test(test_from_text_valid),
-		cmocka_unit_test(test_from_text_invalid),
-		cmocka_unit_test(test_text_roundtrip_all_bytes),
-		cmocka_unit_test(test_under_and_equal),
-		cmocka_unit_test(test_type_and_rcode_names),
-		cmocka_unit_test(test_builder_parsed_back),
-		cmocka_unit_test(test_builder_too_small),
-		cmocka_unit_test(test_builder_misuse),
+	    cmocka_unit_test(test_query_roundtrip),
+	    cmocka_unit_test(test_truncated_at_every_byte),
+	    cmocka_unit_test(test_no_question),
+	    cmocka_unit_test(test_pointer_follows_back),
+	    cmocka_unit_test(test_self_pointer),
+	    cmocka_unit_test(test_forward_pointer),
+	    cmocka_unit_test(test_pointers_at_each_other),
+	    cmocka_unit_test(test_jump_limit),
+	    cmocka_unit_test(test_label_types),
+	    cmocka_unit_test(test_name_length_limits),
+	    cmocka_unit_test(test_to_text_escapes),
+	    cmocka_unit_test(test_from_text_valid),
+	    cmocka_unit_test(test_from_text_invalid),
+	    cmocka_unit_test(test_text_roundtrip_all_bytes),
+	    cmocka_unit_test(test_under_and_equal),
+	    cmocka_unit_test(test_type_and_rcode_names),
+	    cmocka_unit_test(test_builder_parsed_back),
+	    cmocka_unit_test(test_builder_too_small),
+	    cmocka_unit_test(test_builder_misuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

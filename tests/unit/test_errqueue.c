@@ -21,8 +21,7 @@
 
 static errqueue_t q; /* large: static */
 
-static size_t answer_bytes(uint8_t *buf, size_t cap, uint16_t id, const char *name,
-			   uint16_t qtype)
+static size_t answer_bytes(uint8_t *buf, size_t cap, uint16_t id, const char *name, uint16_t qtype)
 {
 	dns_name_t n;
 	assert_int_equal(dns_name_from_text(name, &n), 0);
@@ -212,8 +211,8 @@ static void test_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_loopback),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_loopback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

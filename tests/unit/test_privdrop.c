@@ -35,10 +35,7 @@ static int in_child(int (*fn)(void))
 	return WEXITSTATUS(status);
 }
 
-static int nobody(uid_t *uid, gid_t *gid)
-{
-	return privdrop_lookup("nobody", uid, gid);
-}
+static int nobody(uid_t *uid, gid_t *gid) { return privdrop_lookup("nobody", uid, gid); }
 
 static void test_lookup(void **state)
 {
@@ -168,11 +165,9 @@ static void test_user_namespace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lookup),
-		cmocka_unit_test(test_drop_as_root),
-		cmocka_unit_test(test_not_root),
-		cmocka_unit_test(test_root_user),
-		cmocka_unit_test(test_user_namespace),
+	    cmocka_unit_test(test_lookup),         cmocka_unit_test(test_drop_as_root),
+	    cmocka_unit_test(test_not_root),       cmocka_unit_test(test_root_user),
+	    cmocka_unit_test(test_user_namespace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,11 +147,9 @@ static void test_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_off),
-		cmocka_unit_test(test_burst_then_rate),
-		cmocka_unit_test(test_clients_apart),
-		cmocka_unit_test(test_bounded_table),
-		cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_off),           cmocka_unit_test(test_burst_then_rate),
+	    cmocka_unit_test(test_clients_apart), cmocka_unit_test(test_bounded_table),
+	    cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

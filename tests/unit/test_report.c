@@ -40,7 +40,8 @@ static void make(report_t *r, int provokes)
 			snprintf(t->name, sizeof(t->name), "aaaa-d50ms.t%06u.lab.test", ++n);
 			t->lookup.done = 1;
 			t->lookup.ok = 1;
-			t->lookup.families = res == 0 ? REPORT_FAM_V4 : REPORT_FAM_V4 | REPORT_FAM_V6;
+			t->lookup.families =
+			    res == 0 ? REPORT_FAM_V4 : REPORT_FAM_V4 | REPORT_FAM_V6;
 			t->lookup.elapsed_ns = res == 0 ? 400000 : 50 * MS + k * MS;
 		}
 	}
@@ -49,14 +50,15 @@ static void make(report_t *r, int provokes)
 static const char *trial_line(char *buf, size_t len, unsigned n, const char *verdict,
 			      unsigned sockets, int race)
 {
-	snprintf(buf, len,
-		 "{\"type\":\"trial\",\"name\":\"AAAA-D50MS.t%06u.lab.test\",\"client\":\"127.0.0.1\","
-		 "\"verdict\":\"%s\",\"reason\":null,\"queries\":2,\"requeries\":0,\"answers\":2,"
-		 "\"sockets\":%u,\"tcp_queries\":0,\"first_qtype\":\"A\",\"second_qtype\":\"AAAA\","
-		 "\"parallel\":true,\"gap_us\":12.5,\"race\":%d,\"late\":0,\"duplicate\":0,"
-		 "\"evidence\":[%s%s%s]}\n",
-		 n, verdict, sockets, race, race ? "{\"kind\":\"race\",\"text\":\"" : "",
-		 race ? RACE_TEXT : "", race ? "\"}" : "");
+	snprintf(
+	    buf, len,
+	    "{\"type\":\"trial\",\"name\":\"AAAA-D50MS.t%06u.lab.test\",\"client\":\"127.0.0.1\","
+	    "\"verdict\":\"%s\",\"reason\":null,\"queries\":2,\"requeries\":0,\"answers\":2,"
+	    "\"sockets\":%u,\"tcp_queries\":0,\"first_qtype\":\"A\",\"second_qtype\":\"AAAA\","
+	    "\"parallel\":true,\"gap_us\":12.5,\"race\":%d,\"late\":0,\"duplicate\":0,"
+	    "\"evidence\":[%s%s%s]}\n",
+	    n, verdict, sockets, race, race ? "{\"kind\":\"race\",\"text\":\"" : "",
+	    race ? RACE_TEXT : "", race ? "\"}" : "");
 	return buf;
 }
 
@@ -102,7 +104,8 @@ static void test_all_correct(void **state)
 	assert_int_equal(glibc->correct, 2);
 	assert_true(glibc->trials[0].wire.seen);
 	assert_string_equal(racer->trials[0].wire.evidence[0], RACE_TEXT);
-	assert_string_equal(racer->behaviour, "2 sockets, A+AAAA parallel, returned A only, 0.4 ms");
+	assert_string_equal(racer->behaviour,
+			    "2 sockets, A+AAAA parallel, returned A only, 0.4 ms");
 	/* median of 50 ms and 51 ms */
 	assert_string_equal(glibc->behaviour,
 			    "1 socket, A+AAAA parallel, returned A+AAAA, 50.5 ms");
@@ -322,8 +325,8 @@ static void test_behaviour_majority(void **state)
 	strcpy(t[0].lookup.error, "Name or service not known");
 	strcpy(t[1].lookup.error, "Name or service not known");
 	report_behaviour(t, 4, out, sizeof(out));
-	assert_string_equal(out,
-			    "no queries seen, returned an error (Name or service not known), 2.5 ms");
+	assert_string_equal(
+	    out, "no queries seen, returned an error (Name or service not known), 2.5 ms");
 
 	report_behaviour(t, 0, out, sizeof(out));
 	assert_string_equal(out, "no queries seen");
@@ -383,9 +386,8 @@ static void test_fakens_witness(void **state)
 	assert_int_equal(report_disagreements(&r, &first), 0);
 	assert_null(first);
 	json_t *o = report_json(&r);
-	json_t *t0 = json_array_get(json_object_get(json_array_get(json_object_get(o, "cells"), 0),
-						    "trials"),
-				    0);
+	json_t *t0 = json_array_get(
+	    json_object_get(json_array_get(json_object_get(o, "cells"), 0), "trials"), 0);
 	assert_true(json_is_null(json_object_get(t0, "fakens_refused")));
 	json_decref(o);
 
@@ -399,9 +401,8 @@ static void test_fakens_witness(void **state)
 	assert_int_equal(report_cell(&r, 0, 1)->trials[0].fakens_refused, 0);
 	assert_int_equal(report_disagreements(&r, &first), 0);
 	o = report_json(&r);
-	t0 = json_array_get(json_object_get(json_array_get(json_object_get(o, "cells"), 0),
-					    "trials"),
-			    0);
+	t0 = json_array_get(
+	    json_object_get(json_array_get(json_object_get(o, "cells"), 0), "trials"), 0);
 	assert_int_equal(json_integer_value(json_object_get(t0, "fakens_refused")), 1);
 	json_decref(o);
 	FILE *f = open_memstream(&buf, &len);
@@ -466,9 +467,8 @@ static void test_json(void **state)
 			    "Name or service not known");
 	assert_int_equal(json_array_size(json_object_get(t1, "returned")), 0);
 	assert_true(json_is_null(json_object_get(t1, "first_qtype")));
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "capture"),
-							    "frames")),
-			 42);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(o, "capture"), "frames")), 42);
 	json_decref(o);
 
 	char path[] = "/tmp/test_report.XXXXXX";
@@ -527,7 +527,10 @@ static void test_escape(void **state)
 	free(x);
 	/* well-formed UTF-8 passes, anything else becomes '?' (a cut sequence at the end too) */
 	x = xml_of("caf\xc3\xa9 \xff\xc3( \xed\xa0\x80 \xe2\x82");
-	assert_string_equal(x, "caf\xc3\xa9 ?" "?( ?" "?? ?" "?");
+	assert_string_equal(x, "caf\xc3\xa9 ?"
+			       "?( ?"
+			       "?? ?"
+			       "?");
 	free(x);
 	x = xml_of(NULL);
 	assert_string_equal(x, "");
@@ -831,8 +834,9 @@ static void test_undocumented(void **state)
 	/* single-request documents one query after the other: a parallel trial is proof. */
 	one_cell(&r, "glibc-single-request", "a-first", "aaaa-d50ms", 1);
 	c = report_cell(&r, 0, 0);
-	assert_non_null(strstr(c->undocumented, "glibc-single-request (glibc) in a-first sent "
-						 "its second query before the first answer came back"));
+	assert_non_null(strstr(c->undocumented,
+			       "glibc-single-request (glibc) in a-first sent "
+			       "its second query before the first answer came back"));
 	assert_non_null(strstr(c->undocumented, "glibc's resolv.conf(5) does not describe this"));
 	report_free(&r);
 
@@ -856,10 +860,11 @@ static void test_undocumented(void **state)
 	for (int k = 0; k < 2; k++)
 		report_cell(&r, 0, 0)->trials[k].lookup.families = REPORT_FAM_V6;
 	report_finish(&r);
-	assert_string_equal(report_cell(&r, 0, 0)->undocumented,
-			    "musl 1.2.3 in tc-a never asked over TCP after the truncated answer and "
-			    "returned AAAA only; musl's documentation (musl wiki, 1.2.4 release "
-			    "notes) does not describe this");
+	assert_string_equal(
+	    report_cell(&r, 0, 0)->undocumented,
+	    "musl 1.2.3 in tc-a never asked over TCP after the truncated answer and "
+	    "returned AAAA only; musl's documentation (musl wiki, 1.2.4 release "
+	    "notes) does not describe this");
 	report_free(&r);
 
 	/* Racing: undocumented for glibc; musl asking every server at once is documented. */
@@ -938,8 +943,7 @@ static void test_fisher(void **state)
 }
 
 /* make()'s run judged, written as report.json and read back with report_from_json. */
-static void judged_copy(report_t *r, report_t *copy, const char *edit_resolver,
-			const char *verdict)
+static void judged_copy(report_t *r, report_t *copy, const char *edit_resolver, const char *verdict)
 {
 	make(r, 1);
 	strcpy(r->run_id, "20260101-000000");
@@ -1075,32 +1079,32 @@ static void test_diff(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_all_correct),
-		cmocka_unit_test(test_resolver_racing),
-		cmocka_unit_test(test_missing_trial_inconclusive),
-		cmocka_unit_test(test_no_result_is_inconclusive),
-		cmocka_unit_test(test_control_not_racing),
-		cmocka_unit_test(test_provokes_race),
-		cmocka_unit_test(test_fail_is_kept),
-		cmocka_unit_test(test_trials_not_run),
-		cmocka_unit_test(test_join_errors),
-		cmocka_unit_test(test_join_tolerates_odd_fields),
-		cmocka_unit_test(test_behaviour_majority),
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_fakens_witness),
-		cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_colour),
-		cmocka_unit_test(test_markdown),
-		cmocka_unit_test(test_junit),
-		cmocka_unit_test(test_html),
-		cmocka_unit_test(test_packets),
-		cmocka_unit_test(test_write_files),
-		cmocka_unit_test(test_signature),
-		cmocka_unit_test(test_undocumented),
-		cmocka_unit_test(test_platform_host),
-		cmocka_unit_test(test_fisher),
-		cmocka_unit_test(test_diff),
+	    cmocka_unit_test(test_all_correct),
+	    cmocka_unit_test(test_resolver_racing),
+	    cmocka_unit_test(test_missing_trial_inconclusive),
+	    cmocka_unit_test(test_no_result_is_inconclusive),
+	    cmocka_unit_test(test_control_not_racing),
+	    cmocka_unit_test(test_provokes_race),
+	    cmocka_unit_test(test_fail_is_kept),
+	    cmocka_unit_test(test_trials_not_run),
+	    cmocka_unit_test(test_join_errors),
+	    cmocka_unit_test(test_join_tolerates_odd_fields),
+	    cmocka_unit_test(test_behaviour_majority),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_fakens_witness),
+	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_colour),
+	    cmocka_unit_test(test_markdown),
+	    cmocka_unit_test(test_junit),
+	    cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_packets),
+	    cmocka_unit_test(test_write_files),
+	    cmocka_unit_test(test_signature),
+	    cmocka_unit_test(test_undocumented),
+	    cmocka_unit_test(test_platform_host),
+	    cmocka_unit_test(test_fisher),
+	    cmocka_unit_test(test_diff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

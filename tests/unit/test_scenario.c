@@ -203,12 +203,12 @@ static void test_load_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_committed_catalogue),
-		cmocka_unit_test(test_valid_forms),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_nul_and_long_lines),
-		cmocka_unit_test(test_many_scenarios),
-		cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_committed_catalogue),
+	    cmocka_unit_test(test_valid_forms),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_nul_and_long_lines),
+	    cmocka_unit_test(test_many_scenarios),
+	    cmocka_unit_test(test_load_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -200,17 +200,17 @@ static void test_strerror(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reads_in_network_order),
-		cmocka_unit_test(test_error_is_sticky),
-		cmocka_unit_test(test_bytes_zero_filled_on_error),
-		cmocka_unit_test(test_ptr_skip_seek),
-		cmocka_unit_test(test_sub_narrows),
-		cmocka_unit_test(test_sub_of_failed_parent),
-		cmocka_unit_test(test_empty_and_null),
-		cmocka_unit_test(test_wbuf_writes),
-		cmocka_unit_test(test_wbuf_nospace_sticky),
-		cmocka_unit_test(test_wbuf_patch_bounds),
-		cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_reads_in_network_order),
+	    cmocka_unit_test(test_error_is_sticky),
+	    cmocka_unit_test(test_bytes_zero_filled_on_error),
+	    cmocka_unit_test(test_ptr_skip_seek),
+	    cmocka_unit_test(test_sub_narrows),
+	    cmocka_unit_test(test_sub_of_failed_parent),
+	    cmocka_unit_test(test_empty_and_null),
+	    cmocka_unit_test(test_wbuf_writes),
+	    cmocka_unit_test(test_wbuf_nospace_sticky),
+	    cmocka_unit_test(test_wbuf_patch_bounds),
+	    cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
