@@ -38,17 +38,18 @@ int sp_ready_signal(int fd)
 	return rc;
 }
 
-void sp_option_error(char *out, size_t outlen, const struct option *opts, int c, int optopt,
+void sp_option_error(char *out, size_t outlen, const struct option *opts, int c, int opt,
 		     const char *arg)
 {
 	if (!arg || strncmp(arg, "--", 2) != 0 || !arg[2]) {
 		/* A short option: arg may be a cluster ("-qZ") or, when the bad letter is not
-		 * the cluster's last, the argument before it; optopt is the letter itself. */
+		 * the cluster's last, the argument before it; opt (getopt's optopt) is the letter
+		 * itself. */
 		if (c == ':')
-			snprintf(out, outlen, "option '-%c' needs a value", optopt);
+			snprintf(out, outlen, "option '-%c' needs a value", opt);
 		else
 			snprintf(out, outlen, "unknown option '-%c'",
-				 optopt > 0 && optopt < 256 ? optopt : '?');
+				 opt > 0 && opt < 256 ? opt : '?');
 		return;
 	}
 	const char *name = arg + 2;
@@ -57,7 +58,7 @@ void sp_option_error(char *out, size_t outlen, const struct option *opts, int c,
 		snprintf(out, outlen, "option '--%.*s' needs a value", len, name);
 		return;
 	}
-	/* getopt_long sets optopt to the option's value for a value given to a flag, and to 0
+	/* getopt_long sets optopt (opt) to the option's value for a value given to a flag, and to 0
 	 * for a name it does not know or cannot decide on. */
 	size_t n = 0, matches = 0;
 	const struct option *exact = NULL;
@@ -68,11 +69,11 @@ void sp_option_error(char *out, size_t outlen, const struct option *opts, int c,
 			exact = o;
 		matches++;
 	}
-	if (optopt != 0 || (exact && name[len] == '=')) {
+	if (opt != 0 || (exact && name[len] == '=')) {
 		const char *full = name;
 		int flen = len;
 		for (const struct option *o = opts; !exact && o && o->name; o++)
-			if (strncmp(o->name, name, (size_t)len) == 0 && o->val == optopt) {
+			if (strncmp(o->name, name, (size_t)len) == 0 && o->val == opt) {
 				full = o->name;
 				flen = (int)strlen(o->name);
 			}

@@ -18,8 +18,8 @@ struct option;
  * "option '--x' takes no value", "option '--li' is ambiguous (--listen, --list-scenarios)" or
  * "unknown option '-x'", into out (always terminated). c is what getopt_long returned (':'
  * or '?', with ':' first in optstring and opterr 0), arg is argv[optind - 1], opts the table
- * given to getopt_long. */
-void sp_option_error(char *out, size_t outlen, const struct option *opts, int c, int optopt,
+ * given to getopt_long, opt its optopt. */
+void sp_option_error(char *out, size_t outlen, const struct option *opts, int c, int opt,
 		     const char *arg);
 
 #endif

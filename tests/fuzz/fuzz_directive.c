@@ -32,7 +32,7 @@ static void check_roundtrip(const directives_t *d)
 		abort();
 	if (!rules_equal(&back, d))
 		abort();
-	if (directive_max_delay_ns(d) > DIRECTIVE_MAX_DELAY_NS)
+	if (directive_max_delay_ns(d) > DIRECTIVE_MAX_DELAY_NS + DIRECTIVE_DUP_AFTER_GAP_NS)
 		abort();
 }
 
