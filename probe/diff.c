@@ -256,8 +256,10 @@ int report_load(report_t *r, const char *path, char *err, size_t errlen)
 				 "directory",
 				 file, strerror(errno));
 		else
-			snprintf(err, errlen, "'%s' is not JSON (line %d: %s)", file, je.line,
-				 je.text);
+			snprintf(err, errlen,
+				 "'%s' is not JSON (line %d: %s); give a report.json or a run "
+				 "directory",
+				 file, je.line, je.text);
 		return SP_EFORMAT;
 	}
 	int rc = report_from_json(r, o, why, sizeof(why));
@@ -265,7 +267,9 @@ int report_load(report_t *r, const char *path, char *err, size_t errlen)
 	if (rc == SP_ENOMEM)
 		snprintf(err, errlen, "out of memory reading '%s'", file);
 	else if (rc < 0)
-		snprintf(err, errlen, "'%s' is not a stubprobe report.json: %s", file, why);
+		snprintf(err, errlen,
+			 "'%s' is not a stubprobe report.json: %s; give one that probe wrote", file,
+			 why);
 	return rc;
 }
 

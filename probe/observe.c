@@ -164,7 +164,7 @@ static int name_directives(const char *name, char *out, size_t outlen)
 	/* The trial label, rightmost when there is one (docs/directives.md): "t" 1*12DIGIT. */
 	char *last = strrchr(left, '.');
 	last = last ? last + 1 : left;
-	size_t digits = strspn(last + 1, "0123456789");
+	size_t digits = last[0] ? strspn(last + 1, "0123456789") : 0;
 	if ((last[0] == 't' || last[0] == 'T') && digits >= 1 && digits <= 12 && !last[1 + digits])
 		last[last == left ? 0 : -1] = '\0';
 	directives_init(&d);
@@ -346,10 +346,16 @@ static int take_trial(observe_t *o, json_t *t)
 
 	json_t *copy = json_deep_copy(t);
 	if (!copy || json_object_set_new(copy, "scenario", json_string(scen)) < 0 ||
-	    json_object_set_new(copy, "behaviour", json_string(beh)) < 0 ||
-	    json_array_append_new(o->trials, copy) < 0)
+	    json_object_set_new(copy, "behaviour", json_string(beh)) < 0) {
+		json_decref(copy);
+		return SP_ENOMEM;
+	}
+	if (json_array_append_new(o->trials, copy) < 0)
 		return SP_ENOMEM;
 
+	/* --quiet: only the names, the final table and errors (probe observe --help). */
+	if (o->quiet)
+		return 0;
 	if (!o->trial_header) {
 		printf("%-16s %-16s %-13s %-36s %s\n", "client", "scenario", "lookup", "behaviour",
 		       "name");
