@@ -126,7 +126,7 @@ expect -r "$S" -r dir -w new.pcapng
 expect "-i IFACE" "$S"
 expect "-i" "$S" -i lo -r good.pcap
 for o in -i -r -w -f -p --port --window --ready-fd -B --buffer-size; do expect "$o" "$S" "$o"; done
-for o in --json --all-trials --quiet --help --version; do expect "$o" "$S" "${R[@]}" "$o=1"; done
+for o in --json --all-trials --per-client --quiet --help --version; do expect "$o" "$S" "${R[@]}" "$o=1"; done
 expect --bogus "$S" --bogus
 expect -Z "$S" -qZ
 expect extra "$S" "${R[@]}" extra
@@ -153,7 +153,9 @@ expect existing.jsonl/run "$P" -r glibc -s a-first -n 1 --out existing.jsonl/run
 expect ro/run "${nodac[@]}" "$P" -r glibc -s a-first -n 1 --out ro/run
 for f in "" missing.conf dir; do expect "'$f'" "$P" "${O[@]}" --scenarios "$f"; done
 expect unreadable "${nodac[@]}" "$P" --list-scenarios --scenarios unreadable
-for o in --resolver --scenario --trials --jobs --out --scenarios -r -s -n -j -o; do
+for v in "" bogus one-host,two-host; do expect --topology "$P" "${O[@]}" --topology "$v"; done
+for f in "" missing.json dir existing.jsonl; do expect --baseline "$P" "${O[@]}" --baseline "$f"; done
+for o in --resolver --scenario --trials --jobs --out --scenarios --topology --baseline -r -s -n -j -o; do
 	expect "$o" "$P" "$o"
 done
 for o in --list-scenarios --list-resolvers --quiet --help --version; do expect "$o" "$P" "$o=1"; done

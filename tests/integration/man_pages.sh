@@ -53,12 +53,8 @@ check_page() { # PAGE PROGRAM [SUBCOMMAND]
 }
 
 check_page probe.1 probe
-if "$BIN/probe" diff --help >/dev/null 2>&1; then
-	check_page probe.1 probe diff
-fi
-if "$BIN/probe" observe --help >/dev/null 2>&1; then
-	check_page probe.1 probe observe
-fi
+check_page probe.1 probe diff
+check_page probe.1 probe observe
 check_page probe.1 probe lookup
 check "probe.1 has a section on probe lookup" grep -q '^\.SS probe lookup' "$man_dir/probe.1"
 check_page sniff.1 sniff
