@@ -348,10 +348,12 @@ int main(int argc, char **argv)
 			log_path = optarg;
 			break;
 		case OPT_READY_FD:
-			if (sp_parse_uint(optarg, INT_MAX, &v) < 0) {
+			/* 0 to 2 are the log's and the terminal's: "ready" there would
+			 * corrupt the one or be lost in the other. */
+			if (sp_parse_uint(optarg, INT_MAX, &v) < 0 || v < 3) {
 				fprintf(stderr,
 					"fakens: bad --ready-fd '%s': expected a descriptor "
-					"number such as 3\n",
+					"number above 2, such as 3\n",
 					optarg);
 				return 2;
 			}

@@ -443,16 +443,17 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "diff") == 0)
 		return report_diff_main(argc - 1, argv + 1);
-	/* "probe run [options]" is "probe [options]". */
+	if (argc > 1 && strcmp(argv[1], "observe") == 0)
+		return observe_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "lookup") == 0)
+		return observe_lookup_main(argc - 1, argv + 1);
+	/* "probe run [options]" is "probe [options]", and nothing else: "probe run observe"
+	 * is a run given a stray word, not observe mode. */
 	if (argc > 1 && strcmp(argv[1], "run") == 0) {
 		argv[1] = argv[0];
 		argc--;
 		argv++;
 	}
-	if (argc > 1 && strcmp(argv[1], "observe") == 0)
-		return observe_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "lookup") == 0)
-		return observe_lookup_main(argc - 1, argv + 1);
 	cli_t st;
 	memset(&st, 0, sizeof(st));
 	int rc = probe_main(argc, argv, &st);

@@ -62,7 +62,7 @@ F=$BIN/fakens
 L=(--listen 127.0.0.1:5399)
 for v in "${numbers[@]}" 0 600001; do expect --tcp-idle-ms "$F" "${L[@]}" --tcp-idle-ms "$v"; done
 for v in "${numbers[@]}" 1000001; do expect --spin-us "$F" "${L[@]}" --spin-us "$v"; done
-for v in "${numbers[@]}" 99; do expect --ready-fd "$F" "${L[@]}" --ready-fd "$v"; done
+for v in "${numbers[@]}" 1 99; do expect --ready-fd "$F" "${L[@]}" --ready-fd "$v"; done
 for v in "${numbers[@]}" 1/m /s 1/s, 1/s,x 10000001; do
 	expect --rate-limit "$F" "${L[@]}" --rate-limit "$v"
 done
@@ -163,6 +163,7 @@ expect --bogus "$P" --bogus
 expect -Z "$P" -qZ
 expect --list "$P" --list # --list-scenarios or --list-resolvers
 expect extra "$P" "${O[@]}" extra
+expect observe "$P" run observe # "run" takes options only, not another subcommand
 
 chmod 755 "$work/ro"
 finish
