@@ -408,6 +408,26 @@ static int more_frames(struct story *st, const uint64_t *frames, size_t n)
 	return build_filter(st);
 }
 
+/* mkstemp makes its file 0600: the copy gets the mode of the file it replaces, or what
+ * creating dst would give (0666 less the umask). A mode that cannot be set leaves 0600,
+ * which is safe. */
+static void take_mode(int fd, const char *dst)
+{
+	struct stat st;
+	mode_t mode;
+
+	if (stat(dst, &st) == 0) {
+		mode = st.st_mode & 07777;
+	} else {
+		mode_t mask = umask(0);
+
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	if (fchmod(fd, mode) < 0)
+		return;
+}
+
 /* A name beside dst for the file being written, so that dst appears only whole. */
 static char *temp_beside(const char *dst, int *fd)
 {
@@ -422,6 +442,7 @@ static char *temp_beside(const char *dst, int *fd)
 		errno = e;
 		return NULL;
 	}
+	take_mode(*fd, dst);
 	return t;
 }
 

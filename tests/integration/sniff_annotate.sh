@@ -37,6 +37,13 @@ sum() { jq -r "select(.type==\"summary\") | $1" "$tmp/ann.jsonl"; }
 check "every frame is in the annotated file" \
 	test "$(ts -r "$tmp/ann.pcapng" | wc -l)" -eq "$(ts -r "$cap" | wc -l)"
 check "the summary names the annotated file" test "$(sum .annotated)" = "$tmp/ann.pcapng"
+# The copy is made under a temporary name (mkstemp, 0600), but ends with the mode a plain
+# create gives, or the mode of the file it replaced.
+check "the annotated file has the umask's mode (0644 under umask 022)" \
+	test "$(umask 022 && "$BIN/sniff" -q -r "$cap" -w "$tmp/mode.pcapng" >/dev/null 2>&1; stat -c %a "$tmp/mode.pcapng")" = 644
+chmod 640 "$tmp/mode.pcapng"
+"$BIN/sniff" -q -r "$cap" -w "$tmp/mode.pcapng" >/dev/null 2>&1
+check "a replaced file keeps its mode (0640)" test "$(stat -c %a "$tmp/mode.pcapng")" = 640
 
 ts -r "$tmp/ann.pcapng" -Y frame.comment -T fields -e frame.number -e frame.comment \
 	>"$tmp/comments.tsv"
