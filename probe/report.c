@@ -1984,6 +1984,10 @@ int report_write_html(const report_t *r, FILE *f)
 		SP_VERSION);
 	report_put_xml(r->started_utc, f);
 	fprintf(f, ", %u trial%s per cell", r->trials, r->trials == 1 ? "" : "s");
+	if (r->topology[0]) {
+		fputs(", lab topology ", f);
+		report_put_xml(r->topology, f);
+	}
 	if (r->have_capture)
 		fprintf(f, ", %llu frames captured", (unsigned long long)r->frames);
 	if (r->have_capture && r->drops_known)

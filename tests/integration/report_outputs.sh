@@ -73,6 +73,7 @@ if command -v xmllint >/dev/null; then
 		[[ \$(x 'count(//*[local-name()=\"svg\"][not(*[local-name()=\"line\" and @marker-end])])') == 0 ]] &&
 		[[ \$(x 'count(//*[local-name()=\"line\" and @class=\"icmp\"])') == 2 ]]"
 fi
+check "report.html names the lab topology" grep -q ', lab topology one-host' "$h"
 check "report.html is self-contained" bash -c "! grep -Eqi '<script|<link|src=|@import|https?://[^\"]*\\.(js|css)' '$h'"
 
 chrome=$(command -v chromium || command -v chromium-browser || true)
