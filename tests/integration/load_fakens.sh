@@ -3,8 +3,8 @@
 # names, and sniff live on the same link (docs/fuzzing.md). fakens must not crash, must stop
 # cleanly on SIGTERM, keep its memory flat and account for every query it was sent; sniff's
 # packet and drop counts must add up to what the interface carried. Two network namespaces of the test's own joined by a veth pair, so
-# that every packet crosses the captured interface once (on lo a capture sees each packet
-# twice and its drop count mixes both copies).
+# that every packet crosses the captured interface once (lo, where a capture sees each
+# packet twice, has its own test: sniff_drops_lo.sh).
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 need_root
