@@ -13,11 +13,11 @@ if ! command -v dnsperf >/dev/null; then
 fi
 sysctl -qw net.ipv6.conf.lo.disable_ipv6=1 2>/dev/null || true
 
+mkfifo "$tmp/fready" "$tmp/sready"
 "$BIN/fakens" --listen 127.0.0.1:53 --rate-limit 0 --ready-fd 3 3>"$tmp/fready" \
 	>/dev/null 2>"$tmp/fakens.err" &
 fpid=$!
 cleanup_hooks+=("kill $fpid 2>/dev/null")
-mkfifo "$tmp/sready"
 # A small kernel buffer, so that the flood overflows it.
 "$BIN/sniff" -i lo -B 64 --json -q --window 1 --ready-fd 3 3>"$tmp/sready" \
 	>"$tmp/sniff.jsonl" 2>"$tmp/sniff.err" &
