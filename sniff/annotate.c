@@ -424,8 +424,7 @@ static void take_mode(int fd, const char *dst)
 		umask(mask);
 		mode = 0666 & ~mask;
 	}
-	if (fchmod(fd, mode) < 0)
-		return;
+	(void)fchmod(fd, mode);
 }
 
 /* A name beside dst for the file being written, so that dst appears only whole. */
