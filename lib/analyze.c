@@ -49,10 +49,10 @@ enum refusal refusal_classify(const refusal_facts_t *f)
 /* The fields records are looked up by; each table compares only the ones in its mask. A
  * question is (trial, qtype): the trial stands for the lower-cased name. */
 typedef struct key {
-	sp_addr_t client, server;
+	uint32_t client, server; /* addresses by their index in the analyzer's address table */
 	uint16_t cport, sport, id, qtype;
-	uint8_t proto; /* before trial: it fills the padding, and every record is 8 bytes less */
 	uint32_t trial;
+	uint8_t proto;
 } mkey_t;
 
 enum {
@@ -164,9 +164,6 @@ typedef struct trial_rec {
 #define GAP_BUCKETS (16 + 37 * 8)
 
 typedef struct client_rec {
-	mkey_t k;
-	uint64_t touch; /* unused: clients are kept */
-	uint64_t hash;
 	client_summary_t done, view;
 	uint32_t hist_done[GAP_BUCKETS], hist_view[GAP_BUCKETS];
 } client_rec_t;
@@ -182,8 +179,7 @@ struct pool;
 typedef struct table {
 	slot_t *slot;
 	size_t cap, n;
-	unsigned mask;
-	const struct pool *pool; /* records compared by key under mask */
+	const struct pool *pool; /* records compared by key under the table's mask */
 } table_t;
 
 /* Records of one kind, with a free list so expired indices are used again, and a FIFO of
@@ -201,6 +197,7 @@ typedef struct pool {
 	size_t used;
 	fifo_ent_t *q;
 	size_t qhead, qn, qcap; /* qcap a power of two */
+	uint64_t *due;          /* the analyzer's: lowered by an entry older than it */
 } pool_t;
 
 struct order {
@@ -208,12 +205,20 @@ struct order {
 	uint32_t idx;
 };
 
+/* Every address seen, once: keys hold its index, so that they stay small and compare as
+ * integers. Never freed, as client summaries are not. */
+typedef struct addr_rec {
+	sp_addr_t addr;
+	uint32_t client; /* its client_rec, NONE until it has a summary */
+	uint64_t hash;
+} addr_rec_t;
+
 struct analyzer {
-	pool_t queries, answers, askers, socks, tclients, streams, trials, clients;
+	pool_t queries, answers, askers, socks, tclients, streams, trials, clients, addrs;
 	table_t q_question, q_msg;         /* queries by question; latest by message key */
 	table_t a_question, a_msg, a_sock; /* latest answer by each key */
 	table_t t_name;                    /* live trials by name (and client) */
-	table_t k_asker, k_sock, k_tclient, k_client, k_stream;
+	table_t k_asker, k_sock, k_tclient, k_addr, k_stream;
 	struct order *order; /* used trials in order of first query; built by finish */
 	size_t order_n, order_cap;
 	int order_valid;
@@ -223,6 +228,10 @@ struct analyzer {
 	analyzer_trial_cb cb;
 	void *cb_ctx;
 	analyzer_stats_t stats;
+	/* The oldest FIFO entry of any pool: expiry has nothing to do before the window has
+	 * passed it. */
+	uint64_t due;
+	pool_t *fifos[7];
 };
 
 #define AT(pl, type, i) (&((type *)(pl)->p)[i])
@@ -275,21 +284,31 @@ static void pool_release(pool_t *pl, uint32_t idx)
 	pl->used--;
 }
 
-static int fifo_push(pool_t *pl, uint32_t idx, uint64_t at)
+static __attribute__((noinline)) int fifo_grow(pool_t *pl)
+{
+	size_t cap = pl->qcap ? pl->qcap * 2 : 64;
+	fifo_ent_t *q = malloc(cap * sizeof *q);
+	if (!q)
+		return SP_ENOMEM;
+	for (size_t i = 0; i < pl->qn; i++)
+		q[i] = pl->q[(pl->qhead + i) & (pl->qcap - 1)];
+	free(pl->q);
+	pl->q = q;
+	pl->qhead = 0;
+	pl->qcap = cap;
+	return 0;
+}
+
+static inline int fifo_push(pool_t *pl, uint32_t idx, uint64_t at)
 {
 	if (pl->qn == pl->qcap) {
-		size_t cap = pl->qcap ? pl->qcap * 2 : 64;
-		fifo_ent_t *q = malloc(cap * sizeof *q);
-		if (!q)
-			return SP_ENOMEM;
-		for (size_t i = 0; i < pl->qn; i++)
-			q[i] = pl->q[(pl->qhead + i) & (pl->qcap - 1)];
-		free(pl->q);
-		pl->q = q;
-		pl->qhead = 0;
-		pl->qcap = cap;
+		int rc = fifo_grow(pl);
+		if (rc)
+			return rc;
 	}
 	pl->q[(pl->qhead + pl->qn++) & (pl->qcap - 1)] = (fifo_ent_t){idx, at};
+	if (at < *pl->due)
+		*pl->due = at;
 	return 0;
 }
 
@@ -349,15 +368,18 @@ static inline uint64_t finish_hash(uint64_t h)
 
 #define HASH_SEED 0xcbf29ce484222325ULL
 
-static uint64_t key_hash(const mkey_t *k, unsigned mask)
+/* Inline everywhere: each call site's mask is a constant, so only its fields are read. */
+static inline __attribute__((always_inline)) uint64_t key_hash(const mkey_t *k, unsigned mask)
 {
 	uint64_t h = HASH_SEED ^ mask;
-	if (mask & K_CLIENT)
-		h = mix_addr(h, &k->client);
-	if (mask & K_SERVER)
-		h = mix_addr(h, &k->server);
-	/* The small fields in one word; a field outside the mask counts as zero. */
+	/* The small fields in words; a field outside the mask counts as zero. */
 	uint64_t v = 0;
+	if (mask & K_CLIENT)
+		v |= k->client;
+	if (mask & K_SERVER)
+		v |= (uint64_t)k->server << 32;
+	h = mix64(h, v);
+	v = 0;
 	if (mask & K_CPORT)
 		v |= k->cport;
 	if (mask & K_SPORT)
@@ -388,13 +410,14 @@ static inline int addr_equal(const sp_addr_t *x, const sp_addr_t *y)
 	return 1;
 }
 
-static inline int key_equal(const mkey_t *x, const mkey_t *y, unsigned mask)
+static inline __attribute__((always_inline)) int key_equal(const mkey_t *x, const mkey_t *y,
+							   unsigned mask)
 {
-	if ((mask & K_CLIENT) && !addr_equal(&x->client, &y->client))
+	if ((mask & K_CLIENT) && x->client != y->client)
 		return 0;
 	if ((mask & K_CPORT) && x->cport != y->cport)
 		return 0;
-	if ((mask & K_SERVER) && !addr_equal(&x->server, &y->server))
+	if ((mask & K_SERVER) && x->server != y->server)
 		return 0;
 	if ((mask & K_SPORT) && x->sport != y->sport)
 		return 0;
@@ -409,7 +432,7 @@ static inline int key_equal(const mkey_t *x, const mkey_t *y, unsigned mask)
 	return 1;
 }
 
-static int table_grow(table_t *t)
+static __attribute__((noinline)) int table_grow(table_t *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : 64;
 	/* Not calloc: its fresh pages map the zero page, and the rehash below reads each slot
@@ -432,8 +455,9 @@ static int table_grow(table_t *t)
 	return 0;
 }
 
-/* The slot holding a record equal to k under the table's mask, or NULL. */
-static slot_t *table_find(const table_t *t, uint64_t hash, const mkey_t *k)
+/* The slot holding a record equal to k under mask (the table's), or NULL. */
+static inline __attribute__((always_inline)) slot_t *table_find(const table_t *t, uint64_t hash,
+								const mkey_t *k, unsigned mask)
 {
 	if (!t->cap)
 		return NULL;
@@ -442,13 +466,13 @@ static slot_t *table_find(const table_t *t, uint64_t hash, const mkey_t *k)
 		if (!s->idx1)
 			return NULL;
 		if (s->hash == (uint32_t)hash &&
-		    key_equal(&rec_at(t->pool, s->idx1 - 1)->k, k, t->mask))
+		    key_equal(&rec_at(t->pool, s->idx1 - 1)->k, k, mask))
 			return s;
 	}
 }
 
 /* Makes room for one more record, so that the add after it cannot fail. */
-static int table_reserve(table_t *t)
+static inline int table_reserve(table_t *t)
 {
 	if ((t->n + 1) * 2 > t->cap)
 		return table_grow(t);
@@ -487,9 +511,10 @@ static void table_del(table_t *t, slot_t *s)
 	t->n--;
 }
 
-static uint32_t lookup(const table_t *t, uint64_t h, const mkey_t *k)
+static inline __attribute__((always_inline)) uint32_t lookup(const table_t *t, uint64_t h,
+							     const mkey_t *k, unsigned mask)
 {
-	slot_t *s = table_find(t, h, k);
+	slot_t *s = table_find(t, h, k, mask);
 	return s ? s->idx1 - 1 : NONE;
 }
 
@@ -502,9 +527,10 @@ static inline void table_prefetch(const table_t *t, uint64_t h)
 }
 
 /* Points the entry for k at idx, adding it if needed ("the latest record with this key"). */
-static int set_latest(table_t *t, uint64_t h, const mkey_t *k, uint32_t idx)
+static inline __attribute__((always_inline)) int set_latest(table_t *t, uint64_t h, const mkey_t *k,
+							    unsigned mask, uint32_t idx)
 {
-	slot_t *s = table_find(t, h, k);
+	slot_t *s = table_find(t, h, k, mask);
 	if (s) {
 		s->idx1 = idx + 1;
 		return 0;
@@ -533,10 +559,11 @@ static void unset(table_t *t, uint64_t h, uint32_t idx)
 	}
 }
 
+/* mask: the key fields of the table, which every lookup passes as a constant. */
 static void table_init(table_t *t, unsigned mask, const pool_t *pool)
 {
+	(void)mask;
 	memset(t, 0, sizeof *t);
-	t->mask = mask;
 	t->pool = pool;
 }
 
@@ -559,6 +586,10 @@ analyzer_t *analyzer_new(void)
 	pool_init(&a->streams, sizeof(stream_t));
 	pool_init(&a->trials, sizeof(trial_rec_t));
 	pool_init(&a->clients, sizeof(client_rec_t));
+	pool_t *all[] = {&a->queries, &a->answers, &a->askers,  &a->socks, &a->tclients,
+			 &a->streams, &a->trials,  &a->clients, &a->addrs};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		all[i]->due = &a->due;
 	table_init(&a->q_question, K_QUESTION, &a->queries);
 	table_init(&a->q_msg, K_MSG, &a->queries);
 	table_init(&a->a_question, K_QUESTION, &a->answers);
@@ -568,9 +599,14 @@ analyzer_t *analyzer_new(void)
 	table_init(&a->k_asker, K_ASKER, &a->askers);
 	table_init(&a->k_sock, K_SOCK, &a->socks);
 	table_init(&a->k_tclient, K_TCLIENT, &a->tclients);
-	table_init(&a->k_client, K_CLIENT, &a->clients);
+	pool_init(&a->addrs, sizeof(addr_rec_t));
+	table_init(&a->k_addr, 0, NULL);
 	table_init(&a->k_stream, K_SOCKETS, &a->streams);
 	a->window = ANALYZER_WINDOW_DEFAULT_NS;
+	pool_t *fifos[] = {&a->answers,  &a->queries, &a->askers, &a->socks,
+			   &a->tclients, &a->streams, &a->trials};
+	memcpy(a->fifos, fifos, sizeof fifos);
+	a->due = UINT64_MAX;
 	return a;
 }
 
@@ -590,16 +626,16 @@ void analyzer_free(analyzer_t *a)
 	}
 	for (size_t i = 0; i < a->streams.n; i++)
 		free(AT(&a->streams, stream_t, i)->buf);
-	pool_t *pools[] = {&a->queries,  &a->answers, &a->askers, &a->socks,
-			   &a->tclients, &a->streams, &a->trials, &a->clients};
+	pool_t *pools[] = {&a->queries, &a->answers, &a->askers,  &a->socks, &a->tclients,
+			   &a->streams, &a->trials,  &a->clients, &a->addrs};
 	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
 		free(pools[i]->p);
 		free(pools[i]->free);
 		free(pools[i]->q);
 	}
-	table_t *tabs[] = {&a->q_question, &a->q_msg,    &a->a_question, &a->a_msg,
-			   &a->a_sock,     &a->t_name,   &a->k_asker,    &a->k_sock,
-			   &a->k_tclient,  &a->k_client, &a->k_stream};
+	table_t *tabs[] = {&a->q_question, &a->q_msg,  &a->a_question, &a->a_msg,
+			   &a->a_sock,     &a->t_name, &a->k_asker,    &a->k_sock,
+			   &a->k_tclient,  &a->k_addr, &a->k_stream};
 	for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++)
 		free(tabs[i]->slot);
 	free(a->order);
@@ -726,26 +762,64 @@ static void client_add(client_summary_t *c, uint32_t *hist, const trial_t *t)
 	hist[gap_bucket(gap)]++;
 }
 
-static int client_get(analyzer_t *a, const sp_addr_t *addr, uint32_t *out)
+static const sp_addr_t *addr_at(const analyzer_t *a, uint32_t i)
 {
-	mkey_t k = {.client = *addr};
-	uint64_t h = key_hash(&k, K_CLIENT);
-	slot_t *s = table_find(&a->k_client, h, &k);
-	if (s) {
-		*out = s->idx1 - 1;
-		return 0;
+	return &AT(&a->addrs, addr_rec_t, i)->addr;
+}
+
+/* The index of address x, NONE if it was never seen. */
+static uint32_t addr_find(const analyzer_t *a, const sp_addr_t *x, uint64_t h)
+{
+	const table_t *t = &a->k_addr;
+	if (!t->cap)
+		return NONE;
+	for (size_t j = (size_t)h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		const slot_t *s = &t->slot[j];
+		if (!s->idx1)
+			return NONE;
+		if (s->hash == (uint32_t)h && addr_equal(addr_at(a, s->idx1 - 1), x))
+			return s->idx1 - 1;
 	}
-	int rc = table_reserve(&a->k_client);
+}
+
+static uint64_t addr_hash(const sp_addr_t *x) { return finish_hash(mix_addr(HASH_SEED, x)); }
+
+static int addr_intern(analyzer_t *a, const sp_addr_t *x, uint32_t *out)
+{
+	uint64_t h = addr_hash(x);
+	*out = addr_find(a, x, h);
+	if (*out != NONE)
+		return 0;
+	int rc = table_reserve(&a->k_addr);
+	if (rc == 0)
+		rc = pool_alloc(&a->addrs, out);
 	if (rc)
 		return rc;
+	addr_rec_t *r = AT(&a->addrs, addr_rec_t, *out);
+	r->addr = *x;
+	r->client = NONE;
+	r->hash = h;
+	table_put(&a->k_addr, h, *out);
+	return 0;
+}
+
+static int client_get(analyzer_t *a, const sp_addr_t *addr, uint32_t *out)
+{
+	uint32_t ai;
+	int rc = addr_intern(a, addr, &ai);
+	if (rc)
+		return rc;
+	addr_rec_t *r = AT(&a->addrs, addr_rec_t, ai);
+	if (r->client != NONE) {
+		*out = r->client;
+		return 0;
+	}
 	rc = pool_alloc(&a->clients, out);
 	if (rc)
 		return rc;
 	client_rec_t *c = AT(&a->clients, client_rec_t, *out);
-	c->k = k;
-	c->hash = h;
 	c->done.addr = c->view.addr = *addr;
-	table_put(&a->k_client, h, *out);
+	AT(&a->addrs, addr_rec_t, ai)->client = *out;
 	return 0;
 }
 
@@ -759,6 +833,17 @@ typedef struct name_key {
 	uint8_t b[DNS_MAXNAME + 8]; /* zero after len up to a multiple of 8, for hashing */
 	uint64_t hash;
 } name_key_t;
+
+/* ASCII upper case to lower case in eight bytes at once; other bytes (label lengths are at
+ * most 63, below 'A') are left alone. */
+static inline uint64_t fold_word(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t low7 = x & ~high;
+	uint64_t ge_a = low7 + ones * (0x80 - 'A');     /* top bit: low7 >= 'A' */
+	uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1); /* top bit: low7 > 'Z' */
+	return x | (ge_a & ~gt_z & ~x & high) >> 2;
+}
 
 /* Checks the shape as dns_name_to_text does, so a name it refuses pairs with nothing. */
 static void name_key(const analyzer_t *a, const dns_name_t *n, const sp_addr_t *client,
@@ -781,20 +866,44 @@ static void name_key(const analyzer_t *a, const dns_name_t *n, const sp_addr_t *
 		if (i >= len)
 			return;
 	}
-	/* Label lengths are at most 63, below 'A', so the whole wire form folds bytewise. */
-	for (i = 0; i < len; i++) {
-		uint8_t c = n->wire[i];
-		k->b[i] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-	}
 	size_t end = (len + 7) & ~(size_t)7;
+	memcpy(k->b, n->wire, len);
 	memset(k->b + len, 0, end - len);
 	uint64_t h = HASH_SEED ^ len;
-	for (i = 0; i < end; i += 8)
-		h = mix64(h, load64(k->b + i));
+	for (i = 0; i < end; i += 8) {
+		uint64_t w = fold_word(load64(k->b + i));
+		memcpy(k->b + i, &w, sizeof w);
+		h = mix64(h, w);
+	}
 	if (a->per_client)
 		h = mix_addr(h, client);
 	k->hash = finish_hash(h);
 	k->len = (uint8_t)len;
+}
+
+/* The text form of a name from its folded key: dns_name_to_text's, made directly for the
+ * names nearly every capture holds (letters, digits, '-' and '_'); others go through it. */
+static int name_text(const name_key_t *k, const dns_name_t *name, char *out, size_t outlen)
+{
+	size_t o = 0, i = 0;
+	if (k->len <= 1 || k->len > outlen)
+		return dns_name_to_text(name, out, outlen);
+	for (;;) {
+		uint8_t l = k->b[i++];
+		if (l == 0)
+			break;
+		for (uint8_t j = 0; j < l; j++) {
+			uint8_t c = k->b[i++];
+			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+			      c == '_'))
+				return dns_name_to_text(name, out, outlen);
+			out[o++] = (char)c;
+		}
+		out[o++] = '.';
+	}
+	/* "a.b." without its last dot: at most len - 1 bytes with the NUL, room checked above. */
+	out[--o] = '\0';
+	return (int)o;
 }
 
 static slot_t *trial_find(const analyzer_t *a, const name_key_t *k, const sp_addr_t *client)
@@ -851,7 +960,7 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name
 	if (!create)
 		return 0;
 	char text[DNS_NAME_TEXT];
-	int tl = dns_name_to_text(name, text, sizeof text);
+	int tl = name_text(nk, name, text, sizeof text);
 	if (tl < 0)
 		return 0;
 	int rc = table_reserve(&a->t_name);
@@ -920,10 +1029,12 @@ static void trial_verdict(const analyzer_t *a, trial_t *t)
 
 /* Finds the record with key k in t (its pool), or adds one; *fresh says which. Every new
  * record goes on its pool's FIFO. */
-static int find_or_add(analyzer_t *a, table_t *t, pool_t *pl, uint64_t h, const mkey_t *k,
-		       uint32_t *idx, int *fresh)
+static inline __attribute__((always_inline)) int find_or_add(analyzer_t *a, table_t *t, pool_t *pl,
+							     uint64_t h, const mkey_t *k,
+							     unsigned mask, uint32_t *idx,
+							     int *fresh)
 {
-	slot_t *s = table_find(t, h, k);
+	slot_t *s = table_find(t, h, k, mask);
 	*fresh = 0;
 	if (s) {
 		*idx = s->idx1 - 1;
@@ -991,14 +1102,15 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 	if (rc || ti == NONE)
 		return rc;
 
-	mkey_t k = {.client = p->src,
-		    .cport = p->sport,
-		    .server = p->dst,
+	mkey_t k = {.cport = p->sport,
 		    .sport = p->dport,
 		    .id = p->dns.h.id,
 		    .qtype = p->dns.q.qtype,
 		    .trial = ti,
 		    .proto = p->proto};
+	if ((rc = addr_intern(a, &p->src, &k.client)) != 0 ||
+	    (rc = addr_intern(a, &p->dst, &k.server)) != 0)
+		return rc;
 	uint64_t h_ask = key_hash(&k, K_ASKER), h_sock = key_hash(&k, K_SOCK);
 	uint64_t h_q = key_hash(&k, K_QUESTION), h_msg = key_hash(&k, K_MSG);
 	table_prefetch(&a->k_asker, h_ask);
@@ -1008,21 +1120,22 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 
 	uint32_t ai, si;
 	int asker_fresh, sock_fresh, fresh;
-	rc = find_or_add(a, &a->k_asker, &a->askers, h_ask, &k, &ai, &asker_fresh);
+	rc = find_or_add(a, &a->k_asker, &a->askers, h_ask, &k, K_ASKER, &ai, &asker_fresh);
 	if (rc)
 		return rc;
-	rc = find_or_add(a, &a->k_sock, &a->socks, h_sock, &k, &si, &sock_fresh);
+	rc = find_or_add(a, &a->k_sock, &a->socks, h_sock, &k, K_SOCK, &si, &sock_fresh);
 	if (rc)
 		return rc;
 
-	uint32_t qi = lookup(&a->q_question, h_q, &k);
+	uint32_t qi = lookup(&a->q_question, h_q, &k, K_QUESTION);
 	if (qi == NONE) {
 		rc = table_reserve(&a->q_msg);
 		if (rc == 0)
-			rc = find_or_add(a, &a->q_question, &a->queries, h_q, &k, &qi, &fresh);
+			rc = find_or_add(a, &a->q_question, &a->queries, h_q, &k, K_QUESTION, &qi,
+					 &fresh);
 		if (rc)
 			return rc;
-		set_latest(&a->q_msg, h_msg, &k, qi); /* room reserved: cannot fail */
+		set_latest(&a->q_msg, h_msg, &k, K_MSG, qi); /* room reserved: cannot fail */
 		query_t *q = AT(&a->queries, query_t, qi);
 		q->h_msg = h_msg;
 		q->asker = ai;
@@ -1064,19 +1177,20 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		      const name_key_t *nk)
 {
 	a->stats.answers++;
-	mkey_t k = {.client = p->dst,
-		    .cport = p->dport,
-		    .server = p->src,
+	mkey_t k = {.cport = p->dport,
 		    .sport = p->sport,
 		    .id = p->dns.h.id,
 		    .trial = NONE,
 		    .proto = p->proto};
+	int rc;
+	if ((rc = addr_intern(a, &p->dst, &k.client)) != 0 ||
+	    (rc = addr_intern(a, &p->src, &k.server)) != 0)
+		return rc;
 	/* The message and socket keys do not involve the trial: known from the start. */
 	uint64_t h_msg = key_hash(&k, K_MSG), h_sock = key_hash(&k, K_SOCKETS), h_q = 0;
 	table_prefetch(&a->a_msg, h_msg);
 	table_prefetch(&a->a_sock, h_sock);
 	uint32_t ti = NONE, qi = NONE;
-	int rc;
 	if (p->dns.has_question) {
 		rc = trial_get(a, nk, &p->dns.q.name, 0, frame, ts, &p->dst, &ti);
 		if (rc)
@@ -1089,10 +1203,10 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 			table_prefetch(&a->q_question, h_q);
 			table_prefetch(&a->a_question, h_q);
 			table_prefetch(&a->k_tclient, key_hash(&k, K_TCLIENT));
-			qi = lookup(&a->q_question, h_q, &k);
+			qi = lookup(&a->q_question, h_q, &k, K_QUESTION);
 		}
 	} else {
-		qi = lookup(&a->q_msg, h_msg, &k);
+		qi = lookup(&a->q_msg, h_msg, &k, K_MSG);
 	}
 	if (qi != NONE) {
 		const query_t *q = AT(&a->queries, query_t, qi);
@@ -1117,7 +1231,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		table_prefetch(&a->a_question, h_q);
 		table_prefetch(&a->k_tclient, h_tc);
 		int fresh;
-		rc = find_or_add(a, &a->k_tclient, &a->tclients, h_tc, &k, &tci, &fresh);
+		rc = find_or_add(a, &a->k_tclient, &a->tclients, h_tc, &k, K_TCLIENT, &tci, &fresh);
 		if (rc)
 			return rc;
 	}
@@ -1143,9 +1257,9 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	an->ts = ts;
 	/* Room was reserved: none of these can fail. */
 	if (ti != NONE)
-		set_latest(&a->a_question, h_q, &k, ai);
-	set_latest(&a->a_msg, h_msg, &k, ai);
-	set_latest(&a->a_sock, h_sock, &k, ai);
+		set_latest(&a->a_question, h_q, &k, K_QUESTION, ai);
+	set_latest(&a->a_msg, h_msg, &k, K_MSG, ai);
+	set_latest(&a->a_sock, h_sock, &k, K_SOCKETS, ai);
 
 	if (qi == NONE) {
 		a->stats.answers_unmatched++;
@@ -1180,14 +1294,19 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 	if (!p->port_unreachable || qt->proto != PROTO_UDP)
 		return 0;
 	/* The quote is the answer itself: server -> client. */
-	mkey_t k = {.client = qt->dst,
+	mkey_t k = {.client = addr_find(a, &qt->dst, addr_hash(&qt->dst)),
 		    .cport = qt->dport,
-		    .server = qt->src,
+		    .server = addr_find(a, &qt->src, addr_hash(&qt->src)),
 		    .sport = qt->sport,
 		    .id = qt->dns_id,
 		    .trial = NONE,
 		    .proto = PROTO_UDP};
 	uint32_t ai = NONE;
+	if (k.client == NONE || k.server == NONE) {
+		/* An address never seen in a DNS message: no answer can be the one quoted. */
+		a->stats.icmp_unmatched++;
+		return 0;
+	}
 	if (qt->has_dns_id && qt->has_question) {
 		name_key_t nk;
 		name_key(a, &qt->q.name, &qt->dst, &nk);
@@ -1196,11 +1315,11 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 			return rc;
 		k.qtype = qt->q.qtype;
 		if (k.trial != NONE)
-			ai = lookup(&a->a_question, key_hash(&k, K_QUESTION), &k);
+			ai = lookup(&a->a_question, key_hash(&k, K_QUESTION), &k, K_QUESTION);
 	} else if (qt->has_dns_id) {
-		ai = lookup(&a->a_msg, key_hash(&k, K_MSG), &k);
+		ai = lookup(&a->a_msg, key_hash(&k, K_MSG), &k, K_MSG);
 	} else {
-		ai = lookup(&a->a_sock, key_hash(&k, K_SOCKETS), &k);
+		ai = lookup(&a->a_sock, key_hash(&k, K_SOCKETS), &k, K_SOCKETS);
 	}
 	answer_t *an = ai != NONE ? AT(&a->answers, answer_t, ai) : NULL;
 	if (!an || !an->paired || an->k.trial == NONE) {
@@ -1212,7 +1331,7 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 		return 0; /* a second error for the same answer adds nothing */
 
 	/* Asked again since the answer's query, before or after the answer came. */
-	uint32_t asi = lookup(&a->k_asker, key_hash(&an->k, K_ASKER), &an->k);
+	uint32_t asi = lookup(&a->k_asker, key_hash(&an->k, K_ASKER), &an->k, K_ASKER);
 	int requeried = an->requeried ||
 			(asi != NONE && AT(&a->askers, asker_t, asi)->last_frame > an->query_frame);
 	refusal_facts_t f = {.earlier_answer = an->earlier_answer, .requeried = requeried};
@@ -1237,7 +1356,7 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 		e->icmp_ts_ns = ts;
 		e->answer_ts_ns = an->ts;
 		e->qtype = an->k.qtype;
-		e->client = an->k.client;
+		e->client = *addr_at(a, an->k.client);
 		e->cport = an->k.cport;
 		an->evidence = (uint32_t)t->n_evidence++;
 	} else {
@@ -1386,15 +1505,14 @@ static int stream_feed(analyzer_t *a, uint32_t si, uint64_t frame, uint64_t ts, 
 static int add_tcp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 {
 	a->stats.tcp_segments++;
-	mkey_t k = {.client = p->src,
-		    .cport = p->sport,
-		    .server = p->dst,
-		    .sport = p->dport,
-		    .proto = PROTO_TCP};
+	mkey_t k = {.cport = p->sport, .sport = p->dport, .proto = PROTO_TCP};
 	uint32_t si;
-	int fresh;
-	int rc =
-	    find_or_add(a, &a->k_stream, &a->streams, key_hash(&k, K_SOCKETS), &k, &si, &fresh);
+	int fresh, rc;
+	if ((rc = addr_intern(a, &p->src, &k.client)) != 0 ||
+	    (rc = addr_intern(a, &p->dst, &k.server)) != 0)
+		return rc;
+	rc = find_or_add(a, &a->k_stream, &a->streams, key_hash(&k, K_SOCKETS), &k, K_SOCKETS, &si,
+			 &fresh);
 	if (rc)
 		return rc;
 	stream_t *st = AT(&a->streams, stream_t, si);
@@ -1636,6 +1754,12 @@ static int expire(analyzer_t *a, int all)
 	uint64_t cutoff = a->now > a->window ? a->now - a->window : 0;
 	if (!all && cutoff == 0)
 		return 0;
+	if (!all && cutoff <= a->due) {
+		/* Nothing is old enough yet: most packets stop here. */
+		a->stats.live_trials =
+		    a->trials.used - (a->stats.finished_trials - a->stats.freed_trials);
+		return 0;
+	}
 	/* Answers first, in capture order (the taken answer of each refusal), then what they
 	 * point at; trials last, when nothing of theirs is left. */
 	int rc = sweep(a, &a->answers, cutoff, all, expire_answer, ahead_answer);
@@ -1659,6 +1783,12 @@ static int expire(analyzer_t *a, int all)
 		rc = finish_trial(a, i);
 	}
 	a->stats.live_trials = a->trials.used - (a->stats.finished_trials - a->stats.freed_trials);
+	a->due = UINT64_MAX;
+	for (size_t k = 0; k < sizeof a->fifos / sizeof a->fifos[0]; k++) {
+		const pool_t *pl = a->fifos[k];
+		if (pl->qn && pl->q[pl->qhead].at < a->due)
+			a->due = pl->q[pl->qhead].at;
+	}
 	return rc;
 }
 

@@ -27,43 +27,17 @@ size_t wire_left(const wire_t *w)
 	return w->len - w->pos;
 }
 
-/* The single place that checks a read: either n bytes are there or the cursor fails. */
-static const uint8_t *take(wire_t *w, size_t n)
+const uint8_t *wire_take_fail(wire_t *w, size_t n)
 {
-	if (w->err)
-		return NULL;
-	if (n > wire_left(w)) {
+	(void)n; /* wire_take found fewer than n bytes, or an earlier error */
+	if (w->err == 0)
 		wire_fail(w, SP_ETRUNC);
-		return NULL;
-	}
-	const uint8_t *p = w->base + w->pos;
-	w->pos += n;
-	return p;
-}
-
-uint8_t wire_u8(wire_t *w)
-{
-	const uint8_t *p = take(w, 1);
-	return p ? p[0] : 0;
-}
-
-uint16_t wire_u16(wire_t *w)
-{
-	const uint8_t *p = take(w, 2);
-	return p ? (uint16_t)((unsigned)p[0] << 8 | p[1]) : 0;
-}
-
-uint32_t wire_u32(wire_t *w)
-{
-	const uint8_t *p = take(w, 4);
-	if (!p)
-		return 0;
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return NULL;
 }
 
 void wire_bytes(wire_t *w, void *out, size_t n)
 {
-	const uint8_t *p = take(w, n);
+	const uint8_t *p = wire_take(w, n);
 	if (n == 0)
 		return;
 	if (p)
@@ -71,10 +45,6 @@ void wire_bytes(wire_t *w, void *out, size_t n)
 	else
 		memset(out, 0, n);
 }
-
-const uint8_t *wire_ptr(wire_t *w, size_t n) { return take(w, n); }
-
-void wire_skip(wire_t *w, size_t n) { (void)take(w, n); }
 
 void wire_seek(wire_t *w, size_t pos)
 {
@@ -91,7 +61,7 @@ wire_t wire_sub(wire_t *w, size_t n)
 {
 	wire_t sub;
 	size_t at = w->pos;
-	const uint8_t *p = take(w, n);
+	const uint8_t *p = wire_take(w, n);
 	if (p) {
 		wire_init(&sub, p, n);
 		return sub;

@@ -16,13 +16,50 @@ typedef struct wire {
 } wire_t;
 
 void wire_init(wire_t *w, const uint8_t *buf, size_t len);
-uint8_t wire_u8(wire_t *w);
-uint16_t wire_u16(wire_t *w);                    /* network byte order */
-uint32_t wire_u32(wire_t *w);                    /* network byte order */
+
+/* The out-of-line half of wire_take: sets the sticky error, returns NULL. */
+const uint8_t *wire_take_fail(wire_t *w, size_t n);
+
+/* The single place that checks a read: either n bytes are there or the cursor fails. Inline,
+ * since every packet makes dozens of reads and nearly all of them succeed. */
+static inline const uint8_t *wire_take(wire_t *w, size_t n)
+{
+	if (__builtin_expect(!w->err && w->pos <= w->len && n <= w->len - w->pos, 1)) {
+		const uint8_t *p = w->base + w->pos;
+		w->pos += n;
+		return p;
+	}
+	return wire_take_fail(w, n);
+}
+
+static inline uint8_t wire_u8(wire_t *w)
+{
+	const uint8_t *p = wire_take(w, 1);
+	return p ? p[0] : 0;
+}
+
+/* network byte order */
+static inline uint16_t wire_u16(wire_t *w)
+{
+	const uint8_t *p = wire_take(w, 2);
+	return p ? (uint16_t)((unsigned)p[0] << 8 | p[1]) : 0;
+}
+
+/* network byte order */
+static inline uint32_t wire_u32(wire_t *w)
+{
+	const uint8_t *p = wire_take(w, 4);
+	if (!p)
+		return 0;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 void wire_bytes(wire_t *w, void *out, size_t n); /* out zero-filled on error */
+
 /* Borrows the next n bytes and advances; NULL (and sticky SP_ETRUNC) if fewer remain. */
-const uint8_t *wire_ptr(wire_t *w, size_t n);
-void wire_skip(wire_t *w, size_t n);
+static inline const uint8_t *wire_ptr(wire_t *w, size_t n) { return wire_take(w, n); }
+
+static inline void wire_skip(wire_t *w, size_t n) { (void)wire_take(w, n); }
 /* Moves to absolute offset pos (SP_ETRUNC past the end). */
 void wire_seek(wire_t *w, size_t pos);
 size_t wire_left(const wire_t *w);
