@@ -179,6 +179,7 @@ struct pool;
 typedef struct table {
 	slot_t *slot;
 	size_t cap, n;
+	int clearing;            /* every record goes: the table is emptied at once afterwards */
 	const struct pool *pool; /* records compared by key under the table's mask */
 } table_t;
 
@@ -232,6 +233,7 @@ struct analyzer {
 	 * passed it. */
 	uint64_t due;
 	pool_t *fifos[7];
+	uint32_t recent[2]; /* the addresses addr_intern gave last, NONE when unset */
 };
 
 #define AT(pl, type, i) (&((type *)(pl)->p)[i])
@@ -546,7 +548,7 @@ static inline __attribute__((always_inline)) int set_latest(table_t *t, uint64_t
  * that key can point at idx, and it lies on the probe run from h's home: no key compare. */
 static void unset(table_t *t, uint64_t h, uint32_t idx)
 {
-	if (!t->cap)
+	if (!t->cap || t->clearing)
 		return;
 	for (size_t j = (size_t)h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
 		slot_t *s = &t->slot[j];
@@ -607,6 +609,7 @@ analyzer_t *analyzer_new(void)
 			   &a->tclients, &a->streams, &a->trials};
 	memcpy(a->fifos, fifos, sizeof fifos);
 	a->due = UINT64_MAX;
+	a->recent[0] = a->recent[1] = NONE;
 	return a;
 }
 
@@ -786,10 +789,22 @@ static uint64_t addr_hash(const sp_addr_t *x) { return finish_hash(mix_addr(HASH
 
 static int addr_intern(analyzer_t *a, const sp_addr_t *x, uint32_t *out)
 {
+	/* A capture is mostly a few servers and their clients: the last two addresses answer
+	 * most lookups (a query's server, then its answer's client) without hashing. */
+	for (int i = 0; i < 2; i++) {
+		uint32_t r = a->recent[i];
+		if (r != NONE && addr_equal(addr_at(a, r), x)) {
+			*out = r;
+			return 0;
+		}
+	}
 	uint64_t h = addr_hash(x);
 	*out = addr_find(a, x, h);
-	if (*out != NONE)
+	if (*out != NONE) {
+		a->recent[1] = a->recent[0];
+		a->recent[0] = *out;
 		return 0;
+	}
 	int rc = table_reserve(&a->k_addr);
 	if (rc == 0)
 		rc = pool_alloc(&a->addrs, out);
@@ -800,6 +815,8 @@ static int addr_intern(analyzer_t *a, const sp_addr_t *x, uint32_t *out)
 	r->client = NONE;
 	r->hash = h;
 	table_put(&a->k_addr, h, *out);
+	a->recent[1] = a->recent[0];
+	a->recent[0] = *out;
 	return 0;
 }
 
@@ -828,11 +845,7 @@ static int client_get(analyzer_t *a, const sp_addr_t *addr, uint32_t *out)
 /* A trial is keyed by its name's wire form with ASCII folded to lower case: the text form
  * (dns_name_to_text) is a one-to-one function of it, so both tell the same trials apart,
  * and the text is made only when a trial is created. */
-typedef struct name_key {
-	uint8_t len;                /* 0 when the name is not well formed */
-	uint8_t b[DNS_MAXNAME + 8]; /* zero after len up to a multiple of 8, for hashing */
-	uint64_t hash;
-} name_key_t;
+typedef analyzer_prep_t name_key_t;
 
 /* ASCII upper case to lower case in eight bytes at once; other bytes (label lengths are at
  * most 63, below 'A') are left alone. */
@@ -1287,7 +1300,9 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	return 0;
 }
 
-static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
+/* nk: the key of the quoted question's name (len 0 without one). */
+static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
+		    const name_key_t *nk)
 {
 	a->stats.icmp_errors++;
 	const pkt_quote_t *qt = &p->quote;
@@ -1308,9 +1323,7 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
 		return 0;
 	}
 	if (qt->has_dns_id && qt->has_question) {
-		name_key_t nk;
-		name_key(a, &qt->q.name, &qt->dst, &nk);
-		int rc = trial_get(a, &nk, &qt->q.name, 0, frame, ts, &qt->dst, &k.trial);
+		int rc = trial_get(a, nk, &qt->q.name, 0, frame, ts, &qt->dst, &k.trial);
 		if (rc)
 			return rc;
 		k.qtype = qt->q.qtype;
@@ -1760,6 +1773,12 @@ static int expire(analyzer_t *a, int all)
 		    a->trials.used - (a->stats.finished_trials - a->stats.freed_trials);
 		return 0;
 	}
+	/* Everything goes (the end of a capture): the record tables are emptied in one pass
+	 * each rather than entry by entry. The record sweeps cannot fail. */
+	table_t *records[] = {&a->q_question, &a->q_msg,  &a->a_question, &a->a_msg,   &a->a_sock,
+			      &a->k_asker,    &a->k_sock, &a->k_tclient,  &a->k_stream};
+	for (size_t k = 0; all && k < sizeof records / sizeof records[0]; k++)
+		records[k]->clearing = 1;
 	/* Answers first, in capture order (the taken answer of each refusal), then what they
 	 * point at; trials last, when nothing of theirs is left. */
 	int rc = sweep(a, &a->answers, cutoff, all, expire_answer, ahead_answer);
@@ -1773,6 +1792,13 @@ static int expire(analyzer_t *a, int all)
 		rc = sweep(a, &a->tclients, cutoff, all, expire_tclient, ahead_tclient);
 	if (rc == 0)
 		rc = sweep(a, &a->streams, cutoff, all, expire_stream, ahead_stream);
+	for (size_t k = 0; all && k < sizeof records / sizeof records[0]; k++) {
+		table_t *t = records[k];
+		if (t->cap)
+			memset(t->slot, 0, t->cap * sizeof *t->slot);
+		t->n = 0;
+		t->clearing = 0;
+	}
 	uint32_t i;
 	while (rc == 0 && (i = fifo_pop(&a->trials, cutoff, all)) != NONE) {
 		trial_rec_t *tr = trial_at(a, i);
@@ -1806,30 +1832,32 @@ int analyzer_advance(analyzer_t *a, uint64_t now_ns)
 
 int analyzer_flush(analyzer_t *a) { return expire(a, 1); }
 
-int analyzer_add(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p)
+void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep)
+{
+	prep->len = 0;
+	if (p->kind == PKT_DNS)
+		dns_name_key(a, p, prep);
+	else if (p->kind == PKT_ICMP_ERROR && p->quote.has_question)
+		name_key(a, &p->quote.q.name, &p->quote.dst, prep);
+}
+
+int analyzer_add_prepared(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p,
+			  const analyzer_prep_t *nk)
 {
 	a->started = 1;
 	a->stats.frames++;
 	clock_to(a, ts_ns);
-	name_key_t nk;
-	if (p->kind == PKT_DNS) {
-		/* The trial's slot is asked for before expiry runs, so the two overlap. */
-		dns_name_key(a, p, &nk);
-		if (nk.len)
-			table_prefetch(&a->t_name, nk.hash);
-	} else if (p->kind == PKT_ICMP_ERROR && p->quote.has_question) {
-		name_key(a, &p->quote.q.name, &p->quote.dst, &nk);
-		if (nk.len)
-			table_prefetch(&a->t_name, nk.hash);
-	}
+	/* The trial's slot is asked for before expiry runs, so the two overlap. */
+	if (nk->len)
+		table_prefetch(&a->t_name, nk->hash);
 	int rc = expire(a, 0);
 	if (rc)
 		return rc;
 	switch (p->kind) {
 	case PKT_DNS:
-		return add_dns(a, frame, ts_ns, p, &nk);
+		return add_dns(a, frame, ts_ns, p, nk);
 	case PKT_ICMP_ERROR:
-		return add_icmp(a, frame, ts_ns, p);
+		return add_icmp(a, frame, ts_ns, p, nk);
 	case PKT_TCP:
 		return add_tcp(a, frame, ts_ns, p);
 	case PKT_SKIPPED:
@@ -1840,6 +1868,13 @@ int analyzer_add(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p)
 		return 0;
 	}
 	return 0;
+}
+
+int analyzer_add(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p)
+{
+	name_key_t nk;
+	analyzer_prepare(a, p, &nk);
+	return analyzer_add_prepared(a, frame, ts_ns, p, &nk);
 }
 
 /* ---- results ---- */

@@ -128,6 +128,20 @@ void analyzer_free(analyzer_t *a);
  * timestamp that goes back counts as that clock for expiry. */
 int analyzer_add(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p);
 
+/* The part of analyzer_add that depends on the packet alone: the key of the name its trial
+ * goes by. A reading thread can make it while another adds the packets before this one. */
+typedef struct analyzer_prep {
+	uint8_t len;                /* 0: no name to key a trial by */
+	uint8_t b[DNS_MAXNAME + 8]; /* the name's wire form, ASCII folded, zero padded */
+	uint64_t hash;
+} analyzer_prep_t;
+/* Reads p and the settings made before the first packet, nothing analyzer_add changes: it
+ * may run on another thread at the same time. */
+void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep);
+/* analyzer_add, with prep from analyzer_prepare(a, p, prep). */
+int analyzer_add_prepared(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p,
+			  const analyzer_prep_t *prep);
+
 /* Bounded memory. Every query, answer and TCP stream is kept for window_ns of capture
  * time after it was seen (30 s unless set; 0 keeps everything, as before expiry existed),
  * then finalised into its trial and freed: an ICMP error or answer that comes later pairs

@@ -79,6 +79,7 @@ static inline wire_t rd_sub(wire_t *w, size_t n)
 #define ETHERTYPE_IPV6 0x86DD
 #define ETHERTYPE_8021Q 0x8100
 #define ETHERTYPE_8021AD 0x88A8
+#define ETHERTYPE_QINQ_OLD 0x9100 /* outer tag before 802.1ad had a type (libpcap's "vlan") */
 #define ETHERTYPE_PPPOE 0x8864
 #define ETHERTYPE_MPLS 0x8847
 
@@ -423,6 +424,8 @@ static int udp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 	rd_skip(w, 2); /* checksum */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated UDP header");
+	if (out->sport == cfg->dns_port || out->dport == cfg->dns_port)
+		out->selected = PKT_SEL_EXT; /* counts only where BPF's form did not reach */
 	if (len < 8)
 		return skip(out, SKIP_MALFORMED, "bad UDP length");
 	if (out->sport != cfg->dns_port && out->dport != cfg->dns_port)
@@ -451,6 +454,8 @@ static int tcp(const dissect_cfg_t *cfg, wire_t *w, size_t wire_len, pkt_t *out)
 	rd_skip(w, 6); /* window, checksum, urgent pointer */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated TCP header");
+	if (out->sport == cfg->dns_port || out->dport == cfg->dns_port)
+		out->selected = PKT_SEL_EXT; /* counts only where BPF's form did not reach */
 	size_t hl = (size_t)(off >> 4) * 4;
 	if (hl < 20)
 		return skip(out, SKIP_MALFORMED, "bad TCP header length");
@@ -549,6 +554,9 @@ static int ip_packet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 	out->src = ip.src;
 	out->dst = ip.dst;
 	out->proto = ip.proto;
+	if ((ip.proto == PROTO_ICMP && ip.src.family == 4) ||
+	    (ip.proto == PROTO_ICMPV6 && ip.src.family == 6))
+		out->selected = PKT_SEL_EXT; /* counts only where BPF's form did not reach */
 	if (ip.skip)
 		return skip(out, ip_reason(&ip), ip.skip);
 	wire_t *t = &ip.payload;
@@ -617,13 +625,15 @@ static int by_ethertype(const dissect_cfg_t *cfg, uint16_t type, wire_t *w, pkt_
 	return skip(out, SKIP_NOT_IP, "not IP");
 }
 
-/* IEEE 802.3 with IEEE 802.1Q tags (0x8100, and 0x88A8 for the outer tag of 802.1ad). */
+/* IEEE 802.3 with IEEE 802.1Q tags (0x8100, and 0x88A8 or the older 0x9100 for the outer tag of
+ * 802.1ad). */
 static int ethernet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
 	rd_skip(w, 12); /* destination, source */
 	uint16_t type = rd_u16(w);
 	/* Each tag takes 4 bytes, so the loop ends with the frame. */
-	while (!wire_error(w) && (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD)) {
+	while (!wire_error(w) && (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD ||
+				  type == ETHERTYPE_QINQ_OLD)) {
 		rd_skip(w, 2); /* tag control information */
 		type = rd_u16(w);
 	}
@@ -659,8 +669,9 @@ static uint32_t bswap32(uint32_t v)
 
 static int family_is_ipv6(uint32_t f)
 {
-	/* AF_INET6 differs between the BSDs: 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (Darwin). */
-	return f == 24 || f == 28 || f == 30;
+	/* AF_INET6 differs between the BSDs: 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (Darwin);
+	 * 10 is Linux's, which libpcap's filters on Linux take for these link types. */
+	return f == 24 || f == 28 || f == 30 || f == 10;
 }
 
 /* https://www.tcpdump.org/linktypes/LINKTYPE_NULL.html and LINKTYPE_LOOP.html. */
@@ -763,13 +774,313 @@ static int radiotap(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 	return ieee802_11(cfg, &f, out);
 }
 
+/* ---- The default filter, decided before dissecting ----
+ *
+ * What libpcap 1.10 compiles "udp port P or tcp port P or icmp or icmp6" (with its "vlan"
+ * part where that compiles) into, for each link type, read as BPF reads: absolute loads
+ * from the start of the frame, each of which ends the filter with a reject when it runs
+ * past the captured length. Where the dissector would follow the frame along another path
+ * (an encapsulation or header the BPF form does not know), the answer is SEL_MAYBE and the
+ * dissector's own walk decides (dissect.h, enum pkt_sel). */
+
+enum { SEL_NO, SEL_TAKE, SEL_MAYBE };
+
+/* BPF's load of n bytes at offset off of the frame, or NULL where BPF would reject. */
+static inline const uint8_t *at(const wire_t *frame, size_t off, size_t n)
+{
+	wire_t w = *frame;
+	rd_skip(&w, off);
+	return fast_take(&w, n);
+}
+
+static inline unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+
+/* "udp port P or tcp port P": the source port first, as BPF accepts on it alone. */
+static int sel_ports(const wire_t *f, size_t off, uint16_t port)
+{
+	const uint8_t *s = at(f, off, 2), *d;
+	if (!s)
+		return SEL_NO;
+	if (be16(s) == port)
+		return SEL_TAKE;
+	d = at(f, off + 2, 2);
+	return d && be16(d) == port ? SEL_TAKE : SEL_NO;
+}
+
+/* BPF's IPv4 part: the protocol; a UDP or TCP port only in a first fragment, at the offset
+ * the header length gives (unchecked, as in BPF); ICMP in any fragment. */
+static int sel_ip4(const wire_t *f, size_t ip, uint16_t port)
+{
+	const uint8_t *p = at(f, ip, 10);
+	if (!p)
+		return SEL_NO;
+	if (p[9] == PROTO_ICMP)
+		return SEL_TAKE;
+	if (p[9] != PROTO_UDP && p[9] != PROTO_TCP)
+		return SEL_NO;
+	if ((p[6] & 0x1f) || p[7])
+		return SEL_NO;
+	return sel_ports(f, ip + (size_t)(p[0] & 0x0f) * 4, port);
+}
+
+/* BPF's IPv6 part: the fixed header's next header only, ICMPv6 also behind one fragment
+ * header. Other extension headers are the dissector's to follow. */
+static int sel_ip6(const wire_t *f, size_t ip, uint16_t port)
+{
+	const uint8_t *nh = at(f, ip + 6, 1), *n2;
+	if (!nh)
+		return SEL_NO;
+	switch (nh[0]) {
+	case PROTO_UDP:
+	case PROTO_TCP:
+		return sel_ports(f, ip + 40, port);
+	case PROTO_ICMPV6:
+		return SEL_TAKE;
+	case IP6_FRAGMENT:
+		n2 = at(f, ip + 40, 1);
+		return n2 && n2[0] == PROTO_ICMPV6 ? SEL_TAKE : SEL_NO;
+	case IP6_HOPOPTS:
+	case IP6_ROUTING:
+	case IP6_DSTOPTS:
+		return SEL_MAYBE;
+	default:
+		return SEL_NO;
+	}
+}
+
+/* The link layer says which IP version BPF checks; the dissector goes by the version
+ * nibble, so a packet of the other version is the dissector's to judge. */
+static int sel_ip(const wire_t *f, size_t ip, int v6, uint16_t port)
+{
+	int r = v6 ? sel_ip6(f, ip, port) : sel_ip4(f, ip, port);
+	const uint8_t *v;
+	if (r != SEL_NO)
+		return r;
+	v = at(f, ip, 1);
+	return v && (v[0] >> 4) == (v6 ? 4 : 6) ? SEL_MAYBE : SEL_NO;
+}
+
+/* An Ethernet type at type_off, the network layer at ip_off; tags more VLAN tags for BPF
+ * to follow ("vlan" moves both offsets by 4); eth: the dissector follows any number. */
+static int sel_ethertype(const wire_t *f, size_t type_off, size_t ip_off, int tags, int eth,
+			 uint16_t port)
+{
+	for (;;) {
+		const uint8_t *t = at(f, type_off, 2);
+		if (!t)
+			return SEL_NO;
+		switch (be16(t)) {
+		case ETHERTYPE_IPV4:
+			return sel_ip(f, ip_off, 0, port);
+		case ETHERTYPE_IPV6:
+			return sel_ip(f, ip_off, 1, port);
+		case ETHERTYPE_8021Q:
+		case ETHERTYPE_8021AD:
+		case ETHERTYPE_QINQ_OLD:
+			if (!tags--)
+				return eth ? SEL_MAYBE : SEL_NO;
+			type_off += 4;
+			ip_off += 4;
+			continue;
+		case ETHERTYPE_PPPOE:
+		case ETHERTYPE_MPLS:
+			return SEL_MAYBE;
+		default:
+			return SEL_NO;
+		}
+	}
+}
+
+/* Loopback families: BPF compares the 4 bytes with AF_INET / AF_INET6 of this host in its
+ * byte order (what the bytes hold when the writer's order is this host's); the dissector
+ * also takes the other order and the BSDs' AF_INET6. */
+static int sel_loopback(const wire_t *f, int host_order, uint16_t port)
+{
+	const uint8_t *p = at(f, 0, 4);
+	uint32_t v, s;
+	if (!p)
+		return SEL_NO;
+	v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	s = __builtin_bswap32(v);
+	if (v == (host_order ? htonl(2) : 2))
+		return sel_ip(f, 4, 0, port);
+	if (v == (host_order ? htonl(10) : 10))
+		return sel_ip(f, 4, 1, port);
+	if (host_order)
+		return v == 2 || s == 2 || family_is_ipv6(v) || family_is_ipv6(s) ? SEL_MAYBE
+										  : SEL_NO;
+	return family_is_ipv6(v) ? SEL_MAYBE : SEL_NO;
+}
+
+/* 802.11 as libpcap's BPF reads it: a data frame, 24 bytes of header (26 in QoS frames),
+ * the Ethernet type 6 bytes into the LLC/SNAP header that follows (not checked); radiotap
+ * adds its length and, when its flags say so, pads the header to 4 bytes (from the start
+ * of the frame, as BPF computes it). Four-address frames and QoS frames with HT control
+ * are longer: only the dissector reads those right. */
+static int sel_80211(const wire_t *f, int radiotap, uint16_t port)
+{
+	const uint8_t *p;
+	size_t rt = 0, hdr;
+	unsigned fc0, fc1 = 0;
+	int r, other = 0;
+
+	if (radiotap) {
+		if (!(p = at(f, 2, 2)))
+			return SEL_NO;
+		rt = (size_t)p[0] | (size_t)p[1] << 8;
+	}
+	if (!(p = at(f, rt, 1)))
+		return SEL_NO;
+	fc0 = p[0];
+	if ((fc0 & 0x0c) != 0x08)
+		return SEL_NO; /* not a data frame */
+	hdr = rt + 24 + ((fc0 & 0x80) ? 2 : 0);
+	if (radiotap) {
+		const uint8_t *present = at(f, 4, 4), *flags;
+		if (!present)
+			return SEL_NO;
+		if ((present[0] & 0x02) && !(present[3] & 0x80)) {
+			flags = at(f, (present[0] & 0x01) ? 16 : 8, 1);
+			if (!flags)
+				return SEL_NO;
+			if (flags[0] & 0x20) {
+				hdr = (hdr + 3) & ~(size_t)3;
+				other = 1;
+			}
+		}
+	}
+	if ((p = at(f, rt + 1, 1)) != NULL) {
+		fc1 = p[0];
+		if ((fc1 & 3) == 3 || ((fc0 & 0x80) && (fc1 & 0x80)))
+			other = 1;
+	}
+	r = sel_ethertype(f, hdr + 6, hdr + 8, 2, 0, port);
+	return r == SEL_NO && other ? SEL_MAYBE : r;
+}
+
+/* PPP as libpcap's BPF reads it: the protocol at 2, after the HDLC-like address and control
+ * bytes, whatever they hold. Without them, or with a compressed protocol field, the
+ * dissector's reading differs. */
+static int sel_ppp(const wire_t *f, uint16_t port)
+{
+	const uint8_t *p = at(f, 0, 4);
+	int r = SEL_NO, framed;
+	if (!p)
+		return SEL_NO;
+	if (be16(p + 2) == PPP_IPV4)
+		r = sel_ip(f, 4, 0, port);
+	else if (be16(p + 2) == PPP_IPV6)
+		r = sel_ip(f, 4, 1, port);
+	framed = p[0] == 0xff && p[1] == 0x03 && !(p[2] & 1);
+	return r == SEL_NO && !framed ? SEL_MAYBE : r;
+}
+
+static int sel_ipnet(const wire_t *f, uint16_t port)
+{
+	const uint8_t *p = at(f, 1, 1);
+	if (!p)
+		return SEL_NO;
+	if (p[0] == 2)
+		return sel_ip(f, 24, 0, port);
+	if (p[0] == 26)
+		return sel_ip(f, 24, 1, port);
+	return SEL_NO;
+}
+
+static int sel_raw(const wire_t *f, uint16_t port)
+{
+	const uint8_t *p = at(f, 0, 1);
+	if (!p)
+		return SEL_NO;
+	if ((p[0] & 0xf0) == 0x60)
+		return sel_ip6(f, 0, port);
+	if ((p[0] & 0xf0) == 0x40)
+		return sel_ip4(f, 0, port);
+	return SEL_NO;
+}
+
+static int select_frame(uint16_t port, int linktype, const wire_t *f)
+{
+	switch (linktype) {
+	case LT_ETHERNET:
+		return sel_ethertype(f, 12, 14, 2, 1, port);
+	case LT_LINUX_SLL:
+		return sel_ethertype(f, 14, 16, 0, 0, port);
+	case LT_LINUX_SLL2:
+		return sel_ethertype(f, 0, 20, 0, 0, port);
+	case LT_C_HDLC:
+		return sel_ethertype(f, 2, 4, 0, 0, port);
+	case LT_NULL:
+		return sel_loopback(f, 1, port);
+	case LT_LOOP:
+		return sel_loopback(f, 0, port);
+	case LT_RAW:
+		return sel_raw(f, port);
+	case LT_IPV4:
+		return sel_ip(f, 0, 0, port);
+	case LT_IPV6:
+		return sel_ip(f, 0, 1, port);
+	case LT_PPP:
+	case LT_PPP_HDLC:
+		return sel_ppp(f, port);
+	case LT_IPNET:
+		return sel_ipnet(f, port);
+	case LT_IEEE802_11:
+		return sel_80211(f, 0, port);
+	case LT_IEEE802_11_RADIOTAP:
+		return sel_80211(f, 1, port);
+	default:
+		return SEL_NO;
+	}
+}
+
+static int dissect_layers(const dissect_cfg_t *cfg, int linktype, wire_t *wp, pkt_t *out);
+
+static int dissect(const dissect_cfg_t *cfg, int select, int linktype, const uint8_t *data,
+		   size_t caplen, pkt_t *out)
+{
+	wire_t w;
+	wire_init(&w, data, data ? caplen : 0);
+	int sel = SEL_NO, rc;
+	if (select) {
+		sel = select_frame(cfg->dns_port, linktype, &w);
+		/* The common case of a busy capture: leave before touching the rest of out. */
+		if (sel == SEL_NO && dissect_linktype_supported(linktype)) {
+			out->kind = PKT_OTHER;
+			out->skip = SKIP_NONE;
+			out->note = NULL;
+			out->selected = PKT_SEL_NO;
+			return 0;
+		}
+	}
+	memset(out, 0, sizeof *out);
+	rc = dissect_layers(cfg, linktype, &w, out);
+	/* The walk marked what the extension would take; it counts only where BPF's form
+	 * could not reach. */
+	if (sel == SEL_NO)
+		out->selected = PKT_SEL_NO;
+	else if (sel == SEL_TAKE)
+		out->selected = PKT_SEL_BPF;
+	return rc;
+}
+
 int dissect_packet(const dissect_cfg_t *cfg, int linktype, const uint8_t *data, size_t caplen,
 		   size_t wirelen, pkt_t *out)
 {
 	(void)wirelen; /* every layer reads only what was captured */
-	memset(out, 0, sizeof *out);
-	wire_t w;
-	wire_init(&w, data, data ? caplen : 0);
+	return dissect(cfg, 0, linktype, data, caplen, out);
+}
+
+int dissect_packet_select(const dissect_cfg_t *cfg, int linktype, const uint8_t *data,
+			  size_t caplen, size_t wirelen, pkt_t *out)
+{
+	(void)wirelen;
+	return dissect(cfg, 1, linktype, data, caplen, out);
+}
+
+static int dissect_layers(const dissect_cfg_t *cfg, int linktype, wire_t *wp, pkt_t *out)
+{
+	wire_t w = *wp;
 	switch (linktype) {
 	case LT_NULL:
 		return loopback(cfg, &w, out, 1);

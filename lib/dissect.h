@@ -28,11 +28,11 @@ enum dissect_linktype {
 };
 /* Ethernet also carries IP inside PPPoE sessions (0x8864) and under MPLS labels (0x8847).
  *
- * Several interfaces in one pcapng: dissect_packet takes the link type per packet, but
- * libpcap 1.10 refuses a file whose interfaces differ in link type or snap length ("an
- * interface has a type N different from the type of the first interface") and does not
- * say which interface a packet came from. Files whose interfaces share one link type read
- * fine; mixed ones must be split first (editcap, or tshark -F pcapng per interface). */
+ * Several interfaces in one pcapng: dissect_packet takes the link type per packet, and
+ * lib/capfile.h reads each packet with the link type of its own interface, so a file whose
+ * interfaces differ in link type (Ethernet and Linux cooked, say) is read whole. (libpcap
+ * 1.10 refuses such files: "an interface has a type N different from the type of the first
+ * interface".) */
 
 int dissect_linktype_from_dlt(int dlt);
 /* 1 when the dissector reads this LINKTYPE_ value. */
@@ -112,7 +112,24 @@ typedef struct pkt {
 	size_t payload_len;     /* bytes captured at payload */
 	size_t tcp_len;         /* data bytes on the wire (from the IP length); more than
 				   payload_len when the snap length cut the segment */
+	/* dissect_packet_select: whether sniff's default filter takes the frame; 0 otherwise */
+	uint8_t selected; /* enum pkt_sel */
 } pkt_t;
+
+/* The default filter is the BPF expression "udp port P or tcp port P or icmp or icmp6",
+ * also behind one or two VLAN tags where libpcap compiles "vlan" (Ethernet, 802.11), as
+ * libpcap 1.10 compiles it for the link type: the same offsets, the same checks, and a
+ * frame rejected when a load runs past the captured length. Beyond that it takes what BPF's
+ * form cannot reach and the dissector reads: IP inside PPPoE or under MPLS labels, behind a
+ * third VLAN tag, after IPv6 extension headers, loopback families in the other byte order
+ * or of the BSDs, PPP without HDLC framing, 802.11 frames with four addresses. There a frame
+ * is taken when the dissector reaches a whole UDP (8 bytes) or TCP (20 bytes) header with
+ * the port P on either side, or ICMP in IPv4 or ICMPv6 in IPv6 (docs/sniff.md). */
+enum pkt_sel {
+	PKT_SEL_NO = 0,  /* the default filter passes over the frame */
+	PKT_SEL_BPF = 1, /* the default BPF filter takes it */
+	PKT_SEL_EXT = 2, /* BPF's form does not reach it, the dissector's extension takes it */
+};
 
 #define TCP_F_FIN 0x01
 #define TCP_F_SYN 0x02
@@ -132,5 +149,10 @@ typedef struct dissect_cfg {
  * stream) reads DNS from it. Other TCP is PKT_OTHER. */
 int dissect_packet(const dissect_cfg_t *cfg, int linktype, const uint8_t *data, size_t caplen,
 		   size_t wirelen, pkt_t *out);
+/* The same, deciding out->selected first (with the port cfg->dns_port) and leaving a frame
+ * that the default filter passes over at once, after a few loads: then only kind
+ * (PKT_OTHER), skip, note and selected are set. */
+int dissect_packet_select(const dissect_cfg_t *cfg, int linktype, const uint8_t *data,
+			  size_t caplen, size_t wirelen, pkt_t *out);
 
 #endif

@@ -1,4 +1,4 @@
-/* pcapng writer (draft-ietf-opsawg-pcapng): SHB, one IDB, EPBs with comments. */
+/* pcapng writer (draft-ietf-opsawg-pcapng): SHB, IDBs, EPBs with comments. */
 #include "pcapng.h"
 
 #include <errno.h>
@@ -26,6 +26,7 @@ struct pcapng_writer {
 	FILE *f;
 	char *buf; /* stdio buffer: one write(2) per many packets */
 	int err;   /* first error met; later writes are no-ops */
+	uint32_t n_ifs;
 };
 
 static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
@@ -110,11 +111,10 @@ static void put_idb(pcapng_writer_t *w, int linktype, uint32_t snaplen, const ch
 	put_u32(w, total);
 }
 
-int pcapng_open(pcapng_writer_t **out, const char *path, int linktype, uint32_t snaplen,
-		const char *ifname, const char *app)
+int pcapng_create(pcapng_writer_t **out, const char *path, const char *app)
 {
 	*out = NULL;
-	if (!path || linktype < 0 || linktype > 0xffff)
+	if (!path)
 		return -EINVAL;
 	pcapng_writer_t *w = calloc(1, sizeof *w);
 	if (!w)
@@ -133,12 +133,42 @@ int pcapng_open(pcapng_writer_t **out, const char *path, int linktype, uint32_t 
 	}
 	setvbuf(w->f, w->buf, _IOFBF, BUFSIZ * 16);
 	put_shb(w, app);
-	put_idb(w, linktype, snaplen, ifname);
 	if (w->err) {
 		int rc = w->err;
-		fclose(w->f);
-		free(w->buf);
-		free(w);
+		pcapng_close(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int pcapng_add_interface(pcapng_writer_t *w, int linktype, uint32_t snaplen, const char *ifname)
+{
+	if (linktype < 0 || linktype > 0xffff)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	put_idb(w, linktype, snaplen, ifname);
+	if (w->err)
+		return w->err;
+	return (int)w->n_ifs++;
+}
+
+uint32_t pcapng_interfaces(const pcapng_writer_t *w) { return w->n_ifs; }
+
+int pcapng_open(pcapng_writer_t **out, const char *path, int linktype, uint32_t snaplen,
+		const char *ifname, const char *app)
+{
+	pcapng_writer_t *w;
+	int rc;
+
+	*out = NULL;
+	if (!path || linktype < 0 || linktype > 0xffff)
+		return -EINVAL;
+	if ((rc = pcapng_create(&w, path, app)) < 0)
+		return rc;
+	if ((rc = pcapng_add_interface(w, linktype, snaplen, ifname)) < 0) {
+		pcapng_close(w);
 		return rc;
 	}
 	*out = w;
@@ -146,12 +176,12 @@ int pcapng_open(pcapng_writer_t **out, const char *path, int linktype, uint32_t 
 }
 
 /* Enhanced Packet Block, pcapng section 4.3; opt_comment is section 3.5. */
-int pcapng_write(pcapng_writer_t *w, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
-		 uint32_t origlen, const char *comment)
+int pcapng_write_on(pcapng_writer_t *w, uint32_t ifindex, uint64_t ts_ns, const uint8_t *data,
+		    uint32_t caplen, uint32_t origlen, const char *comment)
 {
 	if (w->err)
 		return w->err;
-	if (!data && caplen > 0)
+	if ((!data && caplen > 0) || ifindex >= w->n_ifs)
 		return -EINVAL;
 	size_t clen = comment ? text_len(comment) : 0;
 	size_t opts = comment ? opt_size(clen) + 4 : 0;
@@ -160,7 +190,7 @@ int pcapng_write(pcapng_writer_t *w, uint64_t ts_ns, const uint8_t *data, uint32
 		return -EMSGSIZE;
 	put_u32(w, BT_EPB);
 	put_u32(w, (uint32_t)total);
-	put_u32(w, 0); /* interface 0, the only one */
+	put_u32(w, ifindex);
 	put_u32(w, (uint32_t)(ts_ns >> 32));
 	put_u32(w, (uint32_t)ts_ns);
 	put_u32(w, caplen);
@@ -173,6 +203,12 @@ int pcapng_write(pcapng_writer_t *w, uint64_t ts_ns, const uint8_t *data, uint32
 	}
 	put_u32(w, (uint32_t)total);
 	return w->err;
+}
+
+int pcapng_write(pcapng_writer_t *w, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+		 uint32_t origlen, const char *comment)
+{
+	return pcapng_write_on(w, 0, ts_ns, data, caplen, origlen, comment);
 }
 
 int pcapng_flush(pcapng_writer_t *w)

@@ -6,10 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <pcap/pcap.h>
 
 #include "err.h"
 #include "pcapng.h"
@@ -344,9 +343,10 @@ uint64_t story_comments(const sniff_t *s) { return s->story ? s->story->comments
 
 int story_has_notes(const sniff_t *s) { return s->story && s->story->n > 0; }
 
-/* The comment for a query frame that no evidence named: a query of a trial with evidence. */
-static char *query_note(const struct story *st, const dissect_cfg_t *cfg, int linktype,
-			const struct pcap_pkthdr *h, const u_char *data)
+/* The comment for a query frame that no evidence named: a query of a trial with evidence
+ * (with select, one the default filter takes). */
+static char *query_note(const struct story *st, const dissect_cfg_t *cfg, int select,
+			const capfile_pkt_t *pk)
 {
 	char name[DNS_NAME_TEXT], qt[32];
 	story_trial_t key, *t;
@@ -354,8 +354,13 @@ static char *query_note(const struct story *st, const dissect_cfg_t *cfg, int li
 
 	if (!st->n_trials)
 		return NULL;
-	(void)dissect_packet(cfg, linktype, data, h->caplen, h->len, &p);
-	if (p.kind != PKT_DNS || (p.dns.h.flags & DNS_F_QR) || !p.dns.has_question)
+	if (select)
+		(void)dissect_packet_select(cfg, pk->linktype, pk->data, pk->caplen, pk->wirelen,
+					    &p);
+	else
+		(void)dissect_packet(cfg, pk->linktype, pk->data, pk->caplen, pk->wirelen, &p);
+	if ((select && p.selected == PKT_SEL_NO) || p.kind != PKT_DNS ||
+	    (p.dns.h.flags & DNS_F_QR) || !p.dns.has_question)
 		return NULL;
 	if (dns_name_to_text(&p.dns.q.name, name, sizeof name) < 0)
 		return NULL;
@@ -447,40 +452,40 @@ static char *temp_beside(const char *dst, int *fd)
 
 int story_write(sniff_t *s, const char *src, const char *dst)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct story *st = s->story;
-	struct bpf_program prog;
-	struct pcap_pkthdr *h;
-	const u_char *data;
 	pcapng_writer_t *w = NULL;
+	capfile_pkt_t pk;
+	capfile_t *c = NULL;
 	uint64_t frame = 0;
 	size_t ni = 0;
+	const char *why = "";
 	char *tmp;
-	pcap_t *p;
-	int fd, rc, wrc, nano, have_prog = 0, ret = -1;
+	int fd, in, rc, wrc, ret = -1, filter_failed = 0;
 	uint64_t *extra = NULL;
 	size_t extra_n = 0, extra_cap;
 
-	p = pcap_open_offline_with_tstamp_precision(src, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!p) {
-		sniff_error("cannot read '%s' again to annotate it (libpcap: %s); give a file "
-			    "with -r that stays in place",
-			    src, errbuf);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	rc = in < 0 ? -errno : capfile_open(&c, in, &why);
+	if (rc < 0) {
+		sniff_error("cannot read '%s' again to annotate it (%s); give a file with -r that "
+			    "stays in place",
+			    src, rc > -1000 ? strerror(-rc) : why);
+		if (in >= 0)
+			close(in);
 		return -1;
 	}
 	tmp = temp_beside(dst, &fd);
 	if (!tmp) {
 		sniff_error("cannot write capture file '%s': %s; give a writable path with -w", dst,
 			    strerror(errno));
-		pcap_close(p);
+		capfile_close(c);
+		close(in);
 		return -1;
 	}
 	close(fd);
-	nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
-	if (pcap_compile(p, &prog, s->o.filter, 1, PCAP_NETMASK_UNKNOWN) == 0)
-		have_prog = 1;
-	rc = pcapng_open(&w, tmp, s->linktype, (uint32_t)pcap_snapshot(p),
-			 s->o.iface ? s->o.iface : NULL, "sniff " SP_VERSION);
+	rc = pcapng_create(&w, tmp, "sniff " SP_VERSION);
+	if (rc == 0)
+		rc = sniff_copy_interfaces(w, c, 0, s->o.iface);
 	if (rc < 0) {
 		sniff_error("cannot write capture file '%s': %s; give a writable path with -w", dst,
 			    sp_strerror(rc));
@@ -494,26 +499,40 @@ int story_write(sniff_t *s, const char *src, const char *dst)
 		extra_cap = 0;
 	st->comments = 0;
 	wrc = 0;
-	while (wrc == 0 && pcap_next_ex(p, &h, &data) == 1) {
+	while (wrc == 0 && capfile_next(c, &pk) == 1) {
 		char *note;
+		int pass = 1;
 
-		/* Every frame, filtered or not, so that frame N stays frame N. */
+		/* Every frame, filtered or not, so that frame N stays frame N, on the
+		 * interface it came from. */
 		frame++;
 		note = frame_note(st, &ni, frame);
-		if (!note && (!have_prog || pcap_offline_filter(&prog, h, data))) {
-			note = query_note(st, &s->cfg, s->linktype, h, data);
+		if (!note && s->o.user_filter)
+			pass = sniff_filter_pass(s, &pk, capfile_interface(c, pk.ifindex)->snaplen);
+		if (pass < 0) {
+			filter_failed = 1; /* sniff_filter_pass said why */
+			break;
+		}
+		if (!note && pass) {
+			/* Without -f, those the default filter takes. */
+			note = query_note(st, &s->cfg, !s->o.user_filter, &pk);
 			if (note && extra_n < extra_cap)
 				extra[extra_n++] = frame;
 		}
 		if (note)
 			st->comments++;
-		wrc = pcapng_write(w, sniff_ts_ns(&h->ts, nano), data, h->caplen, h->len, note);
+		wrc = sniff_copy_interfaces(w, c, pk.ifindex, s->o.iface);
+		if (wrc == 0)
+			wrc = pcapng_write_on(w, pk.ifindex, pk.ts_ns, pk.data, pk.caplen,
+					      pk.wirelen, note);
 		free(note);
 	}
 	/* The loop ends at the end of the file, or at the damage the first pass met and
 	 * noted already. */
 	rc = pcapng_close(w);
 	w = NULL;
+	if (filter_failed)
+		goto out;
 	if (wrc < 0 || rc < 0) {
 		sniff_error("cannot write capture file '%s': %s; free some space or give another "
 			    "path with -w",
@@ -530,12 +549,12 @@ int story_write(sniff_t *s, const char *src, const char *dst)
 	if (extra_n && more_frames(st, extra, extra_n) < 0)
 		sniff_note(s, "out of memory: the display filter leaves out the queries");
 out:
+	pcapng_close(w);
 	free(extra);
 	if (ret < 0)
 		unlink(tmp);
 	free(tmp);
-	if (have_prog)
-		pcap_freecode(&prog);
-	pcap_close(p);
+	capfile_close(c);
+	close(in);
 	return ret;
 }

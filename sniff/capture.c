@@ -1,4 +1,5 @@
-/* sniff capture sources: a pcap/pcapng file read to its end, or libpcap live on a libuv loop. */
+/* sniff capture sources: a pcap/pcapng file read to its end by capfile, or libpcap live on a libuv
+ * loop. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,10 +21,12 @@
 #include <pcap/pcap.h>
 #include <uv.h>
 
+#include "capfile.h"
 #include "caps.h"
 #include "cli.h"
 #include "err.h"
 #include "pcapng.h"
+#include "pipeline.h"
 #include "sniff.h"
 #include "sp_config.h"
 
@@ -47,16 +51,33 @@ uint64_t sniff_ts_ns(const struct timeval *tv, int nano)
 	return sec * 1000000000u + frac;
 }
 
-/* what: "capture 'x.pcap'" or "interface 'eth0'". */
-static int check_linktype(sniff_t *s, pcap_t *p, const char *what)
+/* pcap_open_dead takes DLT_ values; files hold LINKTYPE_ ones, equal but for a few (libpcap's
+ * linktype_to_dlt). */
+static int dlt_of(int linktype)
 {
-	int dlt = pcap_datalink(p);
+	switch (linktype) {
+	case 100:
+		return DLT_ATM_RFC1483;
+	case 101:
+		return DLT_RAW;
+	case 102:
+		return DLT_SLIP_BSDOS;
+	case 103:
+		return DLT_PPP_BSDOS;
+	default:
+		return linktype;
+	}
+}
+
+/* what: "capture 'x.pcap'" or "interface 'eth0'"; dlt names the link type as libpcap does. */
+static int check_linktype(sniff_t *s, int linktype, int dlt, const char *what)
+{
 	const char *name;
 	char list[512];
 	size_t n = 0;
 	int lt;
 
-	s->linktype = dissect_linktype_from_dlt(dlt);
+	s->linktype = linktype;
 	if (dissect_linktype_supported(s->linktype))
 		return 0;
 	name = pcap_datalink_val_to_name(dlt);
@@ -127,8 +148,110 @@ static int same_file(int fd, const char *path)
 	       a.st_ino == b.st_ino;
 }
 
+/* -f on a file: the expression compiled for each link type the file holds, as tcpdump -r
+ * would compile it for a file of that link type alone. */
+struct sniff_bpf {
+	int linktype;
+	uint32_t snaplen;
+	struct bpf_program prog;
+};
+
+struct sniff_filters {
+	struct sniff_bpf *v;
+	size_t n, cap, last;
+};
+
+static struct sniff_bpf *filter_for(sniff_t *s, int linktype, uint32_t snaplen)
+{
+	struct sniff_filters *f = s->filters;
+	struct sniff_bpf *b;
+	pcap_t *dead;
+	size_t i;
+
+	if (!f && !(f = s->filters = calloc(1, sizeof *f)))
+		goto nomem;
+	if (f->n && f->v[f->last].linktype == linktype && f->v[f->last].snaplen == snaplen)
+		return &f->v[f->last];
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].linktype == linktype && f->v[i].snaplen == snaplen)
+			return &f->v[f->last = i];
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 4;
+		struct sniff_bpf *v = realloc(f->v, cap * sizeof *v);
+		if (!v)
+			goto nomem;
+		f->v = v;
+		f->cap = cap;
+	}
+	dead = pcap_open_dead_with_tstamp_precision(dlt_of(linktype), (int)snaplen,
+						    PCAP_TSTAMP_PRECISION_NANO);
+	if (!dead)
+		goto nomem;
+	b = &f->v[f->n];
+	if (pcap_compile(dead, &b->prog, s->o.filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		sniff_error("bad filter '%s' for link type %s: %s; give a BPF expression as "
+			    "tcpdump takes it with -f",
+			    s->o.filter, dissect_linktype_name(linktype), pcap_geterr(dead));
+		pcap_close(dead);
+		return NULL;
+	}
+	pcap_close(dead);
+	b->linktype = linktype;
+	b->snaplen = snaplen;
+	f->last = f->n++;
+	return b;
+nomem:
+	sniff_error("out of memory for the filter; free some memory and retry");
+	return NULL;
+}
+
+int sniff_filter_pass(sniff_t *s, const capfile_pkt_t *p, uint32_t snaplen)
+{
+	struct sniff_bpf *b = filter_for(s, p->linktype, snaplen);
+	struct pcap_pkthdr h;
+
+	if (!b)
+		return -1;
+	memset(&h, 0, sizeof h);
+	h.ts.tv_sec = (time_t)(p->ts_ns / 1000000000u);
+	h.ts.tv_usec = (suseconds_t)(p->ts_ns % 1000000000u);
+	h.caplen = p->caplen;
+	h.len = p->wirelen;
+	return pcap_offline_filter(&b->prog, &h, p->data) != 0;
+}
+
+void sniff_filters_free(sniff_t *s)
+{
+	struct sniff_filters *f = s->filters;
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->n; i++)
+		pcap_freecode(&f->v[i].prog);
+	free(f->v);
+	free(f);
+	s->filters = NULL;
+}
+
+int sniff_copy_interfaces(pcapng_writer_t *w, const capfile_t *c, uint32_t upto, const char *ifname)
+{
+	while (pcapng_interfaces(w) <= upto) {
+		uint32_t i = pcapng_interfaces(w);
+		const capfile_if_t *f = capfile_interface(c, i);
+		int rc;
+
+		if (!f)
+			return -EINVAL;
+		rc = pcapng_add_interface(w, f->linktype, f->snaplen, i == 0 ? ifname : NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Standard input cannot be read twice: the second pass of -w reads this copy instead. */
-static int open_spool(sniff_t *s, pcap_t *p, pcapng_writer_t **w)
+static int open_spool(sniff_t *s, const capfile_t *c, pcapng_writer_t **w)
 {
 	int fd, rc;
 
@@ -146,8 +269,11 @@ static int open_spool(sniff_t *s, pcap_t *p, pcapng_writer_t **w)
 		return -1;
 	}
 	close(fd);
-	rc = pcapng_open(w, s->spool, s->linktype, (uint32_t)pcap_snapshot(p), NULL,
-			 "sniff " SP_VERSION);
+	rc = pcapng_create(w, s->spool, "sniff " SP_VERSION);
+	if (rc == 0 && (rc = sniff_copy_interfaces(*w, c, 0, NULL)) < 0) {
+		pcapng_close(*w);
+		*w = NULL;
+	}
 	if (rc < 0) {
 		sniff_error("cannot write capture file '%s': %s; give a writable path with -w",
 			    s->o.write, sp_strerror(rc));
@@ -159,113 +285,195 @@ static int open_spool(sniff_t *s, pcap_t *p, pcapng_writer_t **w)
 	return 0;
 }
 
+/* Opens the file (or takes standard input) and reads its header; NULL after saying why. */
+static capfile_t *open_capture(sniff_t *s, const char *shown, int *fd_out)
+{
+	int from_stdin = strcmp(s->o.file, "-") == 0;
+	int fd = from_stdin ? STDIN_FILENO : open(s->o.file, O_RDONLY | O_CLOEXEC);
+	const char *why = "";
+	struct stat st;
+	capfile_t *c;
+	int rc;
+
+	*fd_out = -1;
+	if (fd < 0) {
+		cannot_read(shown, errno);
+		return NULL;
+	}
+	/* A directory opens for reading; reading it is what fails. */
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = EISDIR;
+		goto fail_errno;
+	}
+	if (s->o.write && !from_stdin && same_file(fd, s->o.write)) {
+		close(fd);
+		sniff_error("-w '%s' is the capture being read; give another path for the "
+			    "annotated copy",
+			    s->o.write);
+		return NULL;
+	}
+	if (give_up_privileges(s) < 0) {
+		if (!from_stdin)
+			close(fd);
+		return NULL;
+	}
+	rc = capfile_open(&c, fd, &why);
+	if (rc == SP_ENOMEM) {
+		sniff_error("out of memory before reading anything; free some memory and retry");
+		if (!from_stdin)
+			close(fd);
+		return NULL;
+	}
+	if (rc < 0 && rc > -1000) {
+		rc = -rc;
+		goto fail_errno;
+	}
+	if (rc < 0) {
+		if (!from_stdin)
+			close(fd);
+		sniff_error("%s is not a pcap or pcapng file (%s); give a pcap or pcapng file with "
+			    "-r",
+			    from_stdin ? "standard input" : shown, why);
+		return NULL;
+	}
+	*fd_out = from_stdin ? -1 : fd;
+	return c;
+fail_errno:
+	if (!from_stdin)
+		close(fd);
+	cannot_read(shown, rc);
+	return NULL;
+}
+
+/* An interface of a pcapng file met for the first time: one of a link type sniff does not
+ * read has its frames passed over, with a word about it. */
+static void new_interfaces(sniff_t *s, const capfile_t *c, uint32_t *seen)
+{
+	uint32_t n = capfile_interfaces(c);
+
+	for (; *seen < n; (*seen)++) {
+		const capfile_if_t *f = capfile_interface(c, *seen);
+		const char *name = pcap_datalink_val_to_name(dlt_of(f->linktype));
+
+		if (!dissect_linktype_supported(f->linktype))
+			sniff_note(s,
+				   "interface %" PRIu32 " of capture '%s' has link type %s (%d), "
+				   "which sniff does not read; its frames are passed over",
+				   *seen, s->o.file, name ? name : "unknown", f->linktype);
+	}
+}
+
 int capture_offline(sniff_t *s)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	char shown[1100];
 	int from_stdin = strcmp(s->o.file, "-") == 0;
-	struct bpf_program prog;
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	struct stat st;
 	pcapng_writer_t *spool = NULL;
-	pcap_t *p;
-	FILE *fp;
-	int nano, rc, ret = 0;
+	capfile_pkt_t pk;
+	uint32_t seen = 1;
+	pipeline_t *pl = NULL;
+	capfile_t *c;
+	int fd, rc, ret = 0;
 
 	if (from_stdin)
 		snprintf(shown, sizeof shown, "on standard input");
 	else
 		snprintf(shown, sizeof shown, "'%s'", s->o.file);
-	fp = from_stdin ? stdin : fopen(s->o.file, "rb");
-	if (!fp) {
-		cannot_read(shown, errno);
+	c = open_capture(s, shown, &fd);
+	if (!c)
 		return -1;
-	}
-	/* fopen takes a directory for reading; libpcap would then call it a bad format. */
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (!from_stdin)
-			fclose(fp);
-		cannot_read(shown, EISDIR);
-		return -1;
-	}
-	if (s->o.write && !from_stdin && same_file(fileno(fp), s->o.write)) {
-		fclose(fp);
-		sniff_error("-w '%s' is the capture being read; give another path for the "
-			    "annotated copy",
-			    s->o.write);
-		return -1;
-	}
-	if (give_up_privileges(s) < 0) {
-		if (!from_stdin)
-			fclose(fp);
-		return -1;
-	}
-	/* pcapng too: libpcap reads both through the same call. */
-	p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!p) {
-		if (!from_stdin)
-			fclose(fp);
-		sniff_error("%s is not a pcap or pcapng file (libpcap: %s); give a pcap or pcapng "
-			    "file with -r",
-			    from_stdin ? "standard input" : shown, errbuf);
-		return -1;
-	}
 	snprintf(shown, sizeof shown, "capture '%s'", s->o.file);
-	if (check_linktype(s, p, from_stdin ? "the capture on standard input" : shown) < 0 ||
-	    compile_filter(s, p, &prog) < 0) {
-		pcap_close(p);
+	if (check_linktype(s, capfile_interface(c, 0)->linktype,
+			   dlt_of(capfile_interface(c, 0)->linktype),
+			   from_stdin ? "the capture on standard input" : shown) < 0 ||
+	    (s->o.user_filter &&
+	     !filter_for(s, capfile_interface(c, 0)->linktype, capfile_interface(c, 0)->snaplen)) ||
+	    (from_stdin && s->o.write && open_spool(s, c, &spool) < 0)) {
+		capfile_close(c);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
-	if (from_stdin && s->o.write && open_spool(s, p, &spool) < 0) {
-		pcap_freecode(&prog);
-		pcap_close(p);
-		return -1;
-	}
+	/* Without -f the dissector selects what the default filter would (dissect.h). */
+	s->select = !s->o.user_filter;
+	/* Reading and dissecting here, analysing on a second thread; if that thread cannot be
+	 * had, all of it here, only slower. Before this thread says anything, the analysis
+	 * catches up (pipeline_sync), so that notes keep the order of the frames. */
+	if (pipeline_start(&pl, s) < 0)
+		pl = NULL;
 	for (;;) {
 		uint64_t frame, next;
+		analyzer_prep_t prep;
+		pkt_t p;
 
-		rc = pcap_next_ex(p, &h, &data);
+		rc = capfile_next(c, &pk);
 		if (rc == 1) {
 			/* Frames keep their place in the file even when the filter passes them
 			 * over, so that frame N here is frame N in Wireshark. */
 			frame = ++s->frames_read;
-			if (spool && pcapng_write(spool, sniff_ts_ns(&h->ts, nano), data, h->caplen,
-						  h->len, NULL) < 0) {
+			if (pk.ifindex >= seen) {
+				if (pl)
+					pipeline_sync(pl);
+				new_interfaces(s, c, &seen);
+			}
+			if (spool &&
+			    ((rc = sniff_copy_interfaces(spool, c, pk.ifindex, NULL)) < 0 ||
+			     (rc = pcapng_write_on(spool, pk.ifindex, pk.ts_ns, pk.data, pk.caplen,
+						   pk.wirelen, NULL)) < 0)) {
+				if (pl)
+					pipeline_sync(pl);
 				sniff_error("cannot keep standard input in '%s' for -w: %s; free "
 					    "some space or give a file with -r",
-					    s->spool, sp_strerror(pcapng_flush(spool)));
+					    s->spool, sp_strerror(rc));
 				ret = -1;
 				break;
 			}
-			if (!pcap_offline_filter(&prog, h, data))
+			if (s->o.user_filter) {
+				/* Its filter is made at the first frame of an interface, after the
+				 * sync above, and may fail with a message. */
+				rc = sniff_filter_pass(s, &pk,
+						       capfile_interface(c, pk.ifindex)->snaplen);
+				if (rc < 0) {
+					ret = -1;
+					break;
+				}
+				if (!rc)
+					continue;
+			}
+			if (!sniff_dissect(s, pk.linktype, pk.data, pk.caplen, pk.wirelen, &p))
 				continue;
-			if (sniff_feed(s, frame, sniff_ts_ns(&h->ts, nano), data, h->caplen,
-				       h->len) < 0) {
+			analyzer_prepare(s->an, &p, &prep);
+			rc = pl ? pipeline_push(pl, frame, pk.ts_ns, &p, &prep)
+				: sniff_analyse(s, frame, pk.ts_ns, &p, &prep);
+			if (rc < 0) {
 				ret = -1;
 				break;
 			}
 			continue;
 		}
-		if (rc != PCAP_ERROR)
-			break; /* PCAP_ERROR_BREAK: the end of the file */
-		next = s->frames_read + 1;
-		if (strstr(pcap_geterr(p), "truncated"))
+		if (rc == 0)
+			break;
+		if (pl)
+			pipeline_sync(pl);
+		next = capfile_error_packet(c);
+		if (rc == SP_ETRUNC)
 			sniff_note(s,
 				   "capture ends in the middle of packet %" PRIu64
 				   "; analysed the %" PRIu64 " %s before it",
 				   next, next - 1, next == 2 ? "packet" : "packets");
 		else
-			sniff_note(
-			    s,
-			    "capture is damaged at packet %" PRIu64 " (libpcap: %s); analysed "
-			    "the %" PRIu64 " %s before it",
-			    next, pcap_geterr(p), next - 1, next == 2 ? "packet" : "packets");
+			sniff_note(s,
+				   "capture is damaged at packet %" PRIu64 " (%s%s%s); analysed "
+				   "the %" PRIu64 " %s before it",
+				   next, capfile_error(c), rc > -1000 ? ": " : "",
+				   rc > -1000 ? strerror(-rc) : "", next - 1,
+				   next == 2 ? "packet" : "packets");
 		break;
 	}
-	pcap_freecode(&prog);
-	pcap_close(p); /* closes fp as well */
+	if (pl && pipeline_finish(pl) < 0)
+		ret = -1;
+	capfile_close(c);
+	if (fd >= 0)
+		close(fd);
 	if (spool && (rc = pcapng_close(spool)) < 0 && ret == 0) {
 		sniff_error("cannot keep standard input in '%s' for -w: %s; free some space or "
 			    "give a file with -r",
@@ -381,7 +589,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 			return;
 		}
 	}
-	if (sniff_feed(l->s, frame, ts, data, h->caplen, h->len) < 0) {
+	if (sniff_feed(l->s, frame, l->s->linktype, ts, data, h->caplen, h->len) < 0) {
 		l->fatal = 1;
 		pcap_breakloop(l->p);
 		live_stop(l);
@@ -541,7 +749,9 @@ static int live_open(sniff_t *s, struct live *l)
 	ignore_outgoing_on_lo(s, l->p, ifname);
 	l->nano = pcap_get_tstamp_precision(l->p) == PCAP_TSTAMP_PRECISION_NANO;
 	snprintf(what, sizeof what, "interface '%s'", ifname);
-	if (check_linktype(s, l->p, what) < 0 || compile_filter(s, l->p, &prog) < 0)
+	if (check_linktype(s, dissect_linktype_from_dlt(pcap_datalink(l->p)), pcap_datalink(l->p),
+			   what) < 0 ||
+	    compile_filter(s, l->p, &prog) < 0)
 		return -1;
 	rc = pcap_setfilter(l->p, &prog);
 	pcap_freecode(&prog);

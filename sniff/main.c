@@ -71,22 +71,33 @@ void sniff_error(const char *fmt, ...)
 	va_end(ap);
 }
 
-int sniff_feed(sniff_t *s, uint64_t frame, uint64_t ts_ns, const uint8_t *data, size_t caplen,
-	       size_t wirelen)
+int sniff_dissect(const sniff_t *s, int linktype, const uint8_t *data, size_t caplen,
+		  size_t wirelen, pkt_t *p)
 {
-	pkt_t p;
+	/* A link type the dissector refuses was turned away before the first frame (a later
+	 * interface of one had a note), and a malformed frame comes back as PKT_SKIPPED, so the
+	 * return value adds nothing here. */
+	if (s->select) {
+		(void)dissect_packet_select(&s->cfg, linktype, data, caplen, wirelen, p);
+		/* Passed over as a BPF filter would: counted as read, never analysed. */
+		return p->selected != PKT_SEL_NO;
+	}
+	(void)dissect_packet(&s->cfg, linktype, data, caplen, wirelen, p);
+	return 1;
+}
+
+int sniff_analyse(sniff_t *s, uint64_t frame, uint64_t ts_ns, const pkt_t *p,
+		  const analyzer_prep_t *prep)
+{
 	int rc;
 
-	/* A link type the dissector refuses was turned away before the first frame, and a
-	 * malformed frame comes back as PKT_SKIPPED, so the return value adds nothing here. */
-	(void)dissect_packet(&s->cfg, s->linktype, data, caplen, wirelen, &p);
-	if (p.kind == PKT_SKIPPED) {
+	if (p->kind == PKT_SKIPPED) {
 		s->skipped++;
 		if (s->skipped <= SNIFF_SKIP_NOTES)
 			sniff_note(s, "frame %" PRIu64 " skipped (%s)", frame,
-				   p.note ? p.note : "not analysable");
+				   p->note ? p->note : "not analysable");
 	}
-	rc = analyzer_add(s->an, frame, ts_ns, &p);
+	rc = analyzer_add_prepared(s->an, frame, ts_ns, p, prep);
 	if (rc < 0) {
 		sniff_error("cannot keep frame %" PRIu64 ": %s; analyse a smaller capture "
 			    "(split it with editcap -c)",
@@ -94,6 +105,18 @@ int sniff_feed(sniff_t *s, uint64_t frame, uint64_t ts_ns, const uint8_t *data, 
 		return rc;
 	}
 	return 0;
+}
+
+int sniff_feed(sniff_t *s, uint64_t frame, int linktype, uint64_t ts_ns, const uint8_t *data,
+	       size_t caplen, size_t wirelen)
+{
+	analyzer_prep_t prep;
+	pkt_t p;
+
+	if (!sniff_dissect(s, linktype, data, caplen, wirelen, &p))
+		return 0;
+	analyzer_prepare(s->an, &p, &prep);
+	return sniff_analyse(s, frame, ts_ns, &p, &prep);
 }
 
 void sniff_default_filter(sniff_t *s, int plain)
@@ -223,6 +246,7 @@ static int parse_args(int argc, char **argv, sniff_opts_t *o)
 			break;
 		case 'f':
 			o->filter = optarg;
+			o->user_filter = 1;
 			break;
 		case 'p':
 			if (sp_parse_uint(optarg, 65535, &v) < 0 || v == 0) {
@@ -325,6 +349,7 @@ static void cleanup(sniff_t *s)
 		s->spool = NULL;
 	}
 	story_free(s);
+	sniff_filters_free(s);
 	analyzer_free(s->an);
 	output_live_free();
 }

@@ -34,70 +34,173 @@ static const char *qtype_str(uint16_t t, char *buf, size_t len)
 	return dns_type_name(t, buf, len);
 }
 
-/* "192.0.2.1:41000", "[2001:db8::1]:41000". */
-static void addr_port_str(const sp_addr_t *a, uint16_t port, char *out, size_t len)
-{
-	char addr[ADDR_TEXT];
+/* Text built piece by piece into a fixed buffer, cut at its size as snprintf would: a big
+ * capture lists tens of thousands of trials, and parsing printf formats for each of their
+ * cells cost more than analysing them. */
+struct line {
+	char *p;
+	size_t len, cap; /* cap counts the NUL */
+	int grow;        /* p is malloc'd and grows instead (JSON lines are never cut) */
+	int oom;         /* growing failed: the line is incomplete */
+};
 
-	sp_addr_str(a, addr, sizeof addr);
+static void line_init(struct line *l, char *buf, size_t cap)
+{
+	l->p = buf;
+	l->len = 0;
+	l->cap = cap;
+	l->grow = l->oom = 0;
+	if (cap)
+		buf[0] = '\0';
+}
+
+static int line_room(struct line *l, size_t n)
+{
+	size_t cap = l->cap ? l->cap : 1024;
+	char *p;
+
+	while (cap - l->len <= n)
+		cap *= 2;
+	if (!(p = realloc(l->p, cap))) {
+		l->oom = 1;
+		return 0;
+	}
+	l->p = p;
+	l->cap = cap;
+	return 1;
+}
+
+static void put_mem(struct line *l, const char *s, size_t n)
+{
+	if (l->grow && l->cap - l->len <= n && !line_room(l, n))
+		return;
+	if (!l->cap || l->len + 1 >= l->cap)
+		return;
+	if (n > l->cap - 1 - l->len)
+		n = l->cap - 1 - l->len;
+	memcpy(l->p + l->len, s, n);
+	l->len += n;
+	l->p[l->len] = '\0';
+}
+
+static void put_str(struct line *l, const char *s) { put_mem(l, s, strlen(s)); }
+
+static void put_u64(struct line *l, uint64_t v)
+{
+	char d[20];
+	size_t n = sizeof d;
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_mem(l, d + n, sizeof d - n);
+}
+
+/* Spaces up to column col of the line. */
+static void put_pad(struct line *l, size_t col)
+{
+	static const char spaces[] = "                                ";
+
+	while (l->len < col && l->len + 1 < l->cap) {
+		size_t n = col - l->len;
+		put_mem(l, spaces, n < sizeof spaces - 1 ? n : sizeof spaces - 1);
+	}
+}
+
+/* As sp_addr_str; IPv4, nearly every address of a capture, without inet_ntop. */
+static void put_addr(struct line *l, const sp_addr_t *a)
+{
+	char text[ADDR_TEXT];
+
+	if (a->family != 4) {
+		put_str(l, sp_addr_str(a, text, sizeof text));
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			put_mem(l, ".", 1);
+		put_u64(l, a->a[i]);
+	}
+}
+
+/* "192.0.2.1:41000", "[2001:db8::1]:41000". */
+static void put_addr_port(struct line *l, const sp_addr_t *a, uint16_t port)
+{
 	if (a->family == 6)
-		snprintf(out, len, "[%s]:%u", addr, (unsigned)port);
-	else
-		snprintf(out, len, "%s:%u", addr, (unsigned)port);
+		put_mem(l, "[", 1);
+	put_addr(l, a);
+	put_str(l, a->family == 6 ? "]:" : ":");
+	put_u64(l, port);
 }
 
 /* The one sentence that both outputs give for a refused answer. */
 static void evidence_text(const evidence_t *e, char *out, size_t len)
 {
-	char qt[32], tqt[32], where[ADDR_TEXT + 8], dur[32], tail[160];
+	char qt[32], dur[32];
+	struct line l;
 
-	addr_port_str(&e->client, e->cport, where, sizeof where);
+	line_init(&l, out, len);
+	put_str(&l, "frame ");
+	put_u64(&l, e->icmp_frame);
+	put_str(&l, ": ");
+	put_str(&l, qtype_str(e->qtype, qt, sizeof qt));
+	put_str(&l, " answer (frame ");
+	put_u64(&l, e->answer_frame);
+	put_str(&l, ") to ");
+	put_addr_port(&l, &e->client, e->cport);
+	put_str(&l, " refused (port unreachable)");
 	switch (e->kind) {
 	case REFUSAL_RACE:
-		if (e->has_taken)
-			snprintf(tail, sizeof tail, " %s after the %s answer was taken",
-				 sp_duration_str(e->after_taken_ns, dur, sizeof dur),
-				 qtype_str(e->taken_qtype, tqt, sizeof tqt));
-		else
-			snprintf(tail, sizeof tail,
-				 ", no other answer of the trial came before it");
+		if (e->has_taken) {
+			put_str(&l, " ");
+			put_str(&l, sp_duration_str(e->after_taken_ns, dur, sizeof dur));
+			put_str(&l, " after the ");
+			put_str(&l, qtype_str(e->taken_qtype, qt, sizeof qt));
+			put_str(&l, " answer was taken");
+		} else {
+			put_str(&l, ", no other answer of the trial came before it");
+		}
 		break;
 	case REFUSAL_LATE:
-		snprintf(tail, sizeof tail, ", late: the client had asked again before it came");
+		put_str(&l, ", late: the client had asked again before it came");
 		break;
 	case REFUSAL_DUPLICATE:
 	default:
-		snprintf(tail, sizeof tail,
-			 ", a duplicate: an earlier answer to the same query had been taken");
+		put_str(&l, ", a duplicate: an earlier answer to the same query had been taken");
 		break;
 	}
-	snprintf(out, len,
-		 "frame %" PRIu64 ": %s answer (frame %" PRIu64 ") to %s refused (port "
-		 "unreachable)%s",
-		 e->icmp_frame, qtype_str(e->qtype, qt, sizeof qt), e->answer_frame, where, tail);
 }
 
 /* "A,AAAA parallel", "AAAA only", with repeats and TCP when there were any. */
 static void order_str(const trial_t *t, char *out, size_t len)
 {
-	char a[32], b[32];
-	size_t n;
+	char a[32];
+	struct line l;
 
+	line_init(&l, out, len);
 	if (!t->queries) {
-		snprintf(out, len, "-");
+		put_str(&l, "-");
 		return;
 	}
-	if (t->second_qtype)
-		n = (size_t)snprintf(out, len, "%s,%s %s", qtype_str(t->first_qtype, a, sizeof a),
-				     qtype_str(t->second_qtype, b, sizeof b),
-				     t->parallel ? "parallel" : "sequential");
-	else
-		n = (size_t)snprintf(out, len, "%s only", qtype_str(t->first_qtype, a, sizeof a));
-	if (n < len && t->requeries)
-		n += (size_t)snprintf(out + n, len - n, ", %u repeat%s", t->requeries,
-				      t->requeries == 1 ? "" : "s");
-	if (n < len && t->tcp_queries)
-		snprintf(out + n, len - n, ", %u over TCP", t->tcp_queries);
+	put_str(&l, qtype_str(t->first_qtype, a, sizeof a));
+	if (t->second_qtype) {
+		put_str(&l, ",");
+		put_str(&l, qtype_str(t->second_qtype, a, sizeof a));
+		put_str(&l, t->parallel ? " parallel" : " sequential");
+	} else {
+		put_str(&l, " only");
+	}
+	if (t->requeries) {
+		put_str(&l, ", ");
+		put_u64(&l, t->requeries);
+		put_str(&l, t->requeries == 1 ? " repeat" : " repeats");
+	}
+	if (t->tcp_queries) {
+		put_str(&l, ", ");
+		put_u64(&l, t->tcp_queries);
+		put_str(&l, " over TCP");
+	}
 }
 
 /* Tables are printed twice over the same cells: once to size the columns, once for real. */
@@ -117,26 +220,50 @@ static const char *trial_cell(const struct trial_row *r, int c)
 
 static void trial_cells(const trial_t *t, struct trial_row *r)
 {
-	snprintf(r->name, sizeof r->name, "%s", t->name ? t->name : "-");
-	sp_addr_str(&t->client, r->cell[TC_CLIENT - 1], CELL);
-	snprintf(r->cell[TC_VERDICT - 1], CELL, "%s", verdict_name(t->verdict));
-	snprintf(r->cell[TC_QUERIES - 1], CELL, "%u", t->queries);
-	snprintf(r->cell[TC_ANSWERS - 1], CELL, "%u", t->answers);
-	snprintf(r->cell[TC_SOCKETS - 1], CELL, "%u", t->sockets);
+	struct line l;
+
+	line_init(&l, r->name, sizeof r->name);
+	put_str(&l, t->name ? t->name : "-");
+	line_init(&l, r->cell[TC_CLIENT - 1], CELL);
+	put_addr(&l, &t->client);
+	line_init(&l, r->cell[TC_VERDICT - 1], CELL);
+	put_str(&l, verdict_name(t->verdict));
+	line_init(&l, r->cell[TC_QUERIES - 1], CELL);
+	put_u64(&l, t->queries);
+	line_init(&l, r->cell[TC_ANSWERS - 1], CELL);
+	put_u64(&l, t->answers);
+	line_init(&l, r->cell[TC_SOCKETS - 1], CELL);
+	put_u64(&l, t->sockets);
 	order_str(t, r->cell[TC_ORDER - 1], CELL);
-	snprintf(r->cell[TC_RLD - 1], CELL, "%u/%u/%u", t->race, t->late, t->duplicate);
+	line_init(&l, r->cell[TC_RLD - 1], CELL);
+	put_u64(&l, t->race);
+	put_str(&l, "/");
+	put_u64(&l, t->late);
+	put_str(&l, "/");
+	put_u64(&l, t->duplicate);
 }
 
+/* One row: each cell left aligned in its width and two spaces, as "%-*s  ", the last one
+ * as it is; written at once. */
 static void print_row(FILE *out, const char *const *cells, const size_t *w, int n)
 {
+	char buf[DNS_NAME_TEXT + 16 * (CELL + 32)];
+	struct line l;
 	int c;
 
+	line_init(&l, buf, sizeof buf);
 	for (c = 0; c < n; c++) {
-		if (c == n - 1)
-			fprintf(out, "%s\n", cells[c]);
-		else
-			fprintf(out, "%-*s  ", (int)w[c], cells[c]);
+		size_t at = l.len;
+
+		put_str(&l, cells[c]);
+		if (c == n - 1) {
+			put_mem(&l, "\n", 1);
+		} else {
+			put_pad(&l, at + w[c]);
+			put_mem(&l, "  ", 2);
+		}
 	}
+	fwrite(buf, 1, l.len, out);
 }
 
 /* Rows go out as trials finish, so the columns have fixed widths (a longer cell pushes the
@@ -396,13 +523,6 @@ static json_t *jaddr(const sp_addr_t *a)
 	return jstr(sp_addr_str(a, buf, sizeof buf));
 }
 
-static json_t *jqtype(uint16_t t)
-{
-	char buf[32];
-
-	return t ? jstr(qtype_str(t, buf, sizeof buf)) : json_null();
-}
-
 static json_t *jint(uint64_t v) { return json_integer((json_int_t)v); }
 
 /* Microseconds from nanoseconds: exact to the nanosecond with JSON_REAL_PRECISION(15). */
@@ -418,65 +538,242 @@ static void set(json_t *o, const char *key, json_t *v)
 		json_failed = 1;
 }
 
-static json_t *evidence_json(const evidence_t *e)
+/* A JSON string as json_dumps writes it (no ASCII escaping of its own, control characters as
+ * \uXXXX). The strings of a trial line are ASCII by construction (names in their escaped
+ * text form); a byte above 0x7f would become '?', as jstr makes it. */
+static void put_json_str(struct line *l, const char *s)
 {
-	json_t *o = json_object();
-	char text[DNS_NAME_TEXT + 512];
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
 
-	if (!o)
-		return NULL;
-	set(o, "kind", jstr(refusal_name(e->kind)));
-	set(o, "qtype", jqtype(e->qtype));
-	set(o, "client", jaddr(&e->client));
-	set(o, "cport", jint(e->cport));
-	set(o, "query_frame", jint(e->query_frame));
-	set(o, "answer_frame", jint(e->answer_frame));
-	set(o, "icmp_frame", jint(e->icmp_frame));
-	set(o, "taken_qtype", e->has_taken ? jqtype(e->taken_qtype) : json_null());
-	set(o, "taken_frame", e->has_taken ? jint(e->taken_frame) : json_null());
-	set(o, "after_taken_us", e->has_taken ? jus(e->after_taken_ns) : json_null());
-	evidence_text(e, text, sizeof text);
-	set(o, "text", jstr(text));
-	return o;
+	put_mem(l, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6];
+		size_t n = 2;
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+			continue;
+		put_mem(l, run, (size_t)(s - run));
+		run = s + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"':
+		case '\\':
+			esc[1] = (char)c;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			if (c >= 0x80) {
+				esc[0] = '?';
+				n = 1;
+				break;
+			}
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		put_mem(l, esc, n);
+	}
+	put_mem(l, run, (size_t)(s - run));
+	put_mem(l, "\"", 1);
 }
 
-static json_t *trial_json(const trial_t *t)
+/* ,"key": */
+static void put_key(struct line *l, const char *key)
 {
-	json_t *o = json_object(), *ev = json_array();
+	put_mem(l, ",\"", 2);
+	put_str(l, key);
+	put_mem(l, "\":", 2);
+}
+
+/* Microseconds from nanoseconds as jus() and json_dumps with JSON_REAL_PRECISION(15) write
+ * them: "%.15g", ".0" added to a whole number, no '+' or leading zeros in an exponent. */
+static void put_json_us(struct line *l, uint64_t ns)
+{
+	char buf[64];
+	int n;
+	char *e;
+
+	/* Below 10^15 ns the value has at most 15 significant digits, which "%.15g" gives back
+	 * exactly from the double: the decimal itself, trailing zeros dropped. */
+	if (ns < 1000000000000000ULL) {
+		unsigned frac = (unsigned)(ns % 1000);
+
+		put_u64(l, ns / 1000);
+		if (!frac) {
+			put_mem(l, ".0", 2);
+			return;
+		}
+		buf[0] = '.';
+		buf[1] = (char)('0' + frac / 100);
+		buf[2] = (char)('0' + frac / 10 % 10);
+		buf[3] = (char)('0' + frac % 10);
+		n = 4;
+		while (buf[n - 1] == '0')
+			n--;
+		put_mem(l, buf, (size_t)n);
+		return;
+	}
+	n = snprintf(buf, sizeof buf, "%.15g", (double)ns / 1000.0);
+
+	if (n < 0 || (size_t)n >= sizeof buf - 3)
+		return;
+	if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+		memcpy(buf + n, ".0", 3);
+		n += 2;
+	}
+	if ((e = strchr(buf, 'e'))) {
+		char *start = e + 1, *end = start + 1;
+
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, (size_t)n - (size_t)(end - buf) + 1);
+			n -= (int)(end - start);
+		}
+	}
+	put_mem(l, buf, (size_t)n);
+}
+
+static void put_json_qtype(struct line *l, uint16_t t)
+{
+	char buf[32];
+
+	if (t)
+		put_json_str(l, qtype_str(t, buf, sizeof buf));
+	else
+		put_str(l, "null");
+}
+
+static void put_json_addr(struct line *l, const sp_addr_t *a)
+{
+	char buf[ADDR_TEXT];
+	struct line b;
+
+	line_init(&b, buf, sizeof buf);
+	put_addr(&b, a);
+	put_json_str(l, buf);
+}
+
+static void put_json_evidence(struct line *l, const evidence_t *e)
+{
+	char text[DNS_NAME_TEXT + 512];
+
+	put_str(l, "{\"kind\":");
+	put_json_str(l, refusal_name(e->kind));
+	put_key(l, "qtype");
+	put_json_qtype(l, e->qtype);
+	put_key(l, "client");
+	put_json_addr(l, &e->client);
+	put_key(l, "cport");
+	put_u64(l, e->cport);
+	put_key(l, "query_frame");
+	put_u64(l, e->query_frame);
+	put_key(l, "answer_frame");
+	put_u64(l, e->answer_frame);
+	put_key(l, "icmp_frame");
+	put_u64(l, e->icmp_frame);
+	put_key(l, "taken_qtype");
+	put_json_qtype(l, e->has_taken ? e->taken_qtype : 0);
+	put_key(l, "taken_frame");
+	if (e->has_taken)
+		put_u64(l, e->taken_frame);
+	else
+		put_str(l, "null");
+	put_key(l, "after_taken_us");
+	if (e->has_taken)
+		put_json_us(l, e->after_taken_ns);
+	else
+		put_str(l, "null");
+	evidence_text(e, text, sizeof text);
+	put_key(l, "text");
+	put_json_str(l, text);
+	put_mem(l, "}", 1);
+}
+
+/* A trial's line (docs/sniff.md), written directly rather than through jansson: a big capture
+ * has a line for every trial, and building and dumping objects cost more than the analysis.
+ * The bytes are json_dumps's (JSON_COMPACT | JSON_REAL_PRECISION(15)) for the same object. */
+static int trial_json_line(const trial_t *t, FILE *out)
+{
+	struct line l = {NULL, 0, 0, 1, 0};
 	size_t k;
 
-	if (!o || !ev) {
-		json_decref(o);
-		json_decref(ev);
-		return NULL;
-	}
-	set(o, "type", jstr("trial"));
-	set(o, "name", t->name ? jstr(t->name) : json_null());
-	set(o, "client", jaddr(&t->client));
-	set(o, "verdict", jstr(verdict_name(t->verdict)));
-	set(o, "reason", t->reason ? jstr(t->reason) : json_null());
-	set(o, "queries", jint(t->queries));
-	set(o, "requeries", jint(t->requeries));
-	set(o, "answers", jint(t->answers));
-	set(o, "sockets", jint(t->sockets));
-	set(o, "tcp_queries", jint(t->tcp_queries));
-	set(o, "first_qtype", jqtype(t->first_qtype));
-	set(o, "second_qtype", jqtype(t->second_qtype));
-	set(o, "parallel", json_boolean(t->second_qtype && t->parallel));
-	set(o, "gap_us",
-	    t->second_qtype && t->second_query_ts >= t->first_query_ts
-		? jus(t->second_query_ts - t->first_query_ts)
-		: json_null());
-	set(o, "race", jint(t->race));
-	set(o, "late", jint(t->late));
-	set(o, "duplicate", jint(t->duplicate));
+	put_str(&l, "{\"type\":\"trial\"");
+	put_key(&l, "name");
+	if (t->name)
+		put_json_str(&l, t->name);
+	else
+		put_str(&l, "null");
+	put_key(&l, "client");
+	put_json_addr(&l, &t->client);
+	put_key(&l, "verdict");
+	put_json_str(&l, verdict_name(t->verdict));
+	put_key(&l, "reason");
+	if (t->reason)
+		put_json_str(&l, t->reason);
+	else
+		put_str(&l, "null");
+	put_key(&l, "queries");
+	put_u64(&l, t->queries);
+	put_key(&l, "requeries");
+	put_u64(&l, t->requeries);
+	put_key(&l, "answers");
+	put_u64(&l, t->answers);
+	put_key(&l, "sockets");
+	put_u64(&l, t->sockets);
+	put_key(&l, "tcp_queries");
+	put_u64(&l, t->tcp_queries);
+	put_key(&l, "first_qtype");
+	put_json_qtype(&l, t->first_qtype);
+	put_key(&l, "second_qtype");
+	put_json_qtype(&l, t->second_qtype);
+	put_key(&l, "parallel");
+	put_str(&l, t->second_qtype && t->parallel ? "true" : "false");
+	put_key(&l, "gap_us");
+	if (t->second_qtype && t->second_query_ts >= t->first_query_ts)
+		put_json_us(&l, t->second_query_ts - t->first_query_ts);
+	else
+		put_str(&l, "null");
+	put_key(&l, "race");
+	put_u64(&l, t->race);
+	put_key(&l, "late");
+	put_u64(&l, t->late);
+	put_key(&l, "duplicate");
+	put_u64(&l, t->duplicate);
+	put_key(&l, "evidence");
+	put_mem(&l, "[", 1);
 	for (k = 0; k < t->n_evidence; k++) {
-		json_t *e = evidence_json(&t->evidence[k]);
-		if (!e || json_array_append_new(ev, e) < 0)
-			json_failed = 1;
+		if (k)
+			put_mem(&l, ",", 1);
+		put_json_evidence(&l, &t->evidence[k]);
 	}
-	set(o, "evidence", ev);
-	return o;
+	put_mem(&l, "]}\n", 3);
+	if (l.oom || !l.p) {
+		free(l.p);
+		return SP_ENOMEM;
+	}
+	fwrite(l.p, 1, l.len, out);
+	free(l.p);
+	return 0;
 }
 
 static json_t *client_json(const client_summary_t *cs, int incomplete)
@@ -586,7 +883,7 @@ int output_trial(sniff_t *s, const trial_t *t, FILE *out)
 
 	errno = 0;
 	if (s->o.json)
-		return emit(trial_json(t), out);
+		return trial_json_line(t, out) < 0 ? SP_ENOMEM : finish_output(out);
 	if (!trial_listed(s, t)) {
 		s->unlisted++;
 		return 0;

@@ -7,7 +7,9 @@
 #include <sys/time.h>
 
 #include "analyze.h"
+#include "capfile.h"
 #include "dissect.h"
+#include "pcapng.h"
 
 /* Exit statuses, as the --help text promises them. */
 enum { SNIFF_EXIT_CORRECT = 0, SNIFF_EXIT_RACING = 1, SNIFF_EXIT_ERROR = 2 };
@@ -20,6 +22,7 @@ typedef struct sniff_opts {
 	const char *file;   /* -r: offline, "-" = standard input */
 	const char *write;  /* -w: annotated pcapng copy of what was read */
 	const char *filter; /* -f, or the default built from the port */
+	int user_filter;    /* -f given: BPF decides; else, offline, the dissector selects */
 	uint16_t port;      /* -p */
 	int json;
 	int quiet;
@@ -37,7 +40,7 @@ typedef struct sniff {
 	sniff_opts_t o;
 	analyzer_t *an;
 	dissect_cfg_t cfg;
-	int linktype;         /* LINKTYPE_ value of the capture */
+	int linktype;         /* LINKTYPE_ value of the capture (a file's first interface) */
 	uint64_t frames_read; /* frames read from the source, filtered out or not */
 	uint64_t skipped;     /* PKT_SKIPPED frames seen */
 	int failed;           /* the capture broke off with an error, said on stderr: the results
@@ -51,6 +54,8 @@ typedef struct sniff {
 	uint64_t trials, racing, correct, inconclusive, unlisted;
 	int header_done; /* human: the trial table's header is out */
 	int out_rc;      /* first error of the callback's output (-errno, SP_ENOMEM) */
+	struct sniff_filters *filters; /* -f on a file: compiled per link type */
+	int select; /* a file without -f: the dissector selects as the default filter would */
 } sniff_t;
 
 /* The default filter: DNS over UDP and TCP on the port, ICMP errors, and the same inside
@@ -69,10 +74,29 @@ void sniff_note(const sniff_t *s, const char *fmt, ...) __attribute__((format(pr
 /* "sniff: ..." on standard error, always: the one line that explains an exit status 2. */
 void sniff_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Dissects one frame and hands it to the analyzer. Returns 0, or SP_ENOMEM after it has
- * said so on standard error. */
-int sniff_feed(sniff_t *s, uint64_t frame, uint64_t ts_ns, const uint8_t *data, size_t caplen,
-	       size_t wirelen);
+/* Dissects one frame of the link type into p; 0 when s->select is set and the default
+ * filter passes over it, 1 when the analyzer is to see it. Reads s only, so that it can run
+ * on another thread than sniff_analyse. */
+int sniff_dissect(const sniff_t *s, int linktype, const uint8_t *data, size_t caplen,
+		  size_t wirelen, pkt_t *p);
+/* A dissected frame's skip note, then the analyzer (prep from analyzer_prepare). Returns 0,
+ * or SP_ENOMEM after it has said so on standard error. */
+int sniff_analyse(sniff_t *s, uint64_t frame, uint64_t ts_ns, const pkt_t *p,
+		  const analyzer_prep_t *prep);
+/* Both: dissects one frame and hands it to the analyzer unless it is passed over. Returns
+ * 0, or SP_ENOMEM after it has said so on standard error. */
+int sniff_feed(sniff_t *s, uint64_t frame, int linktype, uint64_t ts_ns, const uint8_t *data,
+	       size_t caplen, size_t wirelen);
+
+/* -f on a file: 1 when the filter (compiled for the packet's link type and the snap length
+ * of its interface, once) passes the packet, 0 when not, -1 after saying why it does not
+ * compile. sniff_filters_free frees what it compiled. */
+int sniff_filter_pass(sniff_t *s, const capfile_pkt_t *p, uint32_t snaplen);
+void sniff_filters_free(sniff_t *s);
+/* Adds to w the interfaces of c it lacks, up to and including index upto, so that a packet
+ * keeps its interface number and link type; ifname names interface 0. 0 or -errno. */
+int sniff_copy_interfaces(pcapng_writer_t *w, const capfile_t *c, uint32_t upto,
+			  const char *ifname);
 
 /* Read the whole source into s->an. Return 0 (s->failed may be set), or -1 after printing
  * why nothing could be read. */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
+#include "capfile.h"
 #include "err.h"
 #include "pcapng.h"
 
@@ -301,6 +302,53 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(pcapng_close(w), 0);
 }
 
+/* Several interfaces of different link types: each packet keeps its own, as capfile reads
+ * it back (libpcap 1.10 refuses such a file). */
+static void test_interfaces(void **state)
+{
+	file_t *f = *state;
+	pcapng_writer_t *w;
+	capfile_pkt_t p;
+	capfile_t *c;
+	const char *why;
+	FILE *fp;
+
+	assert_int_equal(pcapng_create(&w, f->path, "stubprobe test"), 0);
+	assert_int_equal(pcapng_interfaces(w), 0);
+	assert_int_equal(pcapng_write_on(w, 0, TS[0], PKT1, sizeof PKT1, sizeof PKT1, NULL),
+			 -EINVAL);
+	assert_int_equal(pcapng_add_interface(w, 1, 65535, "eth0"), 0);
+	assert_int_equal(pcapng_add_interface(w, 276, 128, NULL), 1);
+	assert_int_equal(pcapng_add_interface(w, 70000, 128, NULL), -EINVAL);
+	assert_int_equal(pcapng_interfaces(w), 2);
+	assert_int_equal(pcapng_write_on(w, 1, TS[0], PKT1, sizeof PKT1, 100, COMMENT), 0);
+	assert_int_equal(pcapng_write_on(w, 0, TS[1], PKT2, sizeof PKT2, sizeof PKT2, NULL), 0);
+	assert_int_equal(pcapng_write(w, TS[2], PKT3, sizeof PKT3, sizeof PKT3, NULL), 0);
+	assert_int_equal(pcapng_write_on(w, 2, TS[2], PKT3, sizeof PKT3, sizeof PKT3, NULL),
+			 -EINVAL);
+	assert_int_equal(pcapng_close(w), 0);
+
+	fp = fopen(f->path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(capfile_open(&c, fileno(fp), &why), 0);
+	assert_int_equal(capfile_next(c, &p), 1);
+	assert_int_equal(p.ifindex, 1);
+	assert_int_equal(p.linktype, 276);
+	assert_int_equal(p.wirelen, 100);
+	assert_true(p.ts_ns == TS[0]);
+	assert_memory_equal(p.data, PKT1, sizeof PKT1);
+	assert_int_equal(capfile_interface(c, 1)->snaplen, 128);
+	assert_int_equal(capfile_next(c, &p), 1);
+	assert_int_equal(p.ifindex, 0);
+	assert_int_equal(p.linktype, 1);
+	assert_int_equal(capfile_next(c, &p), 1);
+	assert_int_equal(p.ifindex, 0);
+	assert_true(p.ts_ns == TS[2]);
+	assert_int_equal(capfile_next(c, &p), 0);
+	capfile_close(c);
+	fclose(fp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +357,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_ifname_no_app, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_comment, setup, teardown),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test_setup_teardown(test_interfaces, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

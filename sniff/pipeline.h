@@ -1,0 +1,32 @@
+/* sniff -r on two threads: the caller reads and dissects frames, a second thread analyses
+ * them (analyzer_add, the trial callback and its output), so that the two halves of the work
+ * overlap on two cores. */
+#ifndef SNIFF_PIPELINE_H
+#define SNIFF_PIPELINE_H
+
+#include <stdint.h>
+
+#include "dissect.h"
+#include "sniff.h"
+
+typedef struct pipeline pipeline_t;
+
+/* Starts the analysing thread. Returns 0, SP_ENOMEM or -errno (the thread could not be
+ * made): the caller then analyses in its own thread with sniff_analyse. */
+int pipeline_start(pipeline_t **pl, sniff_t *s);
+
+/* Hands one dissected frame over, in capture order, with its analyzer_prepare result. p and
+ * prep are copied (a TCP payload too), so they need to live only for the call. Returns 0, or
+ * SP_ENOMEM (said on standard error, here or by the analysing thread): the caller stops
+ * reading. */
+int pipeline_push(pipeline_t *pl, uint64_t frame, uint64_t ts_ns, const pkt_t *p,
+		  const analyzer_prep_t *prep);
+
+/* Waits until every frame pushed so far has been analysed, so that what the caller prints
+ * next comes after what the analysis printed for them. Returns as pipeline_push. */
+int pipeline_sync(pipeline_t *pl);
+
+/* Analyses what is left, stops the thread and frees pl. Returns 0 or the thread's error. */
+int pipeline_finish(pipeline_t *pl);
+
+#endif
