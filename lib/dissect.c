@@ -2,73 +2,36 @@
 #include "dissect.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "err.h"
 
-/* The cursor's reads are out of line in wire.c; every frame makes some thirty of them, so
- * the common case (the bytes are there, no error yet) is read here inline and anything
- * else goes to wire.c, which sets the sticky error exactly as before. */
-static inline const uint8_t *fast_take(wire_t *w, size_t n)
-{
-	if (__builtin_expect(!w->err && w->pos <= w->len && n <= w->len - w->pos, 1)) {
-		const uint8_t *p = w->base + w->pos;
-		w->pos += n;
-		return p;
-	}
-	return NULL;
-}
-
-static inline uint8_t rd_u8(wire_t *w)
-{
-	const uint8_t *p = fast_take(w, 1);
-	return p ? p[0] : wire_u8(w);
-}
-
-static inline uint16_t rd_u16(wire_t *w)
-{
-	const uint8_t *p = fast_take(w, 2);
-	return p ? (uint16_t)((unsigned)p[0] << 8 | p[1]) : wire_u16(w);
-}
-
-static inline uint32_t rd_u32(wire_t *w)
-{
-	const uint8_t *p = fast_take(w, 4);
-	if (!p)
-		return wire_u32(w);
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void rd_skip(wire_t *w, size_t n)
-{
-	if (!fast_take(w, n))
-		wire_skip(w, n);
-}
-
-static inline void rd_bytes(wire_t *w, void *out, size_t n)
-{
-	const uint8_t *p = fast_take(w, n);
-	if (p)
-		memcpy(out, p, n);
-	else
-		wire_bytes(w, out, n);
-}
-
-static inline size_t rd_left(const wire_t *w)
+/* The cursor's reads are wire.h's inline ones. What is left and a layer of its own are wanted
+ * at every layer, so they are inline here too; anything but the common case goes to wire.c. */
+static inline size_t avail(const wire_t *w)
 {
 	return w->err || w->pos > w->len ? 0 : w->len - w->pos;
 }
 
-static inline wire_t rd_sub(wire_t *w, size_t n)
+/* The next n bytes without moving the cursor; NULL (and no error) if fewer remain. */
+static inline const uint8_t *peek(const wire_t *w, size_t n)
 {
-	const uint8_t *p = fast_take(w, n);
-	if (!p)
-		return wire_sub(w, n); /* fast_take moved nothing */
-	wire_t sub = {.base = p, .len = n, .pos = 0, .err = 0};
-	return sub;
+	return avail(w) >= n ? w->base + w->pos : NULL;
 }
+
+static inline wire_t layer(wire_t *w, size_t n)
+{
+	const uint8_t *p = wire_take(w, n);
+	if (!p)
+		return wire_sub(w, n); /* the empty child that carries the error */
+	return (wire_t){.base = p, .len = n, .pos = 0, .err = 0};
+}
+
+static inline unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
 
 #define PROTO_ICMP 1
 #define PROTO_TCP 6
@@ -247,14 +210,14 @@ const char *dissect_skip_name(enum pkt_skip r)
 }
 
 /* The rest of the cursor as its own layer. */
-static wire_t rest(wire_t *w) { return rd_sub(w, rd_left(w)); }
+static inline wire_t rest(wire_t *w) { return layer(w, avail(w)); }
 
 /* Narrows to a length a header announces, or to what was captured when the capture is
  * shorter (snap length). */
-static wire_t narrow(wire_t *w, size_t announced)
+static inline wire_t narrow(wire_t *w, size_t announced)
 {
-	size_t left = rd_left(w);
-	return rd_sub(w, announced < left ? announced : left);
+	size_t left = avail(w);
+	return layer(w, announced < left ? announced : left);
 }
 
 /* Where the IP header ends: the transport protocol and the cursor over its bytes. */
@@ -277,32 +240,49 @@ static enum pkt_skip ip_reason(const ip_info_t *ip)
 	return SKIP_MALFORMED;
 }
 
-/* RFC 791 section 3.1. */
-static void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
+/* The bytes past an IPv4 address stay zero: the analyzer keys addresses by all of them. */
+static inline void addr_set(sp_addr_t *a, uint8_t family, const uint8_t *p)
 {
-	uint8_t vihl = rd_u8(w);
-	rd_skip(w, 1); /* type of service */
-	uint16_t total = rd_u16(w);
-	rd_skip(w, 2); /* identification */
-	uint16_t frag = rd_u16(w);
-	rd_skip(w, 1); /* time to live */
-	ip->proto = rd_u8(w);
-	rd_skip(w, 2); /* header checksum */
-	ip->src.family = ip->dst.family = 4;
-	rd_bytes(w, ip->src.a, 4);
-	rd_bytes(w, ip->dst.a, 4);
-	if (wire_error(w)) {
-		memset(ip, 0, sizeof *ip); /* no half-read addresses */
-		ip->skip = "truncated IPv4 header";
-		ip->truncated = 1;
+	a->family = family;
+	if (family == 4) {
+		memcpy(a->a, p, 4);
+		memset(a->a + 4, 0, 12);
+	} else {
+		memcpy(a->a, p, 16);
+	}
+}
+
+/* A header that cannot be read whole reports nothing of itself (no half-read addresses). */
+static void ip_unread(ip_info_t *ip, const char *why, int truncated)
+{
+	memset(&ip->src, 0, sizeof ip->src);
+	memset(&ip->dst, 0, sizeof ip->dst);
+	ip->proto = 0;
+	ip->skip = why;
+	ip->truncated = truncated;
+}
+
+/* RFC 791 section 3.1. */
+static inline void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
+{
+	const uint8_t *h = wire_ptr(w, 20);
+	if (!h) {
+		ip_unread(ip, "truncated IPv4 header", 1);
 		return;
 	}
-	size_t hl = (size_t)(vihl & 0x0f) * 4;
-	if ((vihl >> 4) != 4 || hl < 20) {
+	/* version and header length, type of service, total length, identification, flags
+	 * and fragment offset, time to live, protocol, checksum, addresses */
+	size_t hl = (size_t)(h[0] & 0x0f) * 4;
+	unsigned total = be16(h + 2), frag = be16(h + 6);
+	ip->proto = h[9];
+	addr_set(&ip->src, 4, h + 12);
+	addr_set(&ip->dst, 4, h + 16);
+	if ((h[0] >> 4) != 4 || hl < 20) {
 		ip->skip = "bad IPv4 header length";
 		return;
 	}
-	rd_skip(w, hl - 20); /* options */
+	if (hl > 20)
+		wire_skip(w, hl - 20); /* options */
 	if (wire_error(w)) {
 		ip->skip = "truncated IPv4 options";
 		ip->truncated = 1;
@@ -323,30 +303,29 @@ static void ipv4_header(wire_t *w, ip_info_t *ip, int quoted)
 		}
 		/* Some stacks rewrite the quoted header; the quote's own length is what counts. */
 		ip->payload = rest(w);
-		ip->wire_len = rd_left(&ip->payload);
+		ip->wire_len = avail(&ip->payload);
 		return;
 	}
-	ip->wire_len = (size_t)total - hl;
+	ip->wire_len = total - hl;
 	ip->payload = narrow(w, total - hl);
 }
 
 /* RFC 8200 sections 3 and 4. */
 static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 {
-	uint32_t vtcfl = rd_u32(w);
-	uint16_t plen = rd_u16(w);
-	uint8_t next = rd_u8(w);
-	rd_skip(w, 1); /* hop limit */
-	ip->src.family = ip->dst.family = 6;
-	rd_bytes(w, ip->src.a, 16);
-	rd_bytes(w, ip->dst.a, 16);
-	if (wire_error(w)) {
-		memset(ip, 0, sizeof *ip);
-		ip->skip = "truncated IPv6 header";
-		ip->truncated = 1;
+	const uint8_t *h = wire_ptr(w, 40);
+	if (!h) {
+		ip_unread(ip, "truncated IPv6 header", 1);
 		return;
 	}
-	if ((vtcfl >> 28) != 6) {
+	/* version, traffic class and flow label, payload length, next header, hop limit,
+	 * addresses */
+	unsigned plen = be16(h + 4);
+	uint8_t next = h[6];
+	addr_set(&ip->src, 6, h + 8);
+	addr_set(&ip->dst, 6, h + 24);
+	if ((h[0] >> 4) != 6) {
+		ip->proto = 0;
 		ip->skip = "bad IPv6 version";
 		return;
 	}
@@ -355,9 +334,9 @@ static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 	/* Each extension header takes at least 8 bytes, so the walk ends with the packet. */
 	for (;;) {
 		if (next == IP6_HOPOPTS || next == IP6_ROUTING || next == IP6_DSTOPTS) {
-			uint8_t nh = rd_u8(&p);
-			uint8_t len8 = rd_u8(&p);
-			rd_skip(&p, (size_t)len8 * 8 + 6);
+			uint8_t nh = wire_u8(&p);
+			uint8_t len8 = wire_u8(&p);
+			wire_skip(&p, (size_t)len8 * 8 + 6);
 			if (wire_error(&p)) {
 				ip->proto = next;
 				ip->skip = "truncated IPv6 extension header";
@@ -369,10 +348,10 @@ static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 			continue;
 		}
 		if (next == IP6_FRAGMENT) {
-			uint8_t nh = rd_u8(&p);
-			rd_skip(&p, 1);
-			uint16_t off = rd_u16(&p);
-			rd_skip(&p, 4); /* identification */
+			uint8_t nh = wire_u8(&p);
+			wire_skip(&p, 1);
+			uint16_t off = wire_u16(&p);
+			wire_skip(&p, 4); /* identification */
 			if (wire_error(&p)) {
 				ip->proto = next;
 				ip->skip = "truncated IPv6 extension header";
@@ -396,45 +375,47 @@ static void ipv6_header(wire_t *w, ip_info_t *ip, int quoted)
 	ip->wire_len = plen > ext ? (size_t)plen - ext : 0;
 }
 
-static void ip_header(wire_t *w, ip_info_t *ip, int quoted)
+/* Sets src, dst, proto and skip (with truncated and fragment); payload and wire_len only
+ * when skip is NULL. */
+static inline void ip_header(wire_t *w, ip_info_t *ip, int quoted)
 {
-	memset(ip, 0, sizeof *ip);
-	/* Peek at the version nibble without consuming it. */
-	wire_t peek = *w;
-	uint8_t v = rd_u8(&peek);
-	if (wire_error(&peek)) {
-		ip->skip = "truncated IP header";
-		ip->truncated = 1;
-		return;
-	}
-	if ((v >> 4) == 4)
+	const uint8_t *v = peek(w, 1);
+	ip->skip = NULL;
+	ip->truncated = ip->fragment = 0;
+	if (!v)
+		ip_unread(ip, "truncated IP header", 1);
+	else if ((v[0] >> 4) == 4)
 		ipv4_header(w, ip, quoted);
-	else if ((v >> 4) == 6)
+	else if ((v[0] >> 4) == 6)
 		ipv6_header(w, ip, quoted);
 	else
-		ip->skip = "not IPv4 or IPv6";
+		ip_unread(ip, "not IPv4 or IPv6", 0);
 }
 
 /* RFC 768. */
 static int udp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	out->sport = rd_u16(w);
-	out->dport = rd_u16(w);
-	uint16_t len = rd_u16(w);
-	rd_skip(w, 2); /* checksum */
-	if (wire_error(w))
+	const uint8_t *h = avail(w) >= 8 ? wire_ptr(w, 8) : NULL;
+	if (!h) {
+		/* The ports that were captured are still reported. */
+		out->sport = wire_u16(w);
+		out->dport = wire_u16(w);
+		wire_skip(w, 4); /* length, checksum */
 		return skip(out, SKIP_TRUNCATED, "truncated UDP header");
-	if (out->sport == cfg->dns_port || out->dport == cfg->dns_port)
-		out->selected = PKT_SEL_EXT; /* counts only where BPF's form did not reach */
+	}
+	/* source port, destination port, length, checksum */
+	out->sport = (uint16_t)be16(h);
+	out->dport = (uint16_t)be16(h + 2);
+	size_t len = be16(h + 4);
+	if (out->sport != cfg->dns_port && out->dport != cfg->dns_port)
+		return len < 8 ? skip(out, SKIP_MALFORMED, "bad UDP length") : 0;
+	out->selected = PKT_SEL_EXT; /* counts only where BPF's form did not reach */
 	if (len < 8)
 		return skip(out, SKIP_MALFORMED, "bad UDP length");
-	if (out->sport != cfg->dns_port && out->dport != cfg->dns_port)
-		return 0;
-	wire_t p = narrow(w, (size_t)len - 8);
-	size_t n = rd_left(&p);
-	if (n < DNS_HEADER_LEN)
-		return skip(out, SKIP_DNS, "DNS message shorter than its header");
-	const uint8_t *msg = wire_ptr(&p, n);
+	size_t n = avail(w);
+	if (len - 8 < n)
+		n = len - 8;
+	const uint8_t *msg = n >= DNS_HEADER_LEN ? wire_ptr(w, n) : NULL;
 	if (!msg || dns_parse(msg, n, &out->dns) != 0)
 		return skip(out, SKIP_DNS, "DNS message shorter than its header");
 	out->kind = PKT_DNS;
@@ -445,13 +426,13 @@ static int udp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
  * (two-byte length before each message) is the analyzer's, which has the stream. */
 static int tcp(const dissect_cfg_t *cfg, wire_t *w, size_t wire_len, pkt_t *out)
 {
-	out->sport = rd_u16(w);
-	out->dport = rd_u16(w);
-	out->tcp_seq = rd_u32(w);
-	rd_skip(w, 4); /* acknowledgment number */
-	uint8_t off = rd_u8(w);
-	out->tcp_flags = rd_u8(w);
-	rd_skip(w, 6); /* window, checksum, urgent pointer */
+	out->sport = wire_u16(w);
+	out->dport = wire_u16(w);
+	out->tcp_seq = wire_u32(w);
+	wire_skip(w, 4); /* acknowledgment number */
+	uint8_t off = wire_u8(w);
+	out->tcp_flags = wire_u8(w);
+	wire_skip(w, 6); /* window, checksum, urgent pointer */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated TCP header");
 	if (out->sport == cfg->dns_port || out->dport == cfg->dns_port)
@@ -461,10 +442,10 @@ static int tcp(const dissect_cfg_t *cfg, wire_t *w, size_t wire_len, pkt_t *out)
 		return skip(out, SKIP_MALFORMED, "bad TCP header length");
 	if (out->sport != cfg->dns_port && out->dport != cfg->dns_port)
 		return 0;
-	rd_skip(w, hl - 20); /* options */
+	wire_skip(w, hl - 20); /* options */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated TCP options");
-	size_t n = rd_left(w);
+	size_t n = avail(w);
 	out->payload = n ? wire_ptr(w, n) : NULL;
 	out->payload_len = out->payload ? n : 0;
 	out->tcp_len = wire_len > hl ? wire_len - hl : 0;
@@ -472,6 +453,22 @@ static int tcp(const dissect_cfg_t *cfg, wire_t *w, size_t wire_len, pkt_t *out)
 		out->tcp_len = out->payload_len; /* the IP length lied; what is there is there */
 	out->kind = PKT_TCP;
 	return 0;
+}
+
+/* RFC 1035 4.1.1 and 4.1.2: the quoted message's first question, when the quote holds it
+ * whole; otherwise q->q stays as it was cleared. */
+static void quote_question(const uint8_t *msg, size_t n, pkt_quote_t *q)
+{
+	wire_t w = {.base = msg, .len = msg ? n : 0, .pos = 0, .err = 0};
+	dns_header_t h;
+	if (dns_parse_header(&w, &h) != 0 || h.qdcount < 1)
+		return;
+	if (dns_parse_question(&w, &q->q) != 0) {
+		q->q.name.len = 0;
+		q->q.qtype = q->q.qclass = 0;
+		return;
+	}
+	q->has_question = 1;
 }
 
 /* The packet an ICMP error quotes: RFC 792 (IP header + at least 64 bits of the datagram),
@@ -494,27 +491,21 @@ static int icmp_quote(wire_t *w, pkt_t *out)
 	q->dst = ip.dst;
 	q->proto = ip.proto;
 	wire_t *u = &ip.payload;
-	q->sport = rd_u16(u);
-	q->dport = rd_u16(u);
-	uint16_t len = rd_u16(u);
-	rd_skip(u, 2);
+	q->sport = wire_u16(u);
+	q->dport = wire_u16(u);
+	uint16_t len = wire_u16(u);
+	wire_skip(u, 2);
 	if (wire_error(u))
 		return skip(out, SKIP_ICMP_QUOTE, "ICMP error quotes too little");
 	wire_t p = len >= 8 ? narrow(u, (size_t)len - 8) : rest(u);
-	size_t n = rd_left(&p);
+	size_t n = avail(&p);
 	if (n >= 2) {
 		wire_t idw = p;
-		q->dns_id = rd_u16(&idw);
+		q->dns_id = wire_u16(&idw);
 		q->has_dns_id = 1;
 	}
-	if (n >= DNS_HEADER_LEN) {
-		const uint8_t *msg = wire_ptr(&p, n);
-		dns_msg_t m;
-		if (msg && dns_parse(msg, n, &m) == 0 && m.has_question) {
-			q->has_question = 1;
-			q->q = m.q;
-		}
-	}
+	if (n >= DNS_HEADER_LEN)
+		quote_question(wire_ptr(&p, n), n, q);
 	out->kind = PKT_ICMP_ERROR;
 	return 0;
 }
@@ -522,9 +513,9 @@ static int icmp_quote(wire_t *w, pkt_t *out)
 /* RFC 792 (ICMP destination unreachable, type 3; port unreachable is code 3). */
 static int icmp4(wire_t *w, pkt_t *out)
 {
-	out->icmp_type = rd_u8(w);
-	out->icmp_code = rd_u8(w);
-	rd_skip(w, 6); /* checksum, unused */
+	out->icmp_type = wire_u8(w);
+	out->icmp_code = wire_u8(w);
+	wire_skip(w, 6); /* checksum, unused */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated ICMP header");
 	if (out->icmp_type != 3)
@@ -536,9 +527,9 @@ static int icmp4(wire_t *w, pkt_t *out)
 /* RFC 4443 section 3.1 (destination unreachable, type 1; port unreachable is code 4). */
 static int icmp6(wire_t *w, pkt_t *out)
 {
-	out->icmp_type = rd_u8(w);
-	out->icmp_code = rd_u8(w);
-	rd_skip(w, 6); /* checksum, unused */
+	out->icmp_type = wire_u8(w);
+	out->icmp_code = wire_u8(w);
+	wire_skip(w, 6); /* checksum, unused */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated ICMPv6 header");
 	if (out->icmp_type != 1)
@@ -578,9 +569,9 @@ static int ip_packet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
  * odd first byte ends the field). */
 static int ppp_protocol(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	uint16_t proto = rd_u8(w);
+	uint16_t proto = wire_u8(w);
 	if (!wire_error(w) && !(proto & 1))
-		proto = (uint16_t)(proto << 8 | rd_u8(w));
+		proto = (uint16_t)(proto << 8 | wire_u8(w));
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated PPP header");
 	wire_t ipw = rest(w);
@@ -595,7 +586,7 @@ static int mpls(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
 	/* Each entry takes 4 bytes, so the loop ends with the frame. */
 	for (;;) {
-		uint32_t e = rd_u32(w);
+		uint32_t e = wire_u32(w);
 		if (wire_error(w))
 			return skip(out, SKIP_TRUNCATED, "truncated MPLS label stack");
 		if (e & 0x100)
@@ -613,8 +604,8 @@ static int by_ethertype(const dissect_cfg_t *cfg, uint16_t type, wire_t *w, pkt_
 	}
 	if (type == ETHERTYPE_PPPOE) {
 		/* RFC 2516 section 6: version/type, code, session, length; then PPP. */
-		rd_skip(w, 4);
-		uint16_t len = rd_u16(w);
+		wire_skip(w, 4);
+		uint16_t len = wire_u16(w);
 		if (wire_error(w))
 			return skip(out, SKIP_TRUNCATED, "truncated PPPoE header");
 		wire_t pw = narrow(w, len);
@@ -629,13 +620,13 @@ static int by_ethertype(const dissect_cfg_t *cfg, uint16_t type, wire_t *w, pkt_
  * 802.1ad). */
 static int ethernet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	rd_skip(w, 12); /* destination, source */
-	uint16_t type = rd_u16(w);
+	wire_skip(w, 12); /* destination, source */
+	uint16_t type = wire_u16(w);
 	/* Each tag takes 4 bytes, so the loop ends with the frame. */
 	while (!wire_error(w) && (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD ||
 				  type == ETHERTYPE_QINQ_OLD)) {
-		rd_skip(w, 2); /* tag control information */
-		type = rd_u16(w);
+		wire_skip(w, 2); /* tag control information */
+		type = wire_u16(w);
 	}
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated Ethernet header");
@@ -645,8 +636,8 @@ static int ethernet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 /* https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html */
 static int linux_sll(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	rd_skip(w, 14); /* packet type, ARPHRD, address length, address */
-	uint16_t proto = rd_u16(w);
+	wire_skip(w, 14); /* packet type, ARPHRD, address length, address */
+	uint16_t proto = wire_u16(w);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated Linux cooked header");
 	return by_ethertype(cfg, proto, w, out);
@@ -655,8 +646,8 @@ static int linux_sll(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 /* https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL2.html */
 static int linux_sll2(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	uint16_t proto = rd_u16(w);
-	rd_skip(w, 18); /* reserved, ifindex, ARPHRD, packet type, address length, address */
+	uint16_t proto = wire_u16(w);
+	wire_skip(w, 18); /* reserved, ifindex, ARPHRD, packet type, address length, address */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated Linux cooked v2 header");
 	return by_ethertype(cfg, proto, w, out);
@@ -677,7 +668,7 @@ static int family_is_ipv6(uint32_t f)
 /* https://www.tcpdump.org/linktypes/LINKTYPE_NULL.html and LINKTYPE_LOOP.html. */
 static int loopback(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out, int any_order)
 {
-	uint32_t f = rd_u32(w);
+	uint32_t f = wire_u32(w);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated loopback header");
 	/* LINKTYPE_NULL holds the family in the writer's byte order, which the file does not
@@ -694,17 +685,17 @@ static int loopback(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out, int any_ord
 static int ppp(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
 	wire_t peek = *w;
-	uint8_t addr = rd_u8(&peek), ctrl = rd_u8(&peek);
+	uint8_t addr = wire_u8(&peek), ctrl = wire_u8(&peek);
 	if (!wire_error(&peek) && addr == 0xff && ctrl == 0x03)
-		rd_skip(w, 2);
+		wire_skip(w, 2);
 	return ppp_protocol(cfg, w, out);
 }
 
 /* https://www.tcpdump.org/linktypes/LINKTYPE_C_HDLC.html: address, control, Ethernet type. */
 static int c_hdlc(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	rd_skip(w, 2);
-	uint16_t type = rd_u16(w);
+	wire_skip(w, 2);
+	uint16_t type = wire_u16(w);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated Cisco HDLC header");
 	return by_ethertype(cfg, type, w, out);
@@ -714,9 +705,9 @@ static int c_hdlc(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
  * byte says IPv4 (2) or IPv6 (26). */
 static int ipnet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	rd_skip(w, 1); /* version */
-	uint8_t family = rd_u8(w);
-	rd_skip(w, 22);
+	wire_skip(w, 1); /* version */
+	uint8_t family = wire_u8(w);
+	wire_skip(w, 22);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated ipnet header");
 	wire_t ipw = rest(w);
@@ -729,25 +720,25 @@ static int ipnet(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
  * that names the Ethernet type. A trailing FCS is harmless: IP narrows to its length. */
 static int ieee802_11(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	uint8_t fc0 = rd_u8(w), fc1 = rd_u8(w);
-	rd_skip(w, 2 + 6 + 6 + 6 + 2); /* duration, three addresses, sequence control */
+	uint8_t fc0 = wire_u8(w), fc1 = wire_u8(w);
+	wire_skip(w, 2 + 6 + 6 + 6 + 2); /* duration, three addresses, sequence control */
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated 802.11 header");
 	unsigned type = (fc0 >> 2) & 3, subtype = fc0 >> 4;
 	if (type != 2 || (subtype & 4))
 		return skip(out, SKIP_NOT_IP, "not IP (802.11 frame without data)");
 	if ((fc1 & 3) == 3)
-		rd_skip(w, 6); /* fourth address, between two access points */
+		wire_skip(w, 6); /* fourth address, between two access points */
 	if (subtype & 8) {
-		rd_skip(w, 2); /* QoS control */
+		wire_skip(w, 2); /* QoS control */
 		if (fc1 & 0x80)
-			rd_skip(w, 4); /* HT control, present in QoS frames with the order bit */
+			wire_skip(w, 4); /* HT control, present in QoS frames with the order bit */
 	}
 	if (fc1 & 0x40)
 		return skip(out, SKIP_ENCRYPTED, "encrypted 802.11 frame");
 	uint8_t snap[6];
-	rd_bytes(w, snap, sizeof snap);
-	uint16_t etype = rd_u16(w);
+	wire_bytes(w, snap, sizeof snap);
+	uint16_t etype = wire_u16(w);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated 802.11 header");
 	static const uint8_t rfc1042[6] = {0xaa, 0xaa, 0x03, 0, 0, 0};
@@ -759,15 +750,15 @@ static int ieee802_11(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 /* https://www.radiotap.org/: version, pad, little-endian length of the whole header. */
 static int radiotap(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
 {
-	uint8_t version = rd_u8(w);
-	rd_skip(w, 1);
-	uint16_t len = rd_u8(w);
-	len = (uint16_t)(len | rd_u8(w) << 8);
+	uint8_t version = wire_u8(w);
+	wire_skip(w, 1);
+	uint16_t len = wire_u8(w);
+	len = (uint16_t)(len | wire_u8(w) << 8);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated radiotap header");
 	if (version != 0 || len < 8)
 		return skip(out, SKIP_MALFORMED, "bad radiotap header");
-	rd_skip(w, (size_t)len - 4);
+	wire_skip(w, (size_t)len - 4);
 	if (wire_error(w))
 		return skip(out, SKIP_TRUNCATED, "truncated radiotap header");
 	wire_t f = rest(w);
@@ -783,20 +774,22 @@ static int radiotap(const dissect_cfg_t *cfg, wire_t *w, pkt_t *out)
  * (an encapsulation or header the BPF form does not know), the answer is SEL_MAYBE and the
  * dissector's own walk decides (dissect.h, enum pkt_sel). */
 
-enum { SEL_NO, SEL_TAKE, SEL_MAYBE };
+/* SEL_LINKTYPE: a link type the dissector does not read, so not one BPF's form takes. */
+enum { SEL_NO, SEL_TAKE, SEL_MAYBE, SEL_LINKTYPE };
 
-/* BPF's load of n bytes at offset off of the frame, or NULL where BPF would reject. */
+/* Where a taken frame's IP header starts when the dissector's walk reaches it at the offset
+ * BPF loads it from (NO_IP: the walk must start at the link layer). */
+#define NO_IP SIZE_MAX
+
+/* BPF's load of n bytes at offset off of the frame, or NULL where BPF would reject. Loads
+ * go anywhere in the frame, so this peeks rather than moving a cursor. */
 static inline const uint8_t *at(const wire_t *frame, size_t off, size_t n)
 {
-	wire_t w = *frame;
-	rd_skip(&w, off);
-	return fast_take(&w, n);
+	return off <= frame->len && n <= frame->len - off ? frame->base + off : NULL;
 }
 
-static inline unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
-
 /* "udp port P or tcp port P": the source port first, as BPF accepts on it alone. */
-static int sel_ports(const wire_t *f, size_t off, uint16_t port)
+static inline int sel_ports(const wire_t *f, size_t off, uint16_t port)
 {
 	const uint8_t *s = at(f, off, 2), *d;
 	if (!s)
@@ -809,7 +802,7 @@ static int sel_ports(const wire_t *f, size_t off, uint16_t port)
 
 /* BPF's IPv4 part: the protocol; a UDP or TCP port only in a first fragment, at the offset
  * the header length gives (unchecked, as in BPF); ICMP in any fragment. */
-static int sel_ip4(const wire_t *f, size_t ip, uint16_t port)
+static inline int sel_ip4(const wire_t *f, size_t ip, uint16_t port)
 {
 	const uint8_t *p = at(f, ip, 10);
 	if (!p)
@@ -825,7 +818,7 @@ static int sel_ip4(const wire_t *f, size_t ip, uint16_t port)
 
 /* BPF's IPv6 part: the fixed header's next header only, ICMPv6 also behind one fragment
  * header. Other extension headers are the dissector's to follow. */
-static int sel_ip6(const wire_t *f, size_t ip, uint16_t port)
+static inline int sel_ip6(const wire_t *f, size_t ip, uint16_t port)
 {
 	const uint8_t *nh = at(f, ip + 6, 1), *n2;
 	if (!nh)
@@ -850,7 +843,7 @@ static int sel_ip6(const wire_t *f, size_t ip, uint16_t port)
 
 /* The link layer says which IP version BPF checks; the dissector goes by the version
  * nibble, so a packet of the other version is the dissector's to judge. */
-static int sel_ip(const wire_t *f, size_t ip, int v6, uint16_t port)
+static inline int sel_ip(const wire_t *f, size_t ip, int v6, uint16_t port)
 {
 	int r = v6 ? sel_ip6(f, ip, port) : sel_ip4(f, ip, port);
 	const uint8_t *v;
@@ -860,52 +853,13 @@ static int sel_ip(const wire_t *f, size_t ip, int v6, uint16_t port)
 	return v && (v[0] >> 4) == (v6 ? 4 : 6) ? SEL_MAYBE : SEL_NO;
 }
 
-/* An Ethernet type at type_off, the network layer at ip_off; tags more VLAN tags for BPF
- * to follow ("vlan" moves both offsets by 4); eth: the dissector follows any number. */
-static int sel_ethertype(const wire_t *f, size_t type_off, size_t ip_off, int tags, int eth,
-			 uint16_t port)
-{
-	for (;;) {
-		const uint8_t *t = at(f, type_off, 2);
-		if (!t)
-			return SEL_NO;
-		switch (be16(t)) {
-		case ETHERTYPE_IPV4:
-			return sel_ip(f, ip_off, 0, port);
-		case ETHERTYPE_IPV6:
-			return sel_ip(f, ip_off, 1, port);
-		case ETHERTYPE_8021Q:
-		case ETHERTYPE_8021AD:
-		case ETHERTYPE_QINQ_OLD:
-			if (!tags--)
-				return eth ? SEL_MAYBE : SEL_NO;
-			type_off += 4;
-			ip_off += 4;
-			continue;
-		case ETHERTYPE_PPPOE:
-		case ETHERTYPE_MPLS:
-			return SEL_MAYBE;
-		default:
-			return SEL_NO;
-		}
-	}
-}
-
 /* Loopback families: BPF compares the 4 bytes with AF_INET / AF_INET6 of this host in its
  * byte order (what the bytes hold when the writer's order is this host's); the dissector
- * also takes the other order and the BSDs' AF_INET6. */
-static int sel_loopback(const wire_t *f, int host_order, uint16_t port)
+ * also takes the other order and the BSDs' AF_INET6. This is for the families BPF does not
+ * take. */
+static int sel_loopback_other(uint32_t v, int host_order)
 {
-	const uint8_t *p = at(f, 0, 4);
-	uint32_t v, s;
-	if (!p)
-		return SEL_NO;
-	v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	s = __builtin_bswap32(v);
-	if (v == (host_order ? htonl(2) : 2))
-		return sel_ip(f, 4, 0, port);
-	if (v == (host_order ? htonl(10) : 10))
-		return sel_ip(f, 4, 1, port);
+	uint32_t s = __builtin_bswap32(v);
 	if (host_order)
 		return v == 2 || s == 2 || family_is_ipv6(v) || family_is_ipv6(s) ? SEL_MAYBE
 										  : SEL_NO;
@@ -916,14 +870,15 @@ static int sel_loopback(const wire_t *f, int host_order, uint16_t port)
  * the Ethernet type 6 bytes into the LLC/SNAP header that follows (not checked); radiotap
  * adds its length and, when its flags say so, pads the header to 4 bytes (from the start
  * of the frame, as BPF computes it). Four-address frames and QoS frames with HT control
- * are longer: only the dissector reads those right. */
-static int sel_80211(const wire_t *f, int radiotap, uint16_t port)
+ * are longer: only the dissector reads those right (*other). SEL_TAKE: go on with the
+ * Ethernet type at *type_off. */
+static int sel_80211(const wire_t *f, int radiotap, size_t *type_off, int *other)
 {
 	const uint8_t *p;
 	size_t rt = 0, hdr;
 	unsigned fc0, fc1 = 0;
-	int r, other = 0;
 
+	*other = 0;
 	if (radiotap) {
 		if (!(p = at(f, 2, 2)))
 			return SEL_NO;
@@ -945,137 +900,223 @@ static int sel_80211(const wire_t *f, int radiotap, uint16_t port)
 				return SEL_NO;
 			if (flags[0] & 0x20) {
 				hdr = (hdr + 3) & ~(size_t)3;
-				other = 1;
+				*other = 1;
 			}
 		}
 	}
 	if ((p = at(f, rt + 1, 1)) != NULL) {
 		fc1 = p[0];
 		if ((fc1 & 3) == 3 || ((fc0 & 0x80) && (fc1 & 0x80)))
-			other = 1;
+			*other = 1;
 	}
-	r = sel_ethertype(f, hdr + 6, hdr + 8, 2, 0, port);
-	return r == SEL_NO && other ? SEL_MAYBE : r;
+	*type_off = hdr + 6;
+	return SEL_TAKE;
 }
 
-/* PPP as libpcap's BPF reads it: the protocol at 2, after the HDLC-like address and control
- * bytes, whatever they hold. Without them, or with a compressed protocol field, the
- * dissector's reading differs. */
-static int sel_ppp(const wire_t *f, uint16_t port)
+/* One pass over the few bytes BPF loads, with one switch on the link type: the link layer
+ * gives the IP version BPF checks and where the header starts, then the IP part decides.
+ * *ip: where a taken frame's IP header starts when the dissector's walk reaches it at the
+ * same offset; NO_IP where the link layer's reading differs (PPP, 802.11). */
+static int select_frame(uint16_t port, int linktype, const wire_t *f, size_t *ip)
 {
-	const uint8_t *p = at(f, 0, 4);
-	int r = SEL_NO, framed;
-	if (!p)
-		return SEL_NO;
-	if (be16(p + 2) == PPP_IPV4)
-		r = sel_ip(f, 4, 0, port);
-	else if (be16(p + 2) == PPP_IPV6)
-		r = sel_ip(f, 4, 1, port);
-	framed = p[0] == 0xff && p[1] == 0x03 && !(p[2] & 1);
-	return r == SEL_NO && !framed ? SEL_MAYBE : r;
-}
+	const uint8_t *p;
+	size_t type_off = 0, ip_off = 0;
+	int tags = 0, eth = 0, v6 = 0, direct = 1, r;
+	int no = SEL_NO; /* the answer where BPF's form rejects: SEL_MAYBE where the dissector
+			    reads the link layer otherwise */
+	uint32_t v;
 
-static int sel_ipnet(const wire_t *f, uint16_t port)
-{
-	const uint8_t *p = at(f, 1, 1);
-	if (!p)
-		return SEL_NO;
-	if (p[0] == 2)
-		return sel_ip(f, 24, 0, port);
-	if (p[0] == 26)
-		return sel_ip(f, 24, 1, port);
-	return SEL_NO;
-}
-
-static int sel_raw(const wire_t *f, uint16_t port)
-{
-	const uint8_t *p = at(f, 0, 1);
-	if (!p)
-		return SEL_NO;
-	if ((p[0] & 0xf0) == 0x60)
-		return sel_ip6(f, 0, port);
-	if ((p[0] & 0xf0) == 0x40)
-		return sel_ip4(f, 0, port);
-	return SEL_NO;
-}
-
-static int select_frame(uint16_t port, int linktype, const wire_t *f)
-{
-	switch (linktype) {
+	*ip = NO_IP;
+	/* The link types are far apart, so the switch is a chain of compares: Ethernet, the
+	 * common one, goes first. */
+	switch (__builtin_expect(linktype, LT_ETHERNET)) {
 	case LT_ETHERNET:
-		return sel_ethertype(f, 12, 14, 2, 1, port);
+		type_off = 12;
+		ip_off = 14;
+		tags = 2;
+		eth = 1;
+		break;
 	case LT_LINUX_SLL:
-		return sel_ethertype(f, 14, 16, 0, 0, port);
+		type_off = 14;
+		ip_off = 16;
+		break;
 	case LT_LINUX_SLL2:
-		return sel_ethertype(f, 0, 20, 0, 0, port);
+		type_off = 0;
+		ip_off = 20;
+		break;
 	case LT_C_HDLC:
-		return sel_ethertype(f, 2, 4, 0, 0, port);
+		type_off = 2;
+		ip_off = 4;
+		break;
+	case LT_IEEE802_11:
+	case LT_IEEE802_11_RADIOTAP:
+		r = sel_80211(f, linktype == LT_IEEE802_11_RADIOTAP, &type_off, &no);
+		if (r != SEL_TAKE)
+			return r;
+		no = no ? SEL_MAYBE : SEL_NO;
+		ip_off = type_off + 2;
+		tags = 2;
+		direct = 0;
+		break;
 	case LT_NULL:
-		return sel_loopback(f, 1, port);
 	case LT_LOOP:
-		return sel_loopback(f, 0, port);
+		if (!(p = at(f, 0, 4)))
+			return SEL_NO;
+		v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		if (v == (linktype == LT_NULL ? htonl(2) : 2))
+			v6 = 0;
+		else if (v == (linktype == LT_NULL ? htonl(10) : 10))
+			v6 = 1;
+		else
+			return sel_loopback_other(v, linktype == LT_NULL);
+		ip_off = 4;
+		goto ip;
 	case LT_RAW:
-		return sel_raw(f, port);
+		if (!(p = at(f, 0, 1)))
+			return SEL_NO;
+		if ((p[0] & 0xf0) != 0x60 && (p[0] & 0xf0) != 0x40)
+			return SEL_NO;
+		v6 = (p[0] & 0xf0) == 0x60;
+		goto ip;
 	case LT_IPV4:
-		return sel_ip(f, 0, 0, port);
 	case LT_IPV6:
-		return sel_ip(f, 0, 1, port);
+		v6 = linktype == LT_IPV6;
+		goto ip;
 	case LT_PPP:
 	case LT_PPP_HDLC:
-		return sel_ppp(f, port);
+		/* BPF reads the protocol at 2, after the HDLC-like address and control bytes,
+		 * whatever they hold. Without them, or with a compressed protocol field, the
+		 * dissector's reading differs. */
+		if (!(p = at(f, 0, 4)))
+			return SEL_NO;
+		if (!(p[0] == 0xff && p[1] == 0x03 && !(p[2] & 1)))
+			no = SEL_MAYBE;
+		if (be16(p + 2) != PPP_IPV4 && be16(p + 2) != PPP_IPV6)
+			return no;
+		v6 = be16(p + 2) == PPP_IPV6;
+		ip_off = 4;
+		direct = 0;
+		goto ip;
 	case LT_IPNET:
-		return sel_ipnet(f, port);
-	case LT_IEEE802_11:
-		return sel_80211(f, 0, port);
-	case LT_IEEE802_11_RADIOTAP:
-		return sel_80211(f, 1, port);
+		if (!(p = at(f, 1, 1)))
+			return SEL_NO;
+		if (p[0] != 2 && p[0] != 26)
+			return SEL_NO;
+		v6 = p[0] == 26;
+		ip_off = 24;
+		goto ip;
 	default:
-		return SEL_NO;
+		return SEL_LINKTYPE;
 	}
+
+	/* An Ethernet type at type_off, the network layer at ip_off; tags more VLAN tags for
+	 * BPF to follow ("vlan" moves both offsets by 4); eth: the dissector follows any
+	 * number. */
+	for (;;) {
+		if (!(p = at(f, type_off, 2)))
+			return no;
+		switch (be16(p)) {
+		case ETHERTYPE_IPV4:
+			v6 = 0;
+			goto ip;
+		case ETHERTYPE_IPV6:
+			v6 = 1;
+			goto ip;
+		case ETHERTYPE_8021Q:
+		case ETHERTYPE_8021AD:
+		case ETHERTYPE_QINQ_OLD:
+			if (!tags--)
+				return eth ? SEL_MAYBE : no;
+			type_off += 4;
+			ip_off += 4;
+			continue;
+		case ETHERTYPE_PPPOE:
+		case ETHERTYPE_MPLS:
+			return SEL_MAYBE;
+		default:
+			return no;
+		}
+	}
+
+ip:
+	r = sel_ip(f, ip_off, v6, port);
+	if (r == SEL_NO)
+		return no;
+	if (direct)
+		*ip = ip_off;
+	return r;
+}
+
+/* memset of the whole of out, but for the two name buffers past their length byte: most
+ * of pkt_t, which nothing reads while the length says 0. */
+static void pkt_clear(pkt_t *out)
+{
+	_Static_assert(offsetof(pkt_t, dns.q.name.wire) < offsetof(pkt_t, dns.q.qtype) &&
+			   offsetof(pkt_t, dns.q.qtype) < offsetof(pkt_t, quote.q.name.wire) &&
+			   offsetof(pkt_t, quote.q.name.wire) < offsetof(pkt_t, quote.q.qtype),
+		       "pkt_t keeps its order");
+	unsigned char *b = (unsigned char *)out;
+	memset(b, 0, offsetof(pkt_t, dns.q.name.wire));
+	memset(b + offsetof(pkt_t, dns.q.qtype), 0,
+	       offsetof(pkt_t, quote.q.name.wire) - offsetof(pkt_t, dns.q.qtype));
+	memset(b + offsetof(pkt_t, quote.q.qtype), 0, sizeof *out - offsetof(pkt_t, quote.q.qtype));
 }
 
 static int dissect_layers(const dissect_cfg_t *cfg, int linktype, wire_t *wp, pkt_t *out);
 
-static int dissect(const dissect_cfg_t *cfg, int select, int linktype, const uint8_t *data,
-		   size_t caplen, pkt_t *out)
-{
-	wire_t w;
-	wire_init(&w, data, data ? caplen : 0);
-	int sel = SEL_NO, rc;
-	if (select) {
-		sel = select_frame(cfg->dns_port, linktype, &w);
-		/* The common case of a busy capture: leave before touching the rest of out. */
-		if (sel == SEL_NO && dissect_linktype_supported(linktype)) {
-			out->kind = PKT_OTHER;
-			out->skip = SKIP_NONE;
-			out->note = NULL;
-			out->selected = PKT_SEL_NO;
-			return 0;
-		}
-	}
-	memset(out, 0, sizeof *out);
-	rc = dissect_layers(cfg, linktype, &w, out);
-	/* The walk marked what the extension would take; it counts only where BPF's form
-	 * could not reach. */
-	if (sel == SEL_NO)
-		out->selected = PKT_SEL_NO;
-	else if (sel == SEL_TAKE)
-		out->selected = PKT_SEL_BPF;
-	return rc;
-}
-
 int dissect_packet(const dissect_cfg_t *cfg, int linktype, const uint8_t *data, size_t caplen,
 		   size_t wirelen, pkt_t *out)
 {
+	wire_t w = {.base = data, .len = data ? caplen : 0, .pos = 0, .err = 0};
+	int rc;
 	(void)wirelen; /* every layer reads only what was captured */
-	return dissect(cfg, 0, linktype, data, caplen, out);
+	pkt_clear(out);
+	rc = dissect_layers(cfg, linktype, &w, out);
+	out->selected = PKT_SEL_NO; /* only dissect_packet_select decides it */
+	return rc;
+}
+
+/* A frame the default filter may take. Out of line, so that a frame passed over does not
+ * pay for this path's registers. */
+static __attribute__((noinline)) int dissect_selected(const dissect_cfg_t *cfg, int linktype,
+						      const uint8_t *data, size_t caplen, int sel,
+						      size_t ip, pkt_t *out)
+{
+	wire_t w = {.base = data, .len = data ? caplen : 0, .pos = 0, .err = 0};
+	int rc;
+	pkt_clear(out);
+	if (sel == SEL_TAKE && ip != NO_IP) {
+		/* The link layer was read on the way, as the dissector reads it: start at IP. */
+		wire_skip(&w, ip);
+		wire_t ipw = rest(&w);
+		rc = ip_packet(cfg, &ipw, out);
+	} else {
+		rc = dissect_layers(cfg, linktype, &w, out);
+	}
+	/* The walk marked what the extension would take; it counts only where BPF's form
+	 * could not reach. */
+	if (sel == SEL_TAKE)
+		out->selected = PKT_SEL_BPF;
+	else if (sel == SEL_LINKTYPE)
+		out->selected = PKT_SEL_NO;
+	return rc;
 }
 
 int dissect_packet_select(const dissect_cfg_t *cfg, int linktype, const uint8_t *data,
 			  size_t caplen, size_t wirelen, pkt_t *out)
 {
-	(void)wirelen;
-	return dissect(cfg, 1, linktype, data, caplen, out);
+	wire_t w = {.base = data, .len = data ? caplen : 0, .pos = 0, .err = 0};
+	size_t ip;
+	int sel = select_frame(cfg->dns_port, linktype, &w, &ip);
+	(void)wirelen; /* every layer reads only what was captured */
+	if (sel != SEL_NO)
+		return dissect_selected(cfg, linktype, data, caplen, sel, ip, out);
+	/* The common case of a busy capture: leave before touching the rest of out. */
+	out->kind = PKT_OTHER;
+	out->skip = SKIP_NONE;
+	out->note = NULL;
+	out->selected = PKT_SEL_NO;
+	return 0;
 }
 
 static int dissect_layers(const dissect_cfg_t *cfg, int linktype, wire_t *wp, pkt_t *out)

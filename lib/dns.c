@@ -38,9 +38,25 @@ static void name_set_root(dns_name_t *n)
 	n->wire[0] = 0;
 }
 
+/* RFC 1035 4.1.1, from the 12 bytes of a whole header. */
+static inline void header_from(const uint8_t *p, dns_header_t *h)
+{
+	h->id = (uint16_t)(p[0] << 8 | p[1]);
+	h->flags = (uint16_t)(p[2] << 8 | p[3]);
+	h->qdcount = (uint16_t)(p[4] << 8 | p[5]);
+	h->ancount = (uint16_t)(p[6] << 8 | p[7]);
+	h->nscount = (uint16_t)(p[8] << 8 | p[9]);
+	h->arcount = (uint16_t)(p[10] << 8 | p[11]);
+}
+
 /* RFC 1035 4.1.1. */
 int dns_parse_header(wire_t *w, dns_header_t *h)
 {
+	if (wire_left(w) >= DNS_HEADER_LEN) {
+		header_from(wire_ptr(w, DNS_HEADER_LEN), h);
+		return 0;
+	}
+	/* A short header still gives the fields it holds whole. */
 	h->id = wire_u16(w);
 	h->flags = wire_u16(w);
 	h->qdcount = wire_u16(w);
@@ -52,77 +68,82 @@ int dns_parse_header(wire_t *w, dns_header_t *h)
 
 /* RFC 1035 4.1.4 (message compression), with the limits c-ares and Knot apply: a pointer
  * must go strictly before the start of the run of labels it ends, which makes every jump
- * land earlier than the last and so rules out loops; jumps are capped as well. */
+ * land earlier than the last and so rules out loops; jumps are capped as well. A run of
+ * labels is checked label by label and then copied at once. */
 int dns_parse_name(wire_t *w, dns_name_t *out)
 {
-	name_set_root(out);
-	if (w->err)
+	if (w->err) {
+		name_set_root(out);
 		return w->err;
+	}
 
+	const uint8_t *base = w->base;
+	size_t len = w->len;
 	size_t pos = w->pos;
 	size_t run_start = pos; /* where the current run of labels began */
 	size_t resume = 0;      /* cursor position after the name, once a pointer was taken */
 	int jumped = 0;
 	unsigned jumps = 0;
-	uint8_t buf[DNS_MAXNAME];
-	size_t n = 0;
-	int err = 0;
+	size_t n = 0; /* bytes of out->wire filled by earlier runs */
+	int err;
 
 	for (;;) {
-		if (pos >= w->len) {
-			err = SP_ETRUNC;
-			break;
-		}
-		uint8_t c = w->base[pos];
-		if ((c & 0xC0) == 0xC0) {
-			if (w->len - pos < 2) {
+		size_t from = pos;
+		/* A label may end at most here and leave room for the root label. */
+		size_t room = from + (DNS_MAXNAME - 1 - n);
+		uint8_t c;
+		for (;;) {
+			if (pos >= len) {
 				err = SP_ETRUNC;
+				goto fail;
+			}
+			c = base[pos];
+			if (c == 0 || c > DNS_MAXLABEL)
 				break;
+			size_t end = pos + 1 + c;
+			if (end > len || end > room) {
+				err = end > len ? SP_ETRUNC : SP_ENAMELEN;
+				goto fail;
 			}
-			size_t target = (size_t)(c & 0x3F) << 8 | w->base[pos + 1];
-			if (target >= run_start || ++jumps > DNS_MAX_JUMPS) {
-				err = SP_ELOOP;
-				break;
-			}
-			if (!jumped) {
-				resume = pos + 2;
-				jumped = 1;
-			}
-			pos = run_start = target;
-			continue;
+			pos = end;
 		}
-		if (c & 0xC0) {
-			/* 01 (extended label, RFC 6891 obsoleted it) and 10 (reserved). */
-			err = SP_EFORMAT;
-			break;
+		if (pos > from) {
+			memcpy(out->wire + n, base + from, pos - from);
+			n += pos - from;
 		}
 		if (c == 0) {
-			buf[n++] = 0;
+			out->wire[n++] = 0;
 			pos++;
 			break;
 		}
-		if (w->len - pos - 1 < c) {
+		if ((c & 0xC0) != 0xC0) {
+			/* 01 (extended label, RFC 6891 obsoleted it) and 10 (reserved). */
+			err = SP_EFORMAT;
+			goto fail;
+		}
+		if (len - pos < 2) {
 			err = SP_ETRUNC;
-			break;
+			goto fail;
 		}
-		/* Room for this label and the root label that must still follow. */
-		if (n + 1 + c + 1 > DNS_MAXNAME) {
-			err = SP_ENAMELEN;
-			break;
+		size_t target = (size_t)(c & 0x3F) << 8 | base[pos + 1];
+		if (target >= run_start || ++jumps > DNS_MAX_JUMPS) {
+			err = SP_ELOOP;
+			goto fail;
 		}
-		memcpy(buf + n, w->base + pos, (size_t)c + 1);
-		n += (size_t)c + 1;
-		pos += (size_t)c + 1;
+		if (!jumped) {
+			resume = pos + 2;
+			jumped = 1;
+		}
+		pos = run_start = target;
 	}
 
-	if (err) {
-		wire_fail(w, err);
-		return err;
-	}
 	out->len = (uint8_t)n;
-	memcpy(out->wire, buf, n);
 	w->pos = jumped ? resume : pos;
 	return 0;
+fail:
+	name_set_root(out);
+	wire_fail(w, err);
+	return err;
 }
 
 /* RFC 1035 4.1.2. */
@@ -138,17 +159,20 @@ int dns_parse_question(wire_t *w, dns_question_t *q)
 
 int dns_parse(const uint8_t *buf, size_t len, dns_msg_t *m)
 {
-	memset(m, 0, sizeof *m);
+	/* Each field set rather than the whole message cleared: the name buffer past its
+	 * length is never read. */
+	m->has_question = 0;
+	m->qerr = 0;
 	name_set_root(&m->q.name);
-	if (!buf || len < DNS_HEADER_LEN)
+	m->q.qtype = m->q.qclass = 0;
+	if (!buf || len < DNS_HEADER_LEN) {
+		memset(&m->h, 0, sizeof m->h);
 		return SP_ETRUNC;
-	wire_t w;
-	wire_init(&w, buf, len);
-	int rc = dns_parse_header(&w, &m->h);
-	if (rc)
-		return rc;
+	}
+	wire_t w = {.base = buf, .len = len, .pos = 0, .err = 0};
+	header_from(wire_ptr(&w, DNS_HEADER_LEN), &m->h); /* there: len was checked */
 	if (m->h.qdcount >= 1) {
-		rc = dns_parse_question(&w, &m->q);
+		int rc = dns_parse_question(&w, &m->q);
 		if (rc == 0) {
 			m->has_question = 1;
 		} else {

@@ -85,6 +85,16 @@ static void *analyse(void *arg)
 	return NULL;
 }
 
+static void destroy(pipeline_t *pl)
+{
+	for (size_t i = 0; i < BATCHES; i++)
+		free(pl->all[i]);
+	pthread_mutex_destroy(&pl->mu);
+	pthread_cond_destroy(&pl->filled);
+	pthread_cond_destroy(&pl->freed);
+	free(pl);
+}
+
 int pipeline_start(pipeline_t **out, sniff_t *s)
 {
 	pipeline_t *pl = calloc(1, sizeof *pl);
@@ -110,12 +120,7 @@ int pipeline_start(pipeline_t **out, sniff_t *s)
 	pthread_cond_init(&pl->freed, NULL);
 	rc = pthread_create(&pl->thread, NULL, analyse, pl);
 	if (rc) {
-		for (size_t i = 0; i < BATCHES; i++)
-			free(pl->all[i]);
-		pthread_mutex_destroy(&pl->mu);
-		pthread_cond_destroy(&pl->filled);
-		pthread_cond_destroy(&pl->freed);
-		free(pl);
+		destroy(pl);
 		return -rc;
 	}
 	*out = pl;
@@ -206,11 +211,6 @@ int pipeline_finish(pipeline_t *pl)
 	pthread_mutex_unlock(&pl->mu);
 	pthread_join(pl->thread, NULL);
 	rc = pl->rc;
-	for (size_t i = 0; i < BATCHES; i++)
-		free(pl->all[i]);
-	pthread_mutex_destroy(&pl->mu);
-	pthread_cond_destroy(&pl->filled);
-	pthread_cond_destroy(&pl->freed);
-	free(pl);
+	destroy(pl);
 	return rc;
 }

@@ -987,6 +987,196 @@ static void test_sockaddr_split(void **state)
 			 SP_EFORMAT);
 }
 
+/* Every field a caller may read, compared; the name buffers as far as their length says. */
+static void assert_same_name(const dns_name_t *a, const dns_name_t *b)
+{
+	assert_int_equal(a->len, b->len);
+	assert_memory_equal(a->wire, b->wire, a->len);
+}
+
+static void assert_same_question(const dns_question_t *a, const dns_question_t *b)
+{
+	assert_same_name(&a->name, &b->name);
+	assert_int_equal(a->qtype, b->qtype);
+	assert_int_equal(a->qclass, b->qclass);
+}
+
+static void assert_same_addr(const sp_addr_t *a, const sp_addr_t *b)
+{
+	assert_int_equal(a->family, b->family);
+	assert_memory_equal(a->a, b->a, sizeof a->a); /* the analyzer keys by all 16 */
+}
+
+static void assert_same_pkt(const pkt_t *a, const pkt_t *b)
+{
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->skip, b->skip);
+	assert_ptr_equal(a->note, b->note);
+	assert_same_addr(&a->src, &b->src);
+	assert_same_addr(&a->dst, &b->dst);
+	assert_int_equal(a->proto, b->proto);
+	assert_int_equal(a->sport, b->sport);
+	assert_int_equal(a->dport, b->dport);
+	assert_memory_equal(&a->dns.h, &b->dns.h, sizeof a->dns.h);
+	assert_int_equal(a->dns.has_question, b->dns.has_question);
+	assert_int_equal(a->dns.qerr, b->dns.qerr);
+	assert_same_question(&a->dns.q, &b->dns.q);
+	assert_int_equal(a->icmp_type, b->icmp_type);
+	assert_int_equal(a->icmp_code, b->icmp_code);
+	assert_int_equal(a->port_unreachable, b->port_unreachable);
+	assert_same_addr(&a->quote.src, &b->quote.src);
+	assert_same_addr(&a->quote.dst, &b->quote.dst);
+	assert_int_equal(a->quote.proto, b->quote.proto);
+	assert_int_equal(a->quote.sport, b->quote.sport);
+	assert_int_equal(a->quote.dport, b->quote.dport);
+	assert_int_equal(a->quote.has_dns_id, b->quote.has_dns_id);
+	assert_int_equal(a->quote.dns_id, b->quote.dns_id);
+	assert_int_equal(a->quote.has_question, b->quote.has_question);
+	assert_same_question(&a->quote.q, &b->quote.q);
+	assert_int_equal(a->tcp_seq, b->tcp_seq);
+	assert_int_equal(a->tcp_flags, b->tcp_flags);
+	assert_ptr_equal(a->payload, b->payload);
+	assert_int_equal(a->payload_len, b->payload_len);
+	assert_int_equal(a->tcp_len, b->tcp_len);
+}
+
+/* One frame dissected into a pkt_t that holds fill in every byte beforehand. */
+static int dissect_filled(int select, int linktype, const uint8_t *data, size_t n, int fill,
+			  pkt_t *p)
+{
+	memset(p, fill, sizeof *p);
+	if (select)
+		return dissect_packet_select(&cfg, linktype, data, n, n, p);
+	return dissect_packet(&cfg, linktype, data, n, n, p);
+}
+
+/* The same frame through both entry points, into clean and dirty output: whatever out held
+ * before, dissect_packet sets every field, and dissect_packet_select gives what
+ * dissect_packet gives for a frame it takes. */
+static void check_both_ways(int linktype, const frame_t *f, int want_sel)
+{
+	uint8_t *copy = malloc(f->n ? f->n : 1);
+	pkt_t clean, dirty, sel;
+	int rc;
+	assert_non_null(copy);
+	memcpy(copy, f->b, f->n);
+	rc = dissect_filled(0, linktype, copy, f->n, 0, &clean);
+	assert_int_equal(dissect_filled(0, linktype, copy, f->n, 0xa5, &dirty), rc);
+	assert_same_pkt(&clean, &dirty);
+	assert_int_equal(clean.selected, PKT_SEL_NO);
+	assert_int_equal(dirty.selected, PKT_SEL_NO);
+	if (clean.dns.has_question || clean.quote.has_question) {
+		/* a name that fills its buffer only as far as its length, as a fresh parse */
+		const dns_name_t *n =
+		    clean.dns.has_question ? &clean.dns.q.name : &clean.quote.q.name;
+		assert_true(n->len >= 1 && n->wire[n->len - 1] == 0);
+	}
+	for (int fill = 0; fill <= 0xff; fill += 0xff) {
+		int src = dissect_filled(1, linktype, copy, f->n, fill, &sel);
+		assert_int_equal(sel.selected, want_sel);
+		if (want_sel == PKT_SEL_NO) {
+			assert_int_equal(src, linktype == 147 ? SP_EUNSUPPORTED : 0);
+			assert_int_equal(sel.skip, linktype == 147 ? SKIP_LINKTYPE : SKIP_NONE);
+			continue;
+		}
+		assert_int_equal(src, rc);
+		assert_same_pkt(&sel, &clean);
+	}
+	free(copy);
+}
+
+static void test_output_whatever_it_held(void **state)
+{
+	(void)state;
+	const uint16_t tags[] = {0x8100, 0x88A8, 0x8100};
+	for (int v6 = 0; v6 <= 1; v6++) {
+		frame_t ip = {0}, f;
+		ip_query(&ip, v6, 0x77, "w.t5.lab.test", v6 ? DNS_T_AAAA : DNS_T_A);
+		for (size_t ntags = 0; ntags <= 3; ntags++) {
+			memset(&f, 0, sizeof f);
+			eth_header(&f, tags, ntags, v6 ? 0x86DD : 0x0800);
+			put(&f, ip.b, ip.n);
+			/* a third tag is past BPF's "vlan and vlan": the extension's */
+			check_both_ways(LT_ETHERNET, &f, ntags < 3 ? PKT_SEL_BPF : PKT_SEL_EXT);
+		}
+		memset(&f, 0, sizeof f); /* Linux cooked v1 */
+		put16(&f, 0), put16(&f, 1), put16(&f, 6), put32(&f, 0x02000000), put32(&f, 0);
+		put16(&f, v6 ? 0x86DD : 0x0800), put(&f, ip.b, ip.n);
+		check_both_ways(LT_LINUX_SLL, &f, PKT_SEL_BPF);
+		memset(&f, 0, sizeof f); /* Linux cooked v2 */
+		put16(&f, v6 ? 0x86DD : 0x0800), put16(&f, 0), put32(&f, 2), put16(&f, 1);
+		put8(&f, 0), put8(&f, 6), put32(&f, 0x02000000), put32(&f, 0), put(&f, ip.b, ip.n);
+		check_both_ways(LT_LINUX_SLL2, &f, PKT_SEL_BPF);
+		memset(&f, 0, sizeof f); /* Cisco HDLC */
+		put8(&f, 0x0f), put8(&f, 0), put16(&f, v6 ? 0x86DD : 0x0800), put(&f, ip.b, ip.n);
+		check_both_ways(LT_C_HDLC, &f, PKT_SEL_BPF);
+		memset(&f, 0, sizeof f); /* BSD loopback in this host's order, then the other */
+		uint32_t fam = htonl(v6 ? 10 : 2);
+		put32(&f, fam), put(&f, ip.b, ip.n);
+		check_both_ways(LT_NULL, &f, PKT_SEL_BPF);
+		patch16(&f, 0, 0), patch16(&f, 2, v6 ? 10 : 2);
+		/* network order: BPF's only on a big-endian host */
+		check_both_ways(LT_NULL, &f, htonl(1) == 1 ? PKT_SEL_BPF : PKT_SEL_EXT);
+		memset(&f, 0, sizeof f); /* OpenBSD loopback */
+		put32(&f, v6 ? 24 : 2), put(&f, ip.b, ip.n);
+		check_both_ways(LT_LOOP, &f, v6 ? PKT_SEL_EXT : PKT_SEL_BPF);
+		memset(&f, 0, sizeof f); /* Solaris ipnet */
+		put8(&f, 1), put8(&f, v6 ? 26 : 2);
+		for (int i = 0; i < 22; i++)
+			put8(&f, 0);
+		put(&f, ip.b, ip.n);
+		check_both_ways(LT_IPNET, &f, PKT_SEL_BPF);
+		memset(&f, 0, sizeof f); /* PPP: framed, then bare */
+		put8(&f, 0xff), put8(&f, 0x03), put16(&f, v6 ? 0x0057 : 0x0021),
+		    put(&f, ip.b, ip.n);
+		check_both_ways(LT_PPP, &f, PKT_SEL_BPF);
+		memset(&f, 0, sizeof f);
+		put16(&f, v6 ? 0x0057 : 0x0021), put(&f, ip.b, ip.n);
+		check_both_ways(LT_PPP, &f, PKT_SEL_EXT);
+		check_both_ways(LT_RAW, &ip, PKT_SEL_BPF);
+		check_both_ways(v6 ? LT_IPV6 : LT_IPV4, &ip, PKT_SEL_BPF);
+		/* Raw IPv4 given as raw IPv6 is the dissector's to judge; the other way round,
+		 * BPF reads byte 9 (in the source address, 0x01) as ICMP and takes it. */
+		check_both_ways(v6 ? LT_IPV4 : LT_IPV6, &ip, v6 ? PKT_SEL_BPF : PKT_SEL_EXT);
+
+		frame_t e = {0}; /* ICMP errors: with the question, with the ID only, too short */
+		icmp_error(&e, v6, v6 ? 1 : 3, v6 ? 4 : 3, 9999);
+		check_both_ways(LT_RAW, &e, PKT_SEL_BPF);
+		memset(&e, 0, sizeof e);
+		icmp_error(&e, v6, v6 ? 1 : 3, v6 ? 4 : 3, v6 ? 50 : 30);
+		check_both_ways(LT_RAW, &e, PKT_SEL_BPF);
+		memset(&e, 0, sizeof e);
+		icmp_error(&e, v6, v6 ? 1 : 3, v6 ? 4 : 3, v6 ? 47 : 27);
+		check_both_ways(LT_RAW, &e, PKT_SEL_BPF);
+
+		frame_t t = {0}; /* TCP to the DNS port (in IPv6 behind extension headers) */
+		uint8_t m[64] = {0, 20};
+		tcp_segment(&t, v6, 4242, TCP_F_ACK, m, sizeof m, 1);
+		check_both_ways(LT_RAW, &t, v6 ? PKT_SEL_EXT : PKT_SEL_BPF);
+	}
+	frame_t f = {0};
+	eth_header(&f, NULL, 0, 0x0806); /* ARP: passed over */
+	for (int i = 0; i < 28; i++)
+		put8(&f, 0);
+	check_both_ways(LT_ETHERNET, &f, PKT_SEL_NO);
+	check_both_ways(147, &f, PKT_SEL_NO); /* a link type nobody reads */
+	memset(&f, 0, sizeof f);
+	eth_header(&f, NULL, 0, 0x0800); /* an IPv4 header cut short: ICMP is all BPF reads */
+	put8(&f, 0x45), put8(&f, 0), put16(&f, 40), put32(&f, 0), put8(&f, 64), put8(&f, 1);
+	check_both_ways(LT_ETHERNET, &f, PKT_SEL_BPF);
+	f.b[14 + 9] = 17; /* UDP: BPF's port load runs past the frame */
+	check_both_ways(LT_ETHERNET, &f, PKT_SEL_NO);
+	memset(&f, 0, sizeof f);
+	ip_query(&f, 0, 1, "h.t5.lab.test", DNS_T_A);
+	f.b[0] = 0x44; /* a header length below 20: BPF finds no port 53 where it looks */
+	check_both_ways(LT_RAW, &f, PKT_SEL_NO);
+	f.b[9] = 1; /* ICMP, which BPF takes as it is */
+	check_both_ways(LT_RAW, &f, PKT_SEL_BPF);
+	f.b[0] = 0x45;
+	f.b[9] = 50; /* a protocol nobody reads here: the filter passes over it */
+	check_both_ways(LT_RAW, &f, PKT_SEL_NO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1007,6 +1197,7 @@ int main(void)
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_tcp_payload),
 	    cmocka_unit_test(test_more_linktypes),
+	    cmocka_unit_test(test_output_whatever_it_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

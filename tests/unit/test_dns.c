@@ -69,6 +69,36 @@ static void test_query_roundtrip(void **state)
 	assert_string_equal(text, "www.example.lab.test");
 }
 
+/* dns_parse sets every field whatever the message held before: into a message filled
+ * with 0xa5 it gives what it gives into a zeroed one. */
+static void check_parse_into_dirty(const uint8_t *buf, size_t l)
+{
+	dns_msg_t clean, dirty;
+	memset(&clean, 0, sizeof clean);
+	memset(&dirty, 0xa5, sizeof dirty);
+	int rc = dns_parse(buf, l, &clean);
+	assert_int_equal(dns_parse(buf, l, &dirty), rc);
+	assert_memory_equal(&clean.h, &dirty.h, sizeof clean.h);
+	assert_int_equal(clean.has_question, dirty.has_question);
+	assert_int_equal(clean.qerr, dirty.qerr);
+	assert_int_equal(clean.q.qtype, dirty.q.qtype);
+	assert_int_equal(clean.q.qclass, dirty.q.qclass);
+	assert_int_equal(clean.q.name.len, dirty.q.name.len);
+	assert_memory_equal(clean.q.name.wire, dirty.q.name.wire, clean.q.name.len);
+	if (!dirty.has_question) {
+		/* the root, and no type or class, when the question did not parse */
+		assert_int_equal(dirty.q.name.len, 1);
+		assert_int_equal(dirty.q.name.wire[0], 0);
+		assert_int_equal(dirty.q.qtype, 0);
+		assert_int_equal(dirty.q.qclass, 0);
+	}
+	if (l < DNS_HEADER_LEN) {
+		static const dns_header_t zero;
+		assert_memory_equal(&dirty.h, &zero, sizeof zero);
+		assert_int_equal(dirty.qerr, 0);
+	}
+}
+
 static void test_truncated_at_every_byte(void **state)
 {
 	(void)state;
@@ -82,6 +112,7 @@ static void test_truncated_at_every_byte(void **state)
 		uint8_t copy[512];
 		memcpy(copy, buf, l);
 		int rc = dns_parse(copy, l, &m);
+		check_parse_into_dirty(copy, l);
 		if (l < DNS_HEADER_LEN) {
 			assert_int_equal(rc, SP_ETRUNC);
 			continue;
@@ -254,6 +285,102 @@ static void test_name_length_limits(void **state)
 	m[n++] = 0xC0;
 	m[n++] = 12;
 	assert_int_equal(parse_at(m, n, at, &name, NULL), SP_ENAMELEN);
+}
+
+/* A header cut short still gives its whole fields; a whole one moves the cursor past it. */
+static void test_header_short_and_whole(void **state)
+{
+	(void)state;
+	static const uint8_t m[13] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 2, 0, 3, 0, 4, 0x99};
+	dns_header_t h;
+	wire_t w;
+	wire_init(&w, m, 5);
+	memset(&h, 0xa5, sizeof h);
+	assert_int_equal(dns_parse_header(&w, &h), SP_ETRUNC);
+	assert_int_equal(h.id, 0x1234);
+	assert_int_equal(h.flags, 0x8180);
+	assert_int_equal(h.qdcount, 0);
+	assert_int_equal(h.ancount + h.nscount + h.arcount, 0);
+	assert_int_equal(wire_error(&w), SP_ETRUNC);
+	wire_init(&w, m, sizeof m);
+	assert_int_equal(dns_parse_header(&w, &h), 0);
+	assert_int_equal(h.qdcount, 1);
+	assert_int_equal(h.ancount, 2);
+	assert_int_equal(h.nscount, 3);
+	assert_int_equal(h.arcount, 4);
+	assert_int_equal(w.pos, DNS_HEADER_LEN);
+	/* A cursor that failed before reads nothing. */
+	wire_fail(&w, SP_EFORMAT);
+	assert_int_equal(dns_parse_header(&w, &h), SP_EFORMAT);
+	assert_int_equal(h.id, 0);
+}
+
+/* Labels before and after a pointer make one name; on any error the name is the root,
+ * whatever the buffer held. */
+static void test_name_across_pointer(void **state)
+{
+	(void)state;
+	uint8_t m[600];
+	size_t n = header(m);
+	memcpy(m + n, "\3lab\4test\0", 10); /* 12 */
+	n += 10;
+	memcpy(m + n, "\1a\2bc\xC0\x0C", 7); /* 22: "a.bc" then -> 12 */
+	n += 7;
+	dns_name_t name;
+	size_t end;
+	memset(&name, 0xa5, sizeof name);
+	assert_int_equal(parse_at(m, n, 22, &name, &end), 0);
+	assert_int_equal(end, 29);
+	assert_int_equal(name.len, 15);
+	assert_memory_equal(name.wire, "\1a\2bc\3lab\4test\0", 15);
+	/* The same name with the pointer cut off, then with a label past the end. */
+	memset(&name, 0xa5, sizeof name);
+	assert_int_equal(parse_at(m, n - 1, 22, &name, NULL), SP_ETRUNC);
+	assert_int_equal(name.len, 1);
+	assert_int_equal(name.wire[0], 0);
+	m[22] = 9;
+	memset(&name, 0xa5, sizeof name);
+	assert_int_equal(parse_at(m, n, 22, &name, NULL), SP_ETRUNC);
+	assert_int_equal(name.len, 1);
+	assert_int_equal(name.wire[0], 0);
+
+	/* A label both past the end of the message and past 255 bytes: truncation is what
+	 * the message shows first. */
+	static const unsigned l192[] = {63, 63, 63};
+	n = long_name(m, l192, 3) - 1; /* without the root label */
+	m[n++] = 62;
+	memset(m + n, 'y', 10);
+	n += 10;
+	assert_int_equal(parse_at(m, n, 12, &name, NULL), SP_ETRUNC);
+	memset(m + n, 'y', 52);
+	m[n + 52] = 0;
+	assert_int_equal(parse_at(m, n + 53, 12, &name, NULL), SP_ENAMELEN);
+	/* "abc", a label of k bytes, then a pointer to a 241-byte name: 255 bytes at k = 9. */
+	static const unsigned l240[] = {63, 63, 63, 47}; /* 64 * 3 + 48 + 1 = 241 */
+	n = long_name(m, l240, 4);
+	for (unsigned k = 8; k <= 10; k++) {
+		size_t e = n;
+		m[e++] = 3;
+		memcpy(m + e, "abc", 3);
+		e += 3;
+		m[e++] = (uint8_t)k;
+		memset(m + e, 't', k);
+		e += k;
+		m[e++] = 0xC0;
+		m[e++] = 12;
+		memset(&name, 0xa5, sizeof name);
+		int rc = parse_at(m, e, n, &name, &end);
+		if (k == 10) {
+			assert_int_equal(rc, SP_ENAMELEN);
+			assert_int_equal(name.len, 1);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(end, e);
+		assert_int_equal(name.len, 4 + k + 1 + 241);
+		assert_int_equal(name.wire[4 + k + 1], 63);
+		assert_int_equal(name.wire[name.len - 1], 0);
+	}
 }
 
 static void test_to_text_escapes(void **state)
@@ -541,6 +668,8 @@ int main(void)
 	    cmocka_unit_test(test_query_roundtrip),
 	    cmocka_unit_test(test_truncated_at_every_byte),
 	    cmocka_unit_test(test_no_question),
+	    cmocka_unit_test(test_header_short_and_whole),
+	    cmocka_unit_test(test_name_across_pointer),
 	    cmocka_unit_test(test_pointer_follows_back),
 	    cmocka_unit_test(test_self_pointer),
 	    cmocka_unit_test(test_forward_pointer),
