@@ -115,6 +115,18 @@ check "zero-length packets, no filter: a note for each" \
 check "zero-length packets, no filter: counted as skipped" \
 	jqok 'select(.type=="summary") | .skipped == 2 and .frames == 7' "$tmp/zero_all.out"
 
+# Notes keep the order of the frames although the analysis (and its skip notes) runs on a
+# second thread: the skip notes of frames 2 and 3 come before the note about the cut at 8.
+zsize=$(stat -c %s "$tmp/zero.pcap")
+{ cat "$tmp/zero.pcap"; record 100 990 "$q_a" | head -c 20; } >"$tmp/zero_cut.pcap"
+"$BIN/sniff" -r "$tmp/zero_cut.pcap" -f '' --json >/dev/null 2>"$tmp/zero_cut.err"
+check "notes in frame order: skip notes of frames 2 and 3, then the cut at packet 8" \
+	test "$(grep -o 'frame [0-9]* skipped\|ends in the middle of packet [0-9]*' \
+		"$tmp/zero_cut.err" | tr '\n' ' ')" = \
+	"frame 2 skipped frame 3 skipped ends in the middle of packet 8 "
+check "notes in frame order: the cut file is the whole one and 20 bytes more" \
+	test "$(stat -c %s "$tmp/zero_cut.pcap")" -eq $((zsize + 20))
+
 {
 	pcap_header 101
 	record 100 0 "$q_a"
