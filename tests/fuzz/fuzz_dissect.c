@@ -62,6 +62,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 
+	/* sniff's path for files: a frame the selection takes is dissected as dissect_packet
+	 * does it. */
+	pkt_t sel;
+	dissect_packet_select(&cfg, lt, data + 1, size - 1, size - 1, &sel);
+	if (sel.selected != PKT_SEL_NO &&
+	    (sel.kind != p.kind || sel.skip != p.skip || !sp_addr_equal(&sel.src, &p.src) ||
+	     !sp_addr_equal(&sel.dst, &p.dst) || sel.sport != p.sport || sel.dport != p.dport ||
+	     sel.payload_len != p.payload_len))
+		__builtin_trap();
+
 	analyzer_t *a = analyzer_new();
 	if (!a)
 		return 0;
