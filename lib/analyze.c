@@ -914,6 +914,8 @@ static int name_text(const name_key_t *k, const dns_name_t *name, char *out, siz
 		}
 		out[o++] = '.';
 	}
+	if (o == 0) /* the root alone, which len > 1 rules out */
+		return dns_name_to_text(name, out, outlen);
 	/* "a.b." without its last dot: at most len - 1 bytes with the NUL, room checked above. */
 	out[--o] = '\0';
 	return (int)o;
