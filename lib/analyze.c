@@ -1786,6 +1786,13 @@ static int expire(analyzer_t *a, int all)
 	int rc = sweep(a, &a->answers, cutoff, all, expire_answer, ahead_answer);
 	if (rc == 0)
 		rc = sweep(a, &a->queries, cutoff, all, expire_query, ahead_query);
+	if (all) {
+		/* Nothing follows from the end of an asker, socket or taken-answer record but
+		 * its slot, and the tables are emptied below: the pools are emptied whole. */
+		pool_t *quiet[] = {&a->askers, &a->socks, &a->tclients};
+		for (size_t k = 0; k < sizeof quiet / sizeof quiet[0]; k++)
+			quiet[k]->n = quiet[k]->nfree = quiet[k]->used = quiet[k]->qn = 0;
+	}
 	if (rc == 0)
 		rc = sweep(a, &a->askers, cutoff, all, expire_asker, ahead_asker);
 	if (rc == 0)
