@@ -158,14 +158,24 @@ typedef struct trial_rec {
 	uint64_t first_query_frame;
 	size_t ev_cap;
 	unsigned unanswered_done; /* from queries already expired */
+	uint32_t client_ai;       /* t.client's index in the address table, NONE if not known */
 } trial_rec_t;
 
 /* Gap histogram: exact below 16 us, then 8 buckets per power of two up to 2^40 us. */
 #define GAP_BUCKETS (16 + 37 * 8)
 
+/* Where the median of a histogram lies: bucket b holds it and below counts the gaps in the
+ * buckets before b. A trial finishing moves it a bucket or so, so that finishing one need
+ * not walk the whole histogram. */
+struct median {
+	unsigned b;
+	uint32_t below;
+};
+
 typedef struct client_rec {
 	client_summary_t done, view;
 	uint32_t hist_done[GAP_BUCKETS], hist_view[GAP_BUCKETS];
+	struct median med_done;
 } client_rec_t;
 
 typedef struct slot {
@@ -707,7 +717,32 @@ static void gap_median(client_summary_t *c, const uint32_t *hist)
 	}
 }
 
-static void client_add(client_summary_t *c, uint32_t *hist, const trial_t *t)
+/* The median's bucket after a gap went into bucket x (c->gaps counts it already): the same
+ * bucket gap_median finds, the first whose running count passes the rank. */
+static void median_step(const client_summary_t *c, const uint32_t *hist, struct median *m,
+			unsigned x)
+{
+	uint64_t rank = (c->gaps - 1) / 2;
+	if (c->gaps > 1 && x < m->b)
+		m->below++;
+	else if (c->gaps == 1)
+		m->b = m->below = 0;
+	while (m->below > rank)
+		m->below -= hist[--m->b];
+	while (m->below + hist[m->b] <= rank)
+		m->below += hist[m->b++];
+}
+
+static uint64_t median_value(const client_summary_t *c, const struct median *m)
+{
+	if (!c->gaps)
+		return 0;
+	uint64_t v = gap_value(m->b);
+	return v < c->gap_min_ns ? c->gap_min_ns : v > c->gap_max_ns ? c->gap_max_ns : v;
+}
+
+/* med: NULL, or the median of c's histogram kept up to date (c->gap_median_ns with it). */
+static void client_add(client_summary_t *c, uint32_t *hist, struct median *med, const trial_t *t)
 {
 	c->trials++;
 	c->race += t->race;
@@ -762,7 +797,12 @@ static void client_add(client_summary_t *c, uint32_t *hist, const trial_t *t)
 	if (!c->gaps || gap > c->gap_max_ns)
 		c->gap_max_ns = gap;
 	c->gaps++;
-	hist[gap_bucket(gap)]++;
+	unsigned b = gap_bucket(gap);
+	hist[b]++;
+	if (med) {
+		median_step(c, hist, med, b);
+		c->gap_median_ns = median_value(c, med);
+	}
 }
 
 static const sp_addr_t *addr_at(const analyzer_t *a, uint32_t i)
@@ -839,6 +879,9 @@ static int client_get(analyzer_t *a, const sp_addr_t *addr, uint32_t *out)
 	AT(&a->addrs, addr_rec_t, ai)->client = *out;
 	return 0;
 }
+
+/* client_get for a trial's client, by its address index when the trial knows it. */
+static int trial_client(analyzer_t *a, const struct trial_rec *tr, uint32_t *out);
 
 /* ---- trials ---- */
 
@@ -1003,6 +1046,7 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name
 	tr->key = (const uint8_t *)copy + tl + 1;
 	tr->key_len = nk->len;
 	tr->t.client = *client;
+	tr->client_ai = NONE;
 	tr->used = 1;
 	tr->hash = nk->hash;
 	tr->touch = a->now;
@@ -1012,6 +1056,18 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name
 	a->order_valid = 0;
 	*out = idx;
 	return 0;
+}
+
+static int trial_client(analyzer_t *a, const trial_rec_t *tr, uint32_t *out)
+{
+	if (tr->client_ai != NONE) {
+		uint32_t ci = AT(&a->addrs, addr_rec_t, tr->client_ai)->client;
+		if (ci != NONE) {
+			*out = ci;
+			return 0;
+		}
+	}
+	return client_get(a, &tr->t.client, out);
 }
 
 static void trial_touch(analyzer_t *a, uint32_t ti, uint64_t ts)
@@ -1176,6 +1232,7 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		t->tcp_queries++;
 	if (t->queries == 1) {
 		t->client = p->src;
+		tr->client_ai = k.client;
 		t->first_qtype = k.qtype;
 		t->first_query_ts = ts;
 		tr->first_query_frame = frame;
@@ -1236,8 +1293,12 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		if (rc)
 			return rc;
 		k.trial = ti;
-		if (ti != NONE)
+		if (ti != NONE) {
 			h_q = key_hash(&k, K_QUESTION);
+			trial_rec_t *tr = trial_at(a, ti);
+			if (tr->client_ai == NONE && addr_equal(&tr->t.client, &p->dst))
+				tr->client_ai = k.client;
+		}
 	}
 
 	uint32_t tci = NONE;
@@ -1700,7 +1761,8 @@ static int sweep(analyzer_t *a, pool_t *pl, uint64_t cutoff, int all,
 	while ((i = fifo_pop(pl, cutoff, all)) != NONE) {
 		if (pl->qn > AHEAD_REC)
 			__builtin_prefetch(rec_at(pl, fifo_at(pl, AHEAD_REC)));
-		if (pl->qn > AHEAD_SLOTS)
+		/* Everything going, the tables are emptied whole: their slots are not read. */
+		if (pl->qn > AHEAD_SLOTS && !all)
 			ahead(a, fifo_at(pl, AHEAD_SLOTS));
 		uint64_t touch = rec_at(pl, i)->touch;
 		if (!all && touch >= cutoff) {
@@ -1733,7 +1795,7 @@ static int finish_trial(analyzer_t *a, uint32_t ti)
 {
 	trial_rec_t *tr = trial_at(a, ti);
 	uint32_t ci;
-	int rc = client_get(a, &tr->t.client, &ci);
+	int rc = trial_client(a, tr, &ci);
 	if (rc)
 		return rc;
 	tr = trial_at(a, ti);
@@ -1744,8 +1806,7 @@ static int finish_trial(analyzer_t *a, uint32_t ti)
 	tr->done = 1;
 	trial_unlist(a, ti);
 	client_rec_t *c = AT(&a->clients, client_rec_t, ci);
-	client_add(&c->done, c->hist_done, t);
-	gap_median(&c->done, c->hist_done);
+	client_add(&c->done, c->hist_done, &c->med_done, t);
 	a->stats.finished_trials++;
 	if (!a->cb)
 		return 0;
@@ -1968,11 +2029,11 @@ int analyzer_finish(analyzer_t *a)
 			continue; /* counted in its client's summary when it finished */
 		trial_verdict(a, &tr->t);
 		uint32_t ci;
-		rc = client_get(a, &tr->t.client, &ci);
+		rc = trial_client(a, tr, &ci);
 		if (rc)
 			return rc;
 		client_rec_t *c = AT(&a->clients, client_rec_t, ci);
-		client_add(&c->view, c->hist_view, &tr->t);
+		client_add(&c->view, c->hist_view, NULL, &tr->t);
 	}
 	for (size_t i = 0; i < a->clients.n; i++) {
 		client_rec_t *c = AT(&a->clients, client_rec_t, i);

@@ -852,6 +852,42 @@ static void on_trial(const trial_t *t, const client_summary_t *c, void *ctx)
 	}
 }
 
+/* The summary a callback gets keeps its gap median up to date as trials finish: it must be
+ * the median analyzer_finish computes over the same trials from the whole histogram. */
+static void on_trial_median(const trial_t *t, const client_summary_t *c, void *ctx)
+{
+	(void)t;
+	*(uint64_t *)ctx = c->gap_median_ns;
+}
+
+static void test_window_median(void **state)
+{
+	feed_t *f = *state;
+	uint64_t median = UINT64_MAX;
+	/* Gaps that go up and down across buckets, some equal, some far apart. */
+	static const uint64_t gaps_us[] = {5,   900, 3,  40000, 17, 17, 250, 2,   9000, 64,
+					   100, 1,   33, 700,   15, 16, 123, 456, 7,    80000};
+	analyzer_set_window(f->a, 1 * SEC);
+	analyzer_set_trial_cb(f->a, on_trial_median, &median);
+	sock_t s = sock4(10, 41000);
+	for (size_t i = 0; i <= sizeof gaps_us / sizeof gaps_us[0]; i++) {
+		char name[32];
+		uint64_t at = (uint64_t)i * 2 * SEC;
+		snprintf(name, sizeof name, "m%zu.lab.test", i);
+		/* This query finishes the trial before it: only that one has a gap. */
+		add(f, at, query(&s, (uint16_t)(2 * i), name, DNS_T_A));
+		if (i > 0) {
+			assert_int_equal(analyzer_finish(f->a), 0);
+			const client_summary_t *c = analyzer_client(f->a, 0);
+			assert_int_equal(c->gaps, i);
+			assert_int_equal(median, c->gap_median_ns);
+		}
+		if (i < sizeof gaps_us / sizeof gaps_us[0])
+			add(f, at + gaps_us[i] * 1000,
+			    query(&s, (uint16_t)(2 * i + 1), name, DNS_T_AAAA));
+	}
+}
+
 static void test_window_callback(void **state)
 {
 	feed_t *f = *state;
@@ -1110,6 +1146,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tcp_stream, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_gaps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_callback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_window_median, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_keeps_trials, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_zero, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_bounded, setup, teardown),
