@@ -224,7 +224,22 @@ typedef struct addr_rec {
 	uint64_t hash;
 } addr_rec_t;
 
+/* Blocks for trial names (text and folded wire form), by size class: one malloc and free
+ * per trial cost more than the rest of its start and end, and at the end of a capture the
+ * frees come from another thread than the mallocs, which glibc makes slower still. */
+#define NAME_CLASS 32
+#define NAME_CLASSES ((DNS_NAME_TEXT + DNS_MAXNAME + NAME_CLASS - 1) / NAME_CLASS + 1)
+#define NAME_CHUNK (64 * 1024)
+
+typedef struct names {
+	void *free[NAME_CLASSES]; /* each block's first bytes point to the next free one */
+	void *chunks;             /* each chunk's first bytes point to the one before */
+	uint8_t *cur;             /* the unused rest of the newest chunk */
+	size_t left;
+} names_t;
+
 struct analyzer {
+	names_t names;
 	pool_t queries, answers, askers, socks, tclients, streams, trials, clients, addrs;
 	table_t q_question, q_msg;         /* queries by question; latest by message key */
 	table_t a_question, a_msg, a_sock; /* latest answer by each key */
@@ -247,6 +262,48 @@ struct analyzer {
 };
 
 #define AT(pl, type, i) (&((type *)(pl)->p)[i])
+
+static void *names_alloc(names_t *n, size_t size)
+{
+	size_t c = (size + NAME_CLASS - 1) / NAME_CLASS, bytes = c * NAME_CLASS;
+	void *b = n->free[c];
+	if (b) {
+		memcpy(&n->free[c], b, sizeof(void *));
+		return b;
+	}
+	if (n->left < bytes) {
+		/* The chunk's header takes one class's room, so that blocks stay aligned. */
+		uint8_t *chunk = malloc(NAME_CHUNK);
+		if (!chunk)
+			return NULL;
+		memcpy(chunk, &n->chunks, sizeof(void *));
+		n->chunks = chunk;
+		n->cur = chunk + NAME_CLASS;
+		n->left = NAME_CHUNK - NAME_CLASS;
+	}
+	b = n->cur;
+	n->cur += bytes;
+	n->left -= bytes;
+	return b;
+}
+
+static void names_free(names_t *n, void *b, size_t size)
+{
+	size_t c = (size + NAME_CLASS - 1) / NAME_CLASS;
+	memcpy(b, &n->free[c], sizeof(void *));
+	n->free[c] = b;
+}
+
+static void names_clear(names_t *n)
+{
+	while (n->chunks) {
+		void *next;
+		memcpy(&next, n->chunks, sizeof next);
+		free(n->chunks);
+		n->chunks = next;
+	}
+	memset(n, 0, sizeof *n);
+}
 
 static rec_t *rec_at(const pool_t *pl, uint32_t i)
 {
@@ -634,9 +691,9 @@ void analyzer_free(analyzer_t *a)
 		return;
 	for (size_t i = 0; i < a->trials.n; i++) {
 		trial_rec_t *tr = trial_at(a, (uint32_t)i);
-		free(tr->t.name);
 		free(tr->t.evidence);
 	}
+	names_clear(&a->names);
 	for (size_t i = 0; i < a->streams.n; i++)
 		free(AT(&a->streams, stream_t, i)->buf);
 	pool_t *pools[] = {&a->queries, &a->answers, &a->askers,  &a->socks, &a->tclients,
@@ -1025,7 +1082,7 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name
 	if (rc)
 		return rc;
 	/* One block: the text, then the folded wire form the table compares. */
-	char *copy = malloc((size_t)tl + 1 + nk->len);
+	char *copy = names_alloc(&a->names, (size_t)tl + 1 + nk->len);
 	if (!copy)
 		return SP_ENOMEM;
 	memcpy(copy, text, (size_t)tl + 1);
@@ -1038,7 +1095,7 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name
 			pool_unalloc(&a->trials, idx);
 	}
 	if (rc) {
-		free(copy);
+		names_free(&a->names, copy, (size_t)tl + 1 + nk->len);
 		return rc;
 	}
 	trial_rec_t *tr = trial_at(a, idx);
@@ -1812,7 +1869,8 @@ static int finish_trial(analyzer_t *a, uint32_t ti)
 		return 0;
 	a->cb(t, &c->done, a->cb_ctx);
 	tr = trial_at(a, ti);
-	free(tr->t.name);
+	names_free(&a->names, tr->t.name,
+		   (size_t)(tr->key - (const uint8_t *)tr->t.name) + tr->key_len);
 	free(tr->t.evidence);
 	tr->t.name = NULL;
 	tr->t.evidence = NULL;
