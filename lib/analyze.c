@@ -483,18 +483,23 @@ static inline uint64_t finish_hash(uint64_t h)
 
 #define HASH_SEED 0xcbf29ce484222325ULL
 
+/* What a key hashes its address and trial fields by: the hashes of the addresses and of the
+ * trial's name key, not their indices, so that a reading thread can hash the keys of a
+ * packet from the packet alone (analyzer_prepare). Equal indices mean equal addresses and
+ * names, so equal keys still hash alike. */
+typedef struct hin {
+	uint64_t hc, hs, ht;
+} hin_t;
+
 /* Inline everywhere: each call site's mask is a constant, so only its fields are read. */
-static inline __attribute__((always_inline)) uint64_t key_hash(const mkey_t *k, unsigned mask)
+static inline __attribute__((always_inline)) uint64_t hash_key(const hin_t *in, const mkey_t *k,
+							       unsigned mask)
 {
 	uint64_t h = HASH_SEED ^ mask;
-	/* The small fields in words; a field outside the mask counts as zero. */
+	/* A field outside the mask counts as zero. */
+	h = mix64(h, (mask & K_CLIENT) ? in->hc : 0);
+	h = mix64(h, (mask & K_SERVER) ? in->hs : 0);
 	uint64_t v = 0;
-	if (mask & K_CLIENT)
-		v |= k->client;
-	if (mask & K_SERVER)
-		v |= (uint64_t)k->server << 32;
-	h = mix64(h, v);
-	v = 0;
 	if (mask & K_CPORT)
 		v |= k->cport;
 	if (mask & K_SPORT)
@@ -506,9 +511,9 @@ static inline __attribute__((always_inline)) uint64_t key_hash(const mkey_t *k, 
 	h = mix64(h, v);
 	v = 0;
 	if (mask & K_TRIAL)
-		v |= k->trial;
+		v ^= in->ht;
 	if (mask & K_PROTO)
-		v |= (uint64_t)k->proto << 32;
+		v ^= k->proto;
 	h = mix64(h, v);
 	return finish_hash(h);
 }
@@ -913,6 +918,20 @@ static const sp_addr_t *addr_at(const analyzer_t *a, uint32_t i)
 	return &AT(&a->addrs, addr_rec_t, i)->addr;
 }
 
+/* hash_key for a key of records already made: its addresses and trial are known by index. */
+static inline __attribute__((always_inline)) uint64_t key_hash(const analyzer_t *a, const mkey_t *k,
+							       unsigned mask)
+{
+	hin_t in = {0, 0, 0};
+	if (mask & K_CLIENT)
+		in.hc = AT(&a->addrs, addr_rec_t, k->client)->hash;
+	if (mask & K_SERVER)
+		in.hs = AT(&a->addrs, addr_rec_t, k->server)->hash;
+	if (mask & K_TRIAL)
+		in.ht = trial_at(a, k->trial)->hash;
+	return hash_key(&in, k, mask);
+}
+
 /* The index of address x, NONE if it was never seen. */
 static uint32_t addr_find(const analyzer_t *a, const sp_addr_t *x, uint64_t h)
 {
@@ -930,7 +949,8 @@ static uint32_t addr_find(const analyzer_t *a, const sp_addr_t *x, uint64_t h)
 
 static uint64_t addr_hash(const sp_addr_t *x) { return finish_hash(mix_addr(HASH_SEED, x)); }
 
-static int addr_intern(analyzer_t *a, const sp_addr_t *x, uint32_t *out)
+/* h: addr_hash(x). */
+static int addr_intern(analyzer_t *a, const sp_addr_t *x, uint64_t h, uint32_t *out)
 {
 	/* A capture is mostly a few servers and their clients: the last two addresses answer
 	 * most lookups (a query's server, then its answer's client) without hashing. */
@@ -941,7 +961,6 @@ static int addr_intern(analyzer_t *a, const sp_addr_t *x, uint32_t *out)
 			return 0;
 		}
 	}
-	uint64_t h = addr_hash(x);
 	*out = addr_find(a, x, h);
 	if (*out != NONE) {
 		a->recent[1] = a->recent[0];
@@ -966,7 +985,7 @@ static int addr_intern(analyzer_t *a, const sp_addr_t *x, uint32_t *out)
 static int client_get(analyzer_t *a, const sp_addr_t *addr, uint32_t *out)
 {
 	uint32_t ai;
-	int rc = addr_intern(a, addr, &ai);
+	int rc = addr_intern(a, addr, addr_hash(addr), &ai);
 	if (rc)
 		return rc;
 	addr_rec_t *r = AT(&a->addrs, addr_rec_t, ai);
@@ -992,6 +1011,9 @@ static int trial_client(analyzer_t *a, const struct trial_rec *tr, uint32_t *out
  * (dns_name_to_text) is a one-to-one function of it, so both tell the same trials apart,
  * and the text is made only when a trial is created. */
 typedef analyzer_prep_t name_key_t;
+
+/* analyzer_prep_t.kind: which keys its hashes are of (analyzer_prepare). */
+enum { PREP_NONE, PREP_QUERY, PREP_ANSWER, PREP_ICMP, PREP_TCP };
 
 /* ASCII upper case to lower case in eight bytes at once; other bytes (label lengths are at
  * most 63, below 'A') are left alone. */
@@ -1282,11 +1304,11 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		    .qtype = p->dns.q.qtype,
 		    .trial = ti,
 		    .proto = p->proto};
-	if ((rc = addr_intern(a, &p->src, &k.client)) != 0 ||
-	    (rc = addr_intern(a, &p->dst, &k.server)) != 0)
+	if ((rc = addr_intern(a, &p->src, nk->hc, &k.client)) != 0 ||
+	    (rc = addr_intern(a, &p->dst, nk->hs, &k.server)) != 0)
 		return rc;
-	uint64_t h_ask = key_hash(&k, K_ASKER), h_sock = key_hash(&k, K_SOCK);
-	uint64_t h_q = key_hash(&k, K_QUESTION), h_msg = key_hash(&k, K_MSG);
+	/* A trial means a name key: analyzer_prepare hashed this query's keys. */
+	uint64_t h_ask = nk->h[0], h_sock = nk->h[1], h_q = nk->h[2], h_msg = nk->h[3];
 	table_prefetch(&a->k_asker, h_ask);
 	table_prefetch(&a->k_sock, h_sock);
 	table_prefetch(&a->q_question, h_q);
@@ -1358,11 +1380,13 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		    .trial = NONE,
 		    .proto = p->proto};
 	int rc;
-	if ((rc = addr_intern(a, &p->dst, &k.client)) != 0 ||
-	    (rc = addr_intern(a, &p->src, &k.server)) != 0)
+	if ((rc = addr_intern(a, &p->dst, nk->hc, &k.client)) != 0 ||
+	    (rc = addr_intern(a, &p->src, nk->hs, &k.server)) != 0)
 		return rc;
-	/* The message and socket keys do not involve the trial: known from the start. */
-	uint64_t h_msg = key_hash(&k, K_MSG), h_sock = key_hash(&k, K_SOCKETS), h_q = 0;
+	/* The message and socket keys do not involve the trial: known from the start. The
+	 * question and taken-answer keys were hashed with the trial of the answer's name. */
+	uint64_t h_msg = nk->h[0], h_sock = nk->h[1], h_q = 0;
+	uint32_t own = NONE; /* the trial of the answer's own name */
 	table_prefetch(&a->a_msg, h_msg);
 	table_prefetch(&a->a_sock, h_sock);
 	uint32_t ti = NONE, qi = NONE;
@@ -1370,14 +1394,14 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		rc = trial_get(a, nk, &p->dns.q.name, 0, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
-		k.trial = ti;
+		k.trial = own = ti;
 		k.qtype = p->dns.q.qtype;
 		if (ti != NONE) {
 			/* Most answers keep this key: ask for all its slots at once. */
-			h_q = key_hash(&k, K_QUESTION);
+			h_q = nk->h[2];
 			table_prefetch(&a->q_question, h_q);
 			table_prefetch(&a->a_question, h_q);
-			table_prefetch(&a->k_tclient, key_hash(&k, K_TCLIENT));
+			table_prefetch(&a->k_tclient, nk->h[3]);
 			qi = lookup(&a->q_question, h_q, &k, K_QUESTION);
 		}
 	} else {
@@ -1388,16 +1412,16 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		if (k.trial != q->k.trial || k.qtype != q->k.qtype) {
 			k.trial = q->k.trial;
 			k.qtype = q->k.qtype;
-			h_q = key_hash(&k, K_QUESTION);
+			h_q = key_hash(a, &k, K_QUESTION);
 		}
 		ti = k.trial;
 	} else if (p->dns.has_question && ti == NONE) {
 		rc = trial_get(a, nk, &p->dns.q.name, 1, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
-		k.trial = ti;
+		k.trial = own = ti;
 		if (ti != NONE) {
-			h_q = key_hash(&k, K_QUESTION);
+			h_q = nk->h[2];
 			trial_rec_t *tr = trial_at(a, ti);
 			if (tr->client_ai == NONE && addr_equal(&tr->t.client, &p->dst))
 				tr->client_ai = k.client;
@@ -1406,7 +1430,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 
 	uint32_t tci = NONE;
 	if (ti != NONE) {
-		uint64_t h_tc = key_hash(&k, K_TCLIENT);
+		uint64_t h_tc = ti == own ? nk->h[3] : key_hash(a, &k, K_TCLIENT);
 		table_prefetch(&a->a_question, h_q);
 		table_prefetch(&a->k_tclient, h_tc);
 		int fresh;
@@ -1475,9 +1499,9 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 	if (!p->port_unreachable || qt->proto != PROTO_UDP)
 		return 0;
 	/* The quote is the answer itself: server -> client. */
-	mkey_t k = {.client = addr_find(a, &qt->dst, addr_hash(&qt->dst)),
+	mkey_t k = {.client = addr_find(a, &qt->dst, nk->hc),
 		    .cport = qt->dport,
-		    .server = addr_find(a, &qt->src, addr_hash(&qt->src)),
+		    .server = addr_find(a, &qt->src, nk->hs),
 		    .sport = qt->sport,
 		    .id = qt->dns_id,
 		    .trial = NONE,
@@ -1494,11 +1518,11 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 			return rc;
 		k.qtype = qt->q.qtype;
 		if (k.trial != NONE)
-			ai = lookup(&a->a_question, key_hash(&k, K_QUESTION), &k, K_QUESTION);
+			ai = lookup(&a->a_question, nk->h[0], &k, K_QUESTION);
 	} else if (qt->has_dns_id) {
-		ai = lookup(&a->a_msg, key_hash(&k, K_MSG), &k, K_MSG);
+		ai = lookup(&a->a_msg, nk->h[1], &k, K_MSG);
 	} else {
-		ai = lookup(&a->a_sock, key_hash(&k, K_SOCKETS), &k, K_SOCKETS);
+		ai = lookup(&a->a_sock, nk->h[2], &k, K_SOCKETS);
 	}
 	answer_t *an = ai != NONE ? AT(&a->answers, answer_t, ai) : NULL;
 	if (!an || !an->paired || an->k.trial == NONE) {
@@ -1510,7 +1534,9 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		return 0; /* a second error for the same answer adds nothing */
 
 	/* Asked again since the answer's query, before or after the answer came. */
-	uint32_t asi = lookup(&a->k_asker, key_hash(&an->k, K_ASKER), &an->k, K_ASKER);
+	/* Found by its question, the answer has the quote's client, trial and type. */
+	uint64_t h_ask = k.trial != NONE ? nk->h[3] : key_hash(a, &an->k, K_ASKER);
+	uint32_t asi = lookup(&a->k_asker, h_ask, &an->k, K_ASKER);
 	int requeried = an->requeried ||
 			(asi != NONE && AT(&a->askers, asker_t, asi)->last_frame > an->query_frame);
 	refusal_facts_t f = {.earlier_answer = an->earlier_answer, .requeried = requeried};
@@ -1571,7 +1597,7 @@ static int add_dns(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p, c
 {
 	name_key_t own;
 	if (!nk) {
-		dns_name_key(a, p, &own);
+		analyzer_prepare(a, p, &own);
 		nk = &own;
 	}
 	a->stats.dns++;
@@ -1681,17 +1707,17 @@ static int stream_feed(analyzer_t *a, uint32_t si, uint64_t frame, uint64_t ts, 
 	}
 }
 
-static int add_tcp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p)
+static int add_tcp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
+		   const analyzer_prep_t *prep)
 {
 	a->stats.tcp_segments++;
 	mkey_t k = {.cport = p->sport, .sport = p->dport, .proto = PROTO_TCP};
 	uint32_t si;
 	int fresh, rc;
-	if ((rc = addr_intern(a, &p->src, &k.client)) != 0 ||
-	    (rc = addr_intern(a, &p->dst, &k.server)) != 0)
+	if ((rc = addr_intern(a, &p->src, prep->hc, &k.client)) != 0 ||
+	    (rc = addr_intern(a, &p->dst, prep->hs, &k.server)) != 0)
 		return rc;
-	rc = find_or_add(a, &a->k_stream, &a->streams, key_hash(&k, K_SOCKETS), &k, K_SOCKETS, &si,
-			 &fresh);
+	rc = find_or_add(a, &a->k_stream, &a->streams, prep->h[0], &k, K_SOCKETS, &si, &fresh);
 	if (rc)
 		return rc;
 	stream_t *st = AT(&a->streams, stream_t, si);
@@ -2008,11 +2034,158 @@ int analyzer_flush(analyzer_t *a) { return expire(a, 1); }
 
 void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep)
 {
+	const pkt_quote_t *qt = &p->quote;
+	mkey_t k;
+	hin_t in;
+
 	prep->len = 0;
-	if (p->kind == PKT_DNS)
+	prep->kind = PREP_NONE;
+	memset(&k, 0, sizeof k);
+	switch (p->kind) {
+	case PKT_DNS:
 		dns_name_key(a, p, prep);
-	else if (p->kind == PKT_ICMP_ERROR && p->quote.has_question)
-		name_key(a, &p->quote.q.name, &p->quote.dst, prep);
+		k.id = p->dns.h.id;
+		k.qtype = p->dns.has_question ? p->dns.q.qtype : 0;
+		k.proto = p->proto;
+		if (p->dns.h.flags & DNS_F_QR) {
+			/* The keys add_answer looks up, as it makes them. */
+			in = (hin_t){addr_hash(&p->dst), addr_hash(&p->src), prep->hash};
+			k.cport = p->dport;
+			k.sport = p->sport;
+			prep->kind = PREP_ANSWER;
+			prep->h[0] = hash_key(&in, &k, K_MSG);
+			prep->h[1] = hash_key(&in, &k, K_SOCKETS);
+			prep->h[2] = prep->len ? hash_key(&in, &k, K_QUESTION) : 0;
+			prep->h[3] = prep->len ? hash_key(&in, &k, K_TCLIENT) : 0;
+		} else {
+			in = (hin_t){addr_hash(&p->src), addr_hash(&p->dst), prep->hash};
+			k.cport = p->sport;
+			k.sport = p->dport;
+			prep->kind = PREP_QUERY;
+			prep->h[0] = hash_key(&in, &k, K_ASKER);
+			prep->h[1] = hash_key(&in, &k, K_SOCK);
+			prep->h[2] = hash_key(&in, &k, K_QUESTION);
+			prep->h[3] = hash_key(&in, &k, K_MSG);
+		}
+		break;
+	case PKT_ICMP_ERROR:
+		if (qt->has_question)
+			name_key(a, &qt->q.name, &qt->dst, prep);
+		if (!p->port_unreachable || qt->proto != PROTO_UDP)
+			return;
+		/* The quote is the answer: server -> client. */
+		in = (hin_t){addr_hash(&qt->dst), addr_hash(&qt->src), prep->hash};
+		k.cport = qt->dport;
+		k.sport = qt->sport;
+		k.id = qt->dns_id;
+		k.qtype = qt->has_question ? qt->q.qtype : 0;
+		k.proto = PROTO_UDP;
+		prep->kind = PREP_ICMP;
+		prep->h[0] = prep->len ? hash_key(&in, &k, K_QUESTION) : 0;
+		prep->h[1] = hash_key(&in, &k, K_MSG);
+		prep->h[2] = hash_key(&in, &k, K_SOCKETS);
+		prep->h[3] = prep->len ? hash_key(&in, &k, K_ASKER) : 0;
+		break;
+	case PKT_TCP:
+		in = (hin_t){addr_hash(&p->src), addr_hash(&p->dst), 0};
+		k.cport = p->sport;
+		k.sport = p->dport;
+		k.proto = PROTO_TCP;
+		prep->kind = PREP_TCP;
+		prep->h[0] = hash_key(&in, &k, K_SOCKETS);
+		break;
+	default:
+		return;
+	}
+	prep->hc = in.hc;
+	prep->hs = in.hs;
+}
+
+/* The record in the home slot of hash h, when that slot holds one with h's hash: after
+ * table_prefetch, the record the lookup will most likely compare. */
+static inline void rec_prefetch(const table_t *t, uint64_t h)
+{
+	if (!t->cap)
+		return;
+	const slot_t *s = &t->slot[(size_t)h & (t->cap - 1)];
+	if (s->idx1 && s->hash == (uint32_t)h)
+		__builtin_prefetch(rec_at(t->pool, s->idx1 - 1));
+}
+
+static inline void trial_prefetch(const analyzer_t *a, uint64_t h)
+{
+	const table_t *t = &a->t_name;
+	if (!t->cap)
+		return;
+	const slot_t *s = &t->slot[(size_t)h & (t->cap - 1)];
+	if (s->idx1 && s->hash == (uint32_t)h)
+		__builtin_prefetch(trial_at(a, s->idx1 - 1));
+}
+
+void analyzer_prefetch_records(const analyzer_t *a, const analyzer_prep_t *prep)
+{
+	switch (prep->kind) {
+	case PREP_QUERY:
+		if (!prep->len)
+			return;
+		trial_prefetch(a, prep->hash);
+		rec_prefetch(&a->k_asker, prep->h[0]);
+		rec_prefetch(&a->k_sock, prep->h[1]);
+		rec_prefetch(&a->q_question, prep->h[2]);
+		break;
+	case PREP_ANSWER:
+		if (!prep->len)
+			return;
+		trial_prefetch(a, prep->hash);
+		rec_prefetch(&a->q_question, prep->h[2]);
+		rec_prefetch(&a->k_tclient, prep->h[3]);
+		break;
+	case PREP_ICMP:
+		if (!prep->len)
+			return;
+		trial_prefetch(a, prep->hash);
+		rec_prefetch(&a->a_question, prep->h[0]);
+		break;
+	case PREP_TCP:
+		rec_prefetch(&a->k_stream, prep->h[0]);
+		break;
+	}
+}
+
+void analyzer_prefetch(const analyzer_t *a, const analyzer_prep_t *prep)
+{
+	switch (prep->kind) {
+	case PREP_QUERY:
+		if (!prep->len)
+			return;
+		table_prefetch(&a->t_name, prep->hash);
+		table_prefetch(&a->k_asker, prep->h[0]);
+		table_prefetch(&a->k_sock, prep->h[1]);
+		table_prefetch(&a->q_question, prep->h[2]);
+		table_prefetch(&a->q_msg, prep->h[3]);
+		break;
+	case PREP_ANSWER:
+		table_prefetch(&a->a_msg, prep->h[0]);
+		table_prefetch(&a->a_sock, prep->h[1]);
+		if (!prep->len)
+			return;
+		table_prefetch(&a->t_name, prep->hash);
+		table_prefetch(&a->q_question, prep->h[2]);
+		table_prefetch(&a->a_question, prep->h[2]);
+		table_prefetch(&a->k_tclient, prep->h[3]);
+		break;
+	case PREP_ICMP:
+		table_prefetch(&a->k_addr, prep->hc);
+		if (!prep->len)
+			return;
+		table_prefetch(&a->t_name, prep->hash);
+		table_prefetch(&a->a_question, prep->h[0]);
+		table_prefetch(&a->k_asker, prep->h[3]);
+		break;
+	case PREP_TCP:
+		table_prefetch(&a->k_stream, prep->h[0]);
+		break;
+	}
 }
 
 int analyzer_add_prepared(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p,
@@ -2033,7 +2206,7 @@ int analyzer_add_prepared(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const p
 	case PKT_ICMP_ERROR:
 		return add_icmp(a, frame, ts_ns, p, nk);
 	case PKT_TCP:
-		return add_tcp(a, frame, ts_ns, p);
+		return add_tcp(a, frame, ts_ns, p, nk);
 	case PKT_SKIPPED:
 		a->stats.skipped++;
 		a->stats.skipped_by[p->skip < PKT_SKIP_N ? p->skip : SKIP_MALFORMED]++;

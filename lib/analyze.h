@@ -129,15 +129,27 @@ void analyzer_free(analyzer_t *a);
 int analyzer_add(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p);
 
 /* The part of analyzer_add that depends on the packet alone: the key of the name its trial
- * goes by. A reading thread can make it while another adds the packets before this one. */
+ * goes by and the hashes of the table keys the packet will look up. A reading thread can
+ * make it while another adds the packets before this one. */
+#define ANALYZER_PREP_HASHES 4
 typedef struct analyzer_prep {
-	uint8_t len;                /* 0: no name to key a trial by */
-	uint8_t b[DNS_MAXNAME + 8]; /* the name's wire form, ASCII folded, zero padded */
+	uint8_t len;  /* 0: no name to key a trial by */
+	uint8_t kind; /* what the hashes are for (analyze.c); 0: none */
 	uint64_t hash;
+	uint64_t h[ANALYZER_PREP_HASHES];
+	uint64_t hc, hs;            /* of the client's and the server's address */
+	uint8_t b[DNS_MAXNAME + 8]; /* the name's wire form, ASCII folded, zero padded; only
+				       the first len bytes, rounded up to 8, are read */
 } analyzer_prep_t;
 /* Reads p and the settings made before the first packet, nothing analyzer_add changes: it
  * may run on another thread at the same time. */
 void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep);
+/* Asks the memory the packet of prep will touch to be fetched, so that a caller that knows
+ * the next few packets overlaps their cache misses with the work on this one. Changes
+ * nothing; any prep from analyzer_prepare(a, ...) may be given, in any order. */
+void analyzer_prefetch(const analyzer_t *a, const analyzer_prep_t *prep);
+/* The second step, a few packets after the first: the records those slots point to. */
+void analyzer_prefetch_records(const analyzer_t *a, const analyzer_prep_t *prep);
 /* analyzer_add, with prep from analyzer_prepare(a, p, prep). */
 int analyzer_add_prepared(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p,
 			  const analyzer_prep_t *prep);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@
 /* Enough batches in flight that neither side waits on the other's bursts: a TCP frame or
  * a trial's output line takes the analysing thread longer than most. */
 #define BATCHES 8
+/* How many packets ahead the analysing thread asks for the memory of (analyzer_prefetch). */
+#define AHEAD 8
 
 struct ent {
 	uint64_t frame, ts;
@@ -70,9 +73,16 @@ static void *analyse(void *arg)
 		pl->busy = 1;
 		pthread_mutex_unlock(&pl->mu);
 		/* After an error the rest is only released: the reader stops at its next push. */
-		for (size_t i = 0; i < b->n && rc == 0; i++)
+		for (size_t i = 0; i < b->n && rc == 0; i++) {
+			/* The tables' slots for a packet a few ahead are fetched while this one
+			 * is analysed. */
+			if (i + AHEAD < b->n)
+				analyzer_prefetch(pl->s->an, &b->e[i + AHEAD].prep);
+			if (i + AHEAD / 2 < b->n)
+				analyzer_prefetch_records(pl->s->an, &b->e[i + AHEAD / 2].prep);
 			rc = sniff_analyse(pl->s, b->e[i].frame, b->e[i].ts, &b->e[i].p,
 					   &b->e[i].prep);
+		}
 		release(b);
 		pthread_mutex_lock(&pl->mu);
 		if (rc && !pl->rc)
@@ -159,9 +169,8 @@ int pipeline_push(pipeline_t *pl, uint64_t frame, uint64_t ts_ns, const pkt_t *p
 	e->frame = frame;
 	e->ts = ts_ns;
 	e->p = *p;
-	/* Only the bytes of the key are read. */
-	e->prep.len = prep->len;
-	e->prep.hash = prep->hash;
+	/* Of the name key, only its bytes are read. */
+	memcpy(&e->prep, prep, offsetof(analyzer_prep_t, b));
 	memcpy(e->prep.b, prep->b, ((size_t)prep->len + 7) & ~(size_t)7);
 	if (p->kind == PKT_TCP) {
 		/* The frame's bytes are the reader's, and gone at its next read. */

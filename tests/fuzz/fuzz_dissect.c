@@ -77,7 +77,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* The same frame twice: a resent query, a duplicate answer, a second ICMP error. */
 	analyzer_add(a, 1, 1000, &p);
-	analyzer_add(a, 2, 2000, &p);
+	/* Its memory asked for ahead, as sniff's analysing thread does, with tables in use. */
+	analyzer_prep_t prep;
+	analyzer_prepare(a, &p, &prep);
+	analyzer_prefetch(a, &prep);
+	analyzer_prefetch_records(a, &prep);
+	analyzer_add_prepared(a, 2, 2000, &p, &prep);
 	if (p.kind == PKT_TCP && p.payload_len > 1) {
 		/* The same bytes again from a fresh stream in two segments, cut where byte 0 says.
 		 */
