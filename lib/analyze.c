@@ -2101,25 +2101,28 @@ void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep
 	prep->hs = in.hs;
 }
 
-/* The record in the home slot of hash h, when that slot holds one with h's hash: after
- * table_prefetch, the record the lookup will most likely compare. */
-static inline void rec_prefetch(const table_t *t, uint64_t h)
+/* The index of the record in the home slot of hash h when that slot holds one with h's
+ * hash (after table_prefetch, the record a lookup will most likely compare), else NONE. */
+static inline uint32_t home_idx(const table_t *t, uint64_t h)
 {
 	if (!t->cap)
-		return;
+		return NONE;
 	const slot_t *s = &t->slot[(size_t)h & (t->cap - 1)];
-	if (s->idx1 && s->hash == (uint32_t)h)
-		__builtin_prefetch(rec_at(t->pool, s->idx1 - 1));
+	return s->idx1 && s->hash == (uint32_t)h ? s->idx1 - 1 : NONE;
+}
+
+static inline void rec_prefetch(const table_t *t, uint64_t h)
+{
+	uint32_t i = home_idx(t, h);
+	if (i != NONE)
+		__builtin_prefetch(rec_at(t->pool, i));
 }
 
 static inline void trial_prefetch(const analyzer_t *a, uint64_t h)
 {
-	const table_t *t = &a->t_name;
-	if (!t->cap)
-		return;
-	const slot_t *s = &t->slot[(size_t)h & (t->cap - 1)];
-	if (s->idx1 && s->hash == (uint32_t)h)
-		__builtin_prefetch(trial_at(a, s->idx1 - 1));
+	uint32_t i = home_idx(&a->t_name, h);
+	if (i != NONE)
+		__builtin_prefetch(trial_at(a, i));
 }
 
 void analyzer_prefetch_records(const analyzer_t *a, const analyzer_prep_t *prep)
