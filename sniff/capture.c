@@ -400,6 +400,7 @@ int capture_offline(sniff_t *s)
 	 * catches up (pipeline_sync), so that notes keep the order of the frames. */
 	if (pipeline_start(&pl, s) < 0)
 		pl = NULL;
+	s->pipe = pl;
 	for (;;) {
 		uint64_t frame, next;
 		analyzer_prep_t prep;
@@ -469,8 +470,10 @@ int capture_offline(sniff_t *s)
 				   next == 2 ? "packet" : "packets");
 		break;
 	}
-	if (pl && pipeline_finish(pl) < 0)
+	/* On an error nothing more is printed: the trials still open stay so. */
+	if (pl && pipeline_finish(pl, ret == 0) < 0)
 		ret = -1;
+	s->pipe = NULL;
 	capfile_close(c);
 	if (fd >= 0)
 		close(fd);

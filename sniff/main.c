@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "pipeline.h"
 #include "sniff.h"
 #include "sp_config.h"
 
@@ -149,6 +150,15 @@ void sniff_on_trial(const trial_t *t, const client_summary_t *c, void *ctx)
 		s->correct++;
 	else
 		s->inconclusive++;
+	if (s->pipe) {
+		/* The reading thread prints it, and keeps s->out_rc; an unlisted trial is only
+		 * counted. */
+		if (output_listed(s, t))
+			(void)pipeline_trial(s->pipe, t);
+		else
+			s->unlisted++;
+		return;
+	}
 	if (s->out_rc < 0)
 		return;
 	rc = story_trial(s, t);

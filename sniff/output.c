@@ -278,6 +278,8 @@ static int trial_listed(const sniff_t *s, const trial_t *t)
 	       t->duplicate;
 }
 
+int output_listed(const sniff_t *s, const trial_t *t) { return s->o.json || trial_listed(s, t); }
+
 enum { CC_ADDR, CC_VERDICT, CC_RACING, CC_CORRECT, CC_INCONCL, CC_RLD, CC_EVIDENCE, CC_N };
 static const char *const client_heads[CC_N] = {
     "CLIENT", "VERDICT", "RACING", "CORRECT", "INCONCLUSIVE", "RACE/LATE/DUP", "EVIDENCE"};

@@ -30,6 +30,22 @@ struct batch {
 	struct ent e[BATCH];
 };
 
+/* Finished trials on their way from the analysing thread to the reading one, which prints
+ * them: copies laid end to end, each a struct held, then its name and evidence. */
+struct held {
+	size_t size; /* of the whole copy, a multiple of 8 */
+	trial_t t;
+};
+
+struct trials {
+	char *p;
+	size_t len, cap;
+};
+
+/* Hand the analysing thread's copies over once they pass this many bytes (at the end of a
+ * capture, where no batch ends to hand them over with). */
+#define HAND_OVER (64 * 1024)
+
 struct pipeline {
 	sniff_t *s;
 	pthread_t thread;
@@ -41,11 +57,125 @@ struct pipeline {
 	size_t head, queued;
 	struct batch *spare[BATCHES];
 	size_t nspare;
-	struct batch *cur; /* being filled by the reader, NULL if none */
-	int done;          /* the reader will queue nothing more */
-	int busy;          /* the analysing thread holds a batch */
-	int rc;            /* the analysing thread's first error */
+	struct batch *cur;        /* being filled by the reader, NULL if none */
+	int done;                 /* the reader will queue nothing more */
+	int busy;                 /* the analysing thread holds a batch */
+	int rc;                   /* the analysing thread's first error */
+	int flush;                /* at the end, the analysing thread finishes every trial */
+	int flushed;              /* ... and has done so */
+	int flushing;             /* the analysing thread's own: it is finishing them */
+	pthread_cond_t printable; /* trials were handed over, or flushed was set */
+	struct trials made;       /* the analysing thread's, not handed over yet */
+	struct trials ready;      /* handed over, for the reader to print */
+	struct trials printing;   /* the reader's, being printed */
+	int trials_rc;            /* copying a trial failed (SP_ENOMEM) */
 };
+
+/* Moves the analysing thread's copies to ready. Called with the lock held. */
+static void hand_over(pipeline_t *pl)
+{
+	if (!pl->made.len)
+		return;
+	if (!pl->ready.len) {
+		struct trials t = pl->ready;
+		pl->ready = pl->made;
+		pl->made = t;
+	} else {
+		if (pl->ready.cap - pl->ready.len < pl->made.len) {
+			size_t cap = pl->ready.len + pl->made.len;
+			char *q = realloc(pl->ready.p, cap);
+			if (!q) {
+				/* Lost, and said so: the run ends with an error. */
+				pl->trials_rc = SP_ENOMEM;
+				pl->made.len = 0;
+				return;
+			}
+			pl->ready.p = q;
+			pl->ready.cap = cap;
+		}
+		memcpy(pl->ready.p + pl->ready.len, pl->made.p, pl->made.len);
+		pl->ready.len += pl->made.len;
+	}
+	pl->made.len = 0;
+	pthread_cond_signal(&pl->printable);
+}
+
+int pipeline_trial(pipeline_t *pl, const trial_t *t)
+{
+	size_t name = t->name ? strlen(t->name) + 1 : 0;
+	size_t ev = t->n_evidence * sizeof *t->evidence;
+	size_t size = (sizeof(struct held) + name + 7) / 8 * 8 + ev;
+	struct trials *m = &pl->made;
+	struct held *h;
+
+	size = (size + 7) / 8 * 8;
+	if (m->cap - m->len < size) {
+		size_t cap = m->cap ? m->cap : HAND_OVER;
+		char *q;
+
+		while (cap - m->len < size)
+			cap *= 2;
+		if (!(q = realloc(m->p, cap))) {
+			pthread_mutex_lock(&pl->mu);
+			pl->trials_rc = SP_ENOMEM;
+			pthread_mutex_unlock(&pl->mu);
+			return SP_ENOMEM;
+		}
+		m->p = q;
+		m->cap = cap;
+	}
+	h = (struct held *)(void *)(m->p + m->len);
+	h->size = size;
+	h->t = *t;
+	if (name)
+		memcpy(h + 1, t->name, name);
+	if (ev)
+		memcpy((char *)h + (sizeof *h + name + 7) / 8 * 8, t->evidence, ev);
+	m->len += size;
+	if (pl->flushing && m->len >= HAND_OVER) {
+		pthread_mutex_lock(&pl->mu);
+		hand_over(pl);
+		pthread_mutex_unlock(&pl->mu);
+	}
+	return 0;
+}
+
+/* Prints the trials handed over so far, in the order they finished. Called without the
+ * lock, by the reader only. */
+static void print_ready(pipeline_t *pl)
+{
+	struct trials t;
+	size_t at;
+	int rc;
+
+	pthread_mutex_lock(&pl->mu);
+	t = pl->printing;
+	pl->printing = pl->ready;
+	pl->ready = t;
+	if (pl->trials_rc && !pl->s->out_rc)
+		pl->s->out_rc = pl->trials_rc;
+	pthread_mutex_unlock(&pl->mu);
+	for (at = 0; at < pl->printing.len;
+	     at += ((struct held *)(void *)(pl->printing.p + at))->size) {
+		struct held *h = (struct held *)(void *)(pl->printing.p + at);
+		size_t name = h->t.name ? strlen((char *)(h + 1)) + 1 : 0;
+
+		if (h->t.name)
+			h->t.name = (char *)(h + 1);
+		h->t.evidence =
+		    h->t.n_evidence
+			? (evidence_t *)(void *)((char *)h + (sizeof *h + name + 7) / 8 * 8)
+			: NULL;
+		if (pl->s->out_rc < 0)
+			continue;
+		rc = story_trial(pl->s, &h->t);
+		if (rc == 0)
+			rc = output_trial(pl->s, &h->t, stdout);
+		if (rc < 0)
+			pl->s->out_rc = rc;
+	}
+	pl->printing.len = 0;
+}
 
 static void release(struct batch *b)
 {
@@ -85,12 +215,24 @@ static void *analyse(void *arg)
 		}
 		release(b);
 		pthread_mutex_lock(&pl->mu);
+		hand_over(pl);
 		if (rc && !pl->rc)
 			pl->rc = rc;
 		pl->spare[pl->nspare++] = b;
 		pl->busy = 0;
 		pthread_cond_broadcast(&pl->freed);
 	}
+	if (pl->flush && !pl->rc) {
+		/* The trials still open finish here, while the reader prints those before them;
+		 * a failure is left for the caller's own analyzer_flush to meet and report. */
+		pl->flushing = 1;
+		pthread_mutex_unlock(&pl->mu);
+		(void)analyzer_flush(pl->s->an);
+		pthread_mutex_lock(&pl->mu);
+	}
+	hand_over(pl);
+	pl->flushed = 1;
+	pthread_cond_signal(&pl->printable);
 	pthread_mutex_unlock(&pl->mu);
 	return NULL;
 }
@@ -99,9 +241,13 @@ static void destroy(pipeline_t *pl)
 {
 	for (size_t i = 0; i < BATCHES; i++)
 		free(pl->all[i]);
+	free(pl->made.p);
+	free(pl->ready.p);
+	free(pl->printing.p);
 	pthread_mutex_destroy(&pl->mu);
 	pthread_cond_destroy(&pl->filled);
 	pthread_cond_destroy(&pl->freed);
+	pthread_cond_destroy(&pl->printable);
 	free(pl);
 }
 
@@ -128,6 +274,7 @@ int pipeline_start(pipeline_t **out, sniff_t *s)
 	pthread_mutex_init(&pl->mu, NULL);
 	pthread_cond_init(&pl->filled, NULL);
 	pthread_cond_init(&pl->freed, NULL);
+	pthread_cond_init(&pl->printable, NULL);
 	rc = pthread_create(&pl->thread, NULL, analyse, pl);
 	if (rc) {
 		destroy(pl);
@@ -164,6 +311,8 @@ int pipeline_push(pipeline_t *pl, uint64_t frame, uint64_t ts_ns, const pkt_t *p
 		pthread_mutex_unlock(&pl->mu);
 		if (rc)
 			return rc;
+		/* The trials finished meanwhile go out between batches. */
+		print_ready(pl);
 	}
 	e = &pl->cur->e[pl->cur->n];
 	e->frame = frame;
@@ -206,18 +355,28 @@ int pipeline_sync(pipeline_t *pl)
 		pthread_cond_wait(&pl->freed, &pl->mu);
 	rc = pl->rc;
 	pthread_mutex_unlock(&pl->mu);
+	print_ready(pl);
 	return rc;
 }
 
-int pipeline_finish(pipeline_t *pl)
+int pipeline_finish(pipeline_t *pl, int flush)
 {
-	int rc;
+	int rc, flushed;
 
 	pthread_mutex_lock(&pl->mu);
 	submit(pl);
 	pl->done = 1;
+	pl->flush = flush;
 	pthread_cond_signal(&pl->filled);
 	pthread_mutex_unlock(&pl->mu);
+	do {
+		pthread_mutex_lock(&pl->mu);
+		while (!pl->ready.len && !pl->flushed)
+			pthread_cond_wait(&pl->printable, &pl->mu);
+		flushed = pl->flushed;
+		pthread_mutex_unlock(&pl->mu);
+		print_ready(pl);
+	} while (!flushed);
 	pthread_join(pl->thread, NULL);
 	rc = pl->rc;
 	destroy(pl);

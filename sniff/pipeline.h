@@ -1,6 +1,6 @@
 /* sniff -r on two threads: the caller reads and dissects frames, a second thread analyses
- * them (analyzer_add, the trial callback and its output), so that the two halves of the work
- * overlap on two cores. */
+ * them (analyzer_add and the trial callback), and the caller prints the finished trials, so
+ * that the work overlaps on two cores. */
 #ifndef SNIFF_PIPELINE_H
 #define SNIFF_PIPELINE_H
 
@@ -26,7 +26,14 @@ int pipeline_push(pipeline_t *pl, uint64_t frame, uint64_t ts_ns, const pkt_t *p
  * next comes after what the analysis printed for them. Returns as pipeline_push. */
 int pipeline_sync(pipeline_t *pl);
 
-/* Analyses what is left, stops the thread and frees pl. Returns 0 or the thread's error. */
-int pipeline_finish(pipeline_t *pl);
+/* The trial callback's part on the analysing thread (sniff_on_trial): a copy of t is kept
+ * for the reader, which prints it (story_trial, output_trial) at its next pipeline_push,
+ * pipeline_sync or pipeline_finish, in the order trials finished. Returns 0 or SP_ENOMEM,
+ * which the reader then makes s->out_rc. */
+int pipeline_trial(pipeline_t *pl, const trial_t *t);
+
+/* Analyses what is left and, if flush, finishes every trial (analyzer_flush) while this
+ * thread prints them; stops the thread and frees pl. Returns 0 or the thread's error. */
+int pipeline_finish(pipeline_t *pl, int flush);
 
 #endif

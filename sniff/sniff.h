@@ -56,6 +56,9 @@ typedef struct sniff {
 	int out_rc;      /* first error of the callback's output (-errno, SP_ENOMEM) */
 	struct sniff_filters *filters; /* -f on a file: compiled per link type */
 	int select; /* a file without -f: the dissector selects as the default filter would */
+	/* sniff -r on two threads: the trial callback hands its trials to the reading thread
+	 * (pipeline_trial); NULL when one thread does everything. */
+	struct pipeline *pipe;
 } sniff_t;
 
 /* The default filter: DNS over UDP and TCP on the port, ICMP errors, and the same inside
@@ -124,6 +127,9 @@ int story_has_notes(const sniff_t *s);
 /* One finished trial: human, its row (racing, inconclusive or with refusals, or any with
  * --all-trials) and evidence; --json, its trial line. Returns 0, -errno or SP_ENOMEM. */
 int output_trial(sniff_t *s, const trial_t *t, FILE *out);
+/* Whether output_trial prints anything for t: --json, or a trial the table lists (every one
+ * with evidence among them). */
+int output_listed(const sniff_t *s, const trial_t *t);
 /* What follows the trials: the client table (or lines), the display filter and the summary
  * (analyzer_flush and analyzer_finish already called). Return 0, or -errno when out could
  * not be written. */
