@@ -75,11 +75,17 @@ enum {
 #define K_SOCK (K_CLIENT | K_CPORT | K_TRIAL)
 #define K_TCLIENT (K_CLIENT | K_TRIAL)
 
+/* A record's place in its pool's list of records by last use, oldest first (expiry). */
+typedef struct lru {
+	uint32_t older, newer; /* record indices, NONE at the ends */
+} lru_t;
+
 /* Every record starts with its key and the capture clock of its last use (expiry). */
 typedef struct rec {
 	mkey_t k;
 	uint64_t touch;
 	uint64_t hash; /* of k under its table's mask (queries: K_QUESTION; answers: K_MSG) */
+	lru_t lru;
 } rec_t;
 
 /* One query as the pairing sees it: a (socket pair, ID, question). A resend with all of
@@ -87,7 +93,9 @@ typedef struct rec {
 typedef struct query {
 	mkey_t k;
 	uint64_t touch;
-	uint64_t hash, h_msg; /* of k under K_QUESTION and K_MSG */
+	uint64_t hash; /* of k under K_QUESTION */
+	lru_t lru;
+	uint64_t h_msg; /* of k under K_MSG */
 	uint32_t asker;
 	unsigned answers;   /* answers paired with it so far */
 	uint64_t frame, ts; /* first send */
@@ -97,7 +105,9 @@ typedef struct query {
 typedef struct answer {
 	mkey_t k; /* trial/qtype NONE/0 when neither the answer nor its query say */
 	uint64_t touch;
-	uint64_t hash, h_question, h_sock; /* of k under K_MSG, K_QUESTION, K_SOCKETS */
+	uint64_t hash; /* of k under K_MSG */
+	lru_t lru;
+	uint64_t h_question, h_sock;       /* of k under K_QUESTION, K_SOCKETS */
 	uint32_t tc;                       /* its (trial, client) record, NONE without a trial */
 	uint32_t evidence;                 /* index into its trial's evidence, NONE if none kept */
 	uint8_t paired;                    /* a query in the capture */
@@ -112,6 +122,7 @@ typedef struct asker {
 	mkey_t k; /* client, trial, qtype */
 	uint64_t touch;
 	uint64_t hash;
+	lru_t lru;
 	uint64_t last_frame;
 	unsigned sends;
 } asker_t;
@@ -121,6 +132,7 @@ typedef struct sock {
 	mkey_t k;
 	uint64_t touch;
 	uint64_t hash;
+	lru_t lru;
 } sock_t;
 
 /* The answer a client had taken: for evidence_t.taken_*. */
@@ -135,6 +147,7 @@ typedef struct tclient {
 	mkey_t k;
 	uint64_t touch;
 	uint64_t hash;
+	lru_t lru;
 	taken_t last, scratch; /* scratch: analyzer_finish's pass over the live answers */
 } tclient_t;
 
@@ -143,6 +156,7 @@ typedef struct stream {
 	mkey_t k; /* client = source, server = destination of the segments */
 	uint64_t touch;
 	uint64_t hash;
+	lru_t lru;
 	int has_seq;
 	uint32_t next; /* sequence number of the next byte expected */
 	uint8_t *buf;  /* a message begun in an earlier segment, its length prefix first */
@@ -152,6 +166,7 @@ typedef struct stream {
 typedef struct trial_rec {
 	trial_t t;
 	uint64_t touch;
+	lru_t lru;
 	uint64_t hash;      /* of its name key (and client, per client) */
 	const uint8_t *key; /* folded wire name, inside the block of t.name */
 	uint8_t key_len;
@@ -195,13 +210,9 @@ typedef struct table {
 	const struct pool *pool; /* records compared by key under the table's mask */
 } table_t;
 
-/* Records of one kind, with a free list so expired indices are used again, and a FIFO of
- * (index, clock) in the order of their last use, for expiry. */
-typedef struct fifo_ent {
-	uint32_t idx;
-	uint64_t at;
-} fifo_ent_t;
-
+/* Records of one kind, with a free list so expired indices are used again, and a list of
+ * the live ones in the order of their last use: the oldest goes first when it has been quiet
+ * for the window, and a record used again moves to the end. */
 typedef struct pool {
 	void *p;
 	size_t n, cap, size;
@@ -209,9 +220,9 @@ typedef struct pool {
 	size_t fcap;
 	size_t nfree;
 	size_t used;
-	fifo_ent_t *q;
-	size_t qhead, qn, qcap; /* qcap a power of two */
-	uint64_t *due;          /* the analyzer's: lowered by an entry older than it */
+	uint32_t oldest, newest;   /* the ends of the list by last use, NONE when empty */
+	size_t lru_off, touch_off; /* where each record keeps its lru_t and its clock */
+	uint64_t *due;             /* the analyzer's: lowered by a list that begins older */
 } pool_t;
 
 struct order {
@@ -257,16 +268,16 @@ struct analyzer {
 	analyzer_trial_cb cb;
 	void *cb_ctx;
 	analyzer_stats_t stats;
-	/* The oldest FIFO entry of any pool: expiry has nothing to do before the window has
-	 * passed it. */
+	/* No record is older than this (the oldest of the lists): expiry has nothing to do before
+	 * the window has passed it. */
 	uint64_t due;
-	pool_t *fifos[7];
+	pool_t *lists[7];   /* the pools that expire, in the order expire sweeps them */
 	uint32_t recent[2]; /* the addresses addr_intern gave last, NONE when unset */
 };
 
 #define AT(pl, type, i) (&((type *)(pl)->p)[i])
 
-/* Pools, tables and FIFOs grow to hundreds of megabytes on a busy capture, and taking
+/* Pools and tables grow to hundreds of megabytes on a busy capture, and taking
  * their pages one 4 KiB fault at a time cost the analysis a third of its time: from
  * BIG_BYTES up they are mappings of their own, in 2 MiB pages where the kernel has them. */
 #define BIG_BYTES (4u << 20)
@@ -382,63 +393,62 @@ static int pool_alloc(pool_t *pl, uint32_t *idx)
 	return 0;
 }
 
-/* Takes back the last index pool_alloc gave (an add that failed half way). */
-static void pool_unalloc(pool_t *pl, uint32_t idx)
-{
-	pl->used--;
-	if (idx + 1 == pl->n) {
-		pl->n--;
-		return;
-	}
-	pl->free[pl->nfree++] = idx; /* room: it came from there */
-}
-
 static void pool_release(pool_t *pl, uint32_t idx)
 {
 	pl->free[pl->nfree++] = idx;
 	pl->used--;
 }
 
-static __attribute__((noinline)) int fifo_grow(pool_t *pl)
+static inline lru_t *lru_of(const pool_t *pl, uint32_t i)
 {
-	size_t cap = pl->qcap ? pl->qcap * 2 : 64;
-	fifo_ent_t *q = mem_grow(NULL, 0, cap * sizeof *q);
-	if (!q)
-		return SP_ENOMEM;
-	for (size_t i = 0; i < pl->qn; i++)
-		q[i] = pl->q[(pl->qhead + i) & (pl->qcap - 1)];
-	mem_free(pl->q, pl->qcap * sizeof *q);
-	pl->q = q;
-	pl->qhead = 0;
-	pl->qcap = cap;
-	return 0;
+	return (lru_t *)(void *)((char *)pl->p + (size_t)i * pl->size + pl->lru_off);
 }
 
-static inline int fifo_push(pool_t *pl, uint32_t idx, uint64_t at)
+static inline uint64_t touch_of(const pool_t *pl, uint32_t i)
 {
-	if (pl->qn == pl->qcap) {
-		int rc = fifo_grow(pl);
-		if (rc)
-			return rc;
+	return *(const uint64_t *)(const void *)((const char *)pl->p + (size_t)i * pl->size +
+						 pl->touch_off);
+}
+
+/* Puts record i, its clock just set, at the newest end of its pool's list. */
+static inline void lru_append(pool_t *pl, uint32_t i)
+{
+	lru_t *l = lru_of(pl, i);
+	l->older = pl->newest;
+	l->newer = NONE;
+	if (pl->newest != NONE) {
+		lru_of(pl, pl->newest)->newer = i;
+	} else {
+		pl->oldest = i;
+		uint64_t t = touch_of(pl, i);
+		if (t < *pl->due)
+			*pl->due = t;
 	}
-	pl->q[(pl->qhead + pl->qn++) & (pl->qcap - 1)] = (fifo_ent_t){idx, at};
-	if (at < *pl->due)
-		*pl->due = at;
-	return 0;
+	pl->newest = i;
 }
 
-/* The next index whose FIFO entry is older than cutoff (all = every one), or NONE. */
-static uint32_t fifo_pop(pool_t *pl, uint64_t cutoff, int all)
+/* The oldest record moving on leaves a later clock at the front: due, a lower bound of the
+ * fronts, stays one. */
+static inline void lru_unlink(pool_t *pl, uint32_t i)
 {
-	if (!pl->qn)
-		return NONE;
-	fifo_ent_t *e = &pl->q[pl->qhead];
-	if (!all && e->at >= cutoff)
-		return NONE;
-	uint32_t idx = e->idx;
-	pl->qhead = (pl->qhead + 1) & (pl->qcap - 1);
-	pl->qn--;
-	return idx;
+	lru_t *l = lru_of(pl, i);
+	if (l->older != NONE)
+		lru_of(pl, l->older)->newer = l->newer;
+	else
+		pl->oldest = l->newer;
+	if (l->newer != NONE)
+		lru_of(pl, l->newer)->older = l->older;
+	else
+		pl->newest = l->older;
+}
+
+/* Record i was used again (its clock set to now): it goes to the newest end. */
+static inline void lru_used(pool_t *pl, uint32_t i)
+{
+	if (pl->newest == i)
+		return;
+	lru_unlink(pl, i);
+	lru_append(pl, i);
 }
 
 /* Word-at-a-time mixing: a key is hashed for every table a packet touches, so the
@@ -687,25 +697,30 @@ static void table_init(table_t *t, unsigned mask, const pool_t *pool)
 	t->pool = pool;
 }
 
-static void pool_init(pool_t *pl, size_t size)
+static void pool_init(pool_t *pl, size_t size, size_t lru_off, size_t touch_off)
 {
 	memset(pl, 0, sizeof *pl);
 	pl->size = size;
+	pl->lru_off = lru_off;
+	pl->touch_off = touch_off;
+	pl->oldest = pl->newest = NONE;
 }
+
+#define POOL_INIT(pl, type) pool_init(pl, sizeof(type), offsetof(type, lru), offsetof(type, touch))
 
 analyzer_t *analyzer_new(void)
 {
 	analyzer_t *a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
-	pool_init(&a->queries, sizeof(query_t));
-	pool_init(&a->answers, sizeof(answer_t));
-	pool_init(&a->askers, sizeof(asker_t));
-	pool_init(&a->socks, sizeof(sock_t));
-	pool_init(&a->tclients, sizeof(tclient_t));
-	pool_init(&a->streams, sizeof(stream_t));
-	pool_init(&a->trials, sizeof(trial_rec_t));
-	pool_init(&a->clients, sizeof(client_rec_t));
+	POOL_INIT(&a->queries, query_t);
+	POOL_INIT(&a->answers, answer_t);
+	POOL_INIT(&a->askers, asker_t);
+	POOL_INIT(&a->socks, sock_t);
+	POOL_INIT(&a->tclients, tclient_t);
+	POOL_INIT(&a->streams, stream_t);
+	POOL_INIT(&a->trials, trial_rec_t);
+	pool_init(&a->clients, sizeof(client_rec_t), 0, 0); /* never expire */
 	pool_t *all[] = {&a->queries, &a->answers, &a->askers,  &a->socks, &a->tclients,
 			 &a->streams, &a->trials,  &a->clients, &a->addrs};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -719,13 +734,13 @@ analyzer_t *analyzer_new(void)
 	table_init(&a->k_asker, K_ASKER, &a->askers);
 	table_init(&a->k_sock, K_SOCK, &a->socks);
 	table_init(&a->k_tclient, K_TCLIENT, &a->tclients);
-	pool_init(&a->addrs, sizeof(addr_rec_t));
+	pool_init(&a->addrs, sizeof(addr_rec_t), 0, 0);
 	table_init(&a->k_addr, 0, NULL);
 	table_init(&a->k_stream, K_SOCKETS, &a->streams);
 	a->window = ANALYZER_WINDOW_DEFAULT_NS;
-	pool_t *fifos[] = {&a->answers,  &a->queries, &a->askers, &a->socks,
+	pool_t *lists[] = {&a->answers,  &a->queries, &a->askers, &a->socks,
 			   &a->tclients, &a->streams, &a->trials};
-	memcpy(a->fifos, fifos, sizeof fifos);
+	memcpy(a->lists, lists, sizeof lists);
 	a->due = UINT64_MAX;
 	a->recent[0] = a->recent[1] = NONE;
 	return a;
@@ -752,7 +767,6 @@ void analyzer_free(analyzer_t *a)
 	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
 		mem_free(pools[i]->p, pools[i]->cap * pools[i]->size);
 		mem_free(pools[i]->free, pools[i]->fcap * sizeof *pools[i]->free);
-		mem_free(pools[i]->q, pools[i]->qcap * sizeof *pools[i]->q);
 	}
 	table_t *tabs[] = {&a->q_question, &a->q_msg,  &a->a_question, &a->a_msg,
 			   &a->a_sock,     &a->t_name, &a->k_asker,    &a->k_sock,
@@ -1157,11 +1171,6 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name
 	memcpy(copy + tl + 1, nk->b, nk->len);
 	uint32_t idx;
 	rc = pool_alloc(&a->trials, &idx);
-	if (rc == 0) {
-		rc = fifo_push(&a->trials, idx, a->now);
-		if (rc)
-			pool_unalloc(&a->trials, idx);
-	}
 	if (rc) {
 		names_free(&a->names, copy, (size_t)tl + 1 + nk->len);
 		return rc;
@@ -1175,6 +1184,7 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name
 	tr->used = 1;
 	tr->hash = nk->hash;
 	tr->touch = a->now;
+	lru_append(&a->trials, idx);
 	tr->t.last_ts = ts;
 	tr->first_seen_frame = frame;
 	table_put(&a->t_name, nk->hash, idx);
@@ -1199,6 +1209,7 @@ static void trial_touch(analyzer_t *a, uint32_t ti, uint64_t ts)
 {
 	trial_rec_t *tr = trial_at(a, ti);
 	tr->touch = a->now;
+	lru_used(&a->trials, ti);
 	if (ts > tr->t.last_ts)
 		tr->t.last_ts = ts;
 }
@@ -1224,7 +1235,7 @@ static void trial_verdict(const analyzer_t *a, trial_t *t)
 }
 
 /* Finds the record with key k in t (its pool), or adds one; *fresh says which. Every new
- * record goes on its pool's FIFO. */
+ * record goes at the newest end of its pool.s list. */
 static inline __attribute__((always_inline)) int find_or_add(analyzer_t *a, table_t *t, pool_t *pl,
 							     uint64_t h, const mkey_t *k,
 							     unsigned mask, uint32_t *idx,
@@ -1235,6 +1246,7 @@ static inline __attribute__((always_inline)) int find_or_add(analyzer_t *a, tabl
 	if (s) {
 		*idx = s->idx1 - 1;
 		rec_at(pl, *idx)->touch = a->now;
+		lru_used(pl, *idx);
 		return 0;
 	}
 	int rc = table_reserve(t);
@@ -1242,31 +1254,26 @@ static inline __attribute__((always_inline)) int find_or_add(analyzer_t *a, tabl
 		rc = pool_alloc(pl, idx);
 	if (rc)
 		return rc;
-	rc = fifo_push(pl, *idx, a->now);
-	if (rc) {
-		pool_unalloc(pl, *idx);
-		return rc;
-	}
 	rec_t *r = rec_at(pl, *idx);
 	r->k = *k;
 	r->touch = a->now;
 	r->hash = h;
+	lru_append(pl, *idx);
 	table_put(t, h, *idx);
 	*fresh = 1;
 	return 0;
 }
 
-/* Allocates a record that no table finds by its own key (queries and answers go in
- * several tables, set by the caller), on the pool's FIFO. */
+/* Allocates a record that no table finds by its own key (answers go in several tables, set
+ * by the caller), used now. */
 static int add_rec(analyzer_t *a, pool_t *pl, uint32_t *idx)
 {
 	int rc = pool_alloc(pl, idx);
 	if (rc)
 		return rc;
-	rc = fifo_push(pl, *idx, a->now);
-	if (rc)
-		pool_unalloc(pl, *idx);
-	return rc;
+	rec_at(pl, *idx)->touch = a->now;
+	lru_append(pl, *idx);
+	return 0;
 }
 
 /* ---- packets ---- */
@@ -1832,18 +1839,11 @@ static void expire_keyed(table_t *t, pool_t *pl, uint32_t i)
 	pool_release(pl, i);
 }
 
-/* Pops a pool's FIFO up to cutoff; a record used since its entry was made goes back on
- * (once per window at most). Returns 0 or SP_ENOMEM. */
 /* Expiring a record touches its record and its table slots, all cold by then (a window
- * ago): the records a few entries further in the FIFO are asked for ahead, then their
+ * ago): the records a few places further in the list are asked for ahead, then their
  * slots, so those misses overlap with the work on this one. */
 #define AHEAD_REC 8
 #define AHEAD_SLOTS 4
-
-static uint32_t fifo_at(const pool_t *pl, size_t i)
-{
-	return pl->q[(pl->qhead + i) & (pl->qcap - 1)].idx;
-}
 
 static void ahead_answer(const analyzer_t *a, uint32_t i)
 {
@@ -1882,27 +1882,42 @@ static void ahead_stream(const analyzer_t *a, uint32_t i)
 	ahead_keyed(&a->k_stream, &a->streams, i);
 }
 
-static int sweep(analyzer_t *a, pool_t *pl, uint64_t cutoff, int all,
-		 void (*expire)(analyzer_t *, uint32_t),
-		 void (*ahead)(const analyzer_t *, uint32_t))
+/* Expires a pool's records quiet since before cutoff (all: every one), oldest first. Two
+ * cursors walk ahead of the oldest: one asks for records, the one behind it (on records
+ * already fetched) for their slots. */
+static void sweep(analyzer_t *a, pool_t *pl, uint64_t cutoff, int all,
+		  void (*expire)(analyzer_t *, uint32_t),
+		  void (*ahead)(const analyzer_t *, uint32_t))
 {
-	uint32_t i;
-	while ((i = fifo_pop(pl, cutoff, all)) != NONE) {
-		if (pl->qn > AHEAD_REC)
-			__builtin_prefetch(rec_at(pl, fifo_at(pl, AHEAD_REC)));
-		/* Everything going, the tables are emptied whole: their slots are not read. */
-		if (pl->qn > AHEAD_SLOTS && !all)
-			ahead(a, fifo_at(pl, AHEAD_SLOTS));
-		uint64_t touch = rec_at(pl, i)->touch;
-		if (!all && touch >= cutoff) {
-			int rc = fifo_push(pl, i, touch); /* cannot fail: an entry was just freed */
-			if (rc)
-				return rc;
-			continue;
+	uint32_t i, n, rec_c = NONE, slot_c = NONE;
+	unsigned rec_d = 0, slot_d = 0; /* the cursors' places after the oldest */
+	while ((i = pl->oldest) != NONE) {
+		if (!all && touch_of(pl, i) >= cutoff)
+			break;
+		if (rec_d == 0)
+			rec_c = i;
+		while (rec_d < AHEAD_REC && (n = lru_of(pl, rec_c)->newer) != NONE) {
+			rec_c = n;
+			rec_d++;
+			__builtin_prefetch(rec_at(pl, n));
 		}
+		/* Everything going, the tables are emptied whole: their slots are not read. */
+		if (!all) {
+			if (slot_d == 0)
+				slot_c = i;
+			while (slot_d < AHEAD_SLOTS && (n = lru_of(pl, slot_c)->newer) != NONE) {
+				slot_c = n;
+				slot_d++;
+				ahead(a, n);
+			}
+		}
+		lru_unlink(pl, i);
 		expire(a, i);
+		if (rec_d)
+			rec_d--;
+		if (slot_d)
+			slot_d--;
 	}
-	return 0;
 }
 
 static void expire_asker(analyzer_t *a, uint32_t i) { expire_keyed(&a->k_asker, &a->askers, i); }
@@ -1927,6 +1942,7 @@ static int finish_trial(analyzer_t *a, uint32_t ti)
 	int rc = trial_client(a, tr, &ci);
 	if (rc)
 		return rc;
+	lru_unlink(&a->trials, ti);
 	tr = trial_at(a, ti);
 	trial_t *t = &tr->t;
 	t->unanswered = tr->unanswered_done;
@@ -1973,25 +1989,23 @@ static int expire(analyzer_t *a, int all)
 	for (size_t k = 0; all && k < sizeof records / sizeof records[0]; k++)
 		records[k]->clearing = 1;
 	/* Answers first, in capture order (the taken answer of each refusal), then what they
-	 * point at; trials last, when nothing of theirs is left. */
-	int rc = sweep(a, &a->answers, cutoff, all, expire_answer, ahead_answer);
-	if (rc == 0)
-		rc = sweep(a, &a->queries, cutoff, all, expire_query, ahead_query);
+	 * point at; trials last, when nothing of theirs is left (a trial's clock is that of its
+	 * latest record). */
+	sweep(a, &a->answers, cutoff, all, expire_answer, ahead_answer);
+	sweep(a, &a->queries, cutoff, all, expire_query, ahead_query);
 	if (all) {
 		/* Nothing follows from the end of an asker, socket or taken-answer record but
 		 * its slot, and the tables are emptied below: the pools are emptied whole. */
 		pool_t *quiet[] = {&a->askers, &a->socks, &a->tclients};
-		for (size_t k = 0; k < sizeof quiet / sizeof quiet[0]; k++)
-			quiet[k]->n = quiet[k]->nfree = quiet[k]->used = quiet[k]->qn = 0;
+		for (size_t k = 0; k < sizeof quiet / sizeof quiet[0]; k++) {
+			quiet[k]->n = quiet[k]->nfree = quiet[k]->used = 0;
+			quiet[k]->oldest = quiet[k]->newest = NONE;
+		}
 	}
-	if (rc == 0)
-		rc = sweep(a, &a->askers, cutoff, all, expire_asker, ahead_asker);
-	if (rc == 0)
-		rc = sweep(a, &a->socks, cutoff, all, expire_sock, ahead_sock);
-	if (rc == 0)
-		rc = sweep(a, &a->tclients, cutoff, all, expire_tclient, ahead_tclient);
-	if (rc == 0)
-		rc = sweep(a, &a->streams, cutoff, all, expire_stream, ahead_stream);
+	sweep(a, &a->askers, cutoff, all, expire_asker, ahead_asker);
+	sweep(a, &a->socks, cutoff, all, expire_sock, ahead_sock);
+	sweep(a, &a->tclients, cutoff, all, expire_tclient, ahead_tclient);
+	sweep(a, &a->streams, cutoff, all, expire_stream, ahead_stream);
 	for (size_t k = 0; all && k < sizeof records / sizeof records[0]; k++) {
 		table_t *t = records[k];
 		if (t->cap)
@@ -2000,20 +2014,18 @@ static int expire(analyzer_t *a, int all)
 		t->clearing = 0;
 	}
 	uint32_t i;
-	while (rc == 0 && (i = fifo_pop(&a->trials, cutoff, all)) != NONE) {
-		trial_rec_t *tr = trial_at(a, i);
-		if (!all && tr->touch >= cutoff) {
-			rc = fifo_push(&a->trials, i, tr->touch);
-			continue;
-		}
+	int rc = 0;
+	while (rc == 0 && (i = a->trials.oldest) != NONE) {
+		if (!all && trial_at(a, i)->touch >= cutoff)
+			break;
 		rc = finish_trial(a, i);
 	}
 	a->stats.live_trials = a->trials.used - (a->stats.finished_trials - a->stats.freed_trials);
 	a->due = UINT64_MAX;
-	for (size_t k = 0; k < sizeof a->fifos / sizeof a->fifos[0]; k++) {
-		const pool_t *pl = a->fifos[k];
-		if (pl->qn && pl->q[pl->qhead].at < a->due)
-			a->due = pl->q[pl->qhead].at;
+	for (size_t k = 0; k < sizeof a->lists / sizeof a->lists[0]; k++) {
+		const pool_t *pl = a->lists[k];
+		if (pl->oldest != NONE && touch_of(pl, pl->oldest) < a->due)
+			a->due = touch_of(pl, pl->oldest);
 	}
 	return rc;
 }
@@ -2280,8 +2292,7 @@ int analyzer_finish(analyzer_t *a)
 		if (!tr->done)
 			tr->t.unanswered = tr->unanswered_done;
 	}
-	for (size_t i = 0; i < a->queries.qn; i++) {
-		uint32_t qi = a->queries.q[(a->queries.qhead + i) & (a->queries.qcap - 1)].idx;
+	for (uint32_t qi = a->queries.oldest; qi != NONE; qi = lru_of(&a->queries, qi)->newer) {
 		const query_t *q = AT(&a->queries, query_t, qi);
 		if (!q->answers)
 			trial_at(a, q->k.trial)->t.unanswered++;
@@ -2290,9 +2301,8 @@ int analyzer_finish(analyzer_t *a)
 		tclient_t *tc = AT(&a->tclients, tclient_t, i);
 		tc->scratch = tc->last;
 	}
-	/* The answers' FIFO is in capture order: they never go back on it. */
-	for (size_t i = 0; i < a->answers.qn; i++) {
-		uint32_t ai = a->answers.q[(a->answers.qhead + i) & (a->answers.qcap - 1)].idx;
+	/* The answers. list is in capture order: they are never used again. */
+	for (uint32_t ai = a->answers.oldest; ai != NONE; ai = lru_of(&a->answers, ai)->newer) {
 		const answer_t *an = AT(&a->answers, answer_t, ai);
 		if (an->tc != NONE)
 			taken_step(a, an, &AT(&a->tclients, tclient_t, an->tc)->scratch);

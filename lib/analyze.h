@@ -155,7 +155,7 @@ int analyzer_add_prepared(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const p
 			  const analyzer_prep_t *prep);
 
 /* Bounded memory. Every query, answer and TCP stream is kept for window_ns of capture
- * time after it was seen (30 s unless set; 0 keeps everything, as before expiry existed),
+ * time after its last use (30 s unless set; 0 keeps everything, as before expiry existed),
  * then finalised into its trial and freed: an ICMP error or answer that comes later pairs
  * with nothing. A trial with no packet for window_ns is finished: its verdict is final and
  * it is added to its client's summary. Set before the first analyzer_add. */
@@ -165,12 +165,13 @@ void analyzer_set_window(analyzer_t *a, uint64_t window_ns);
  * many clients ask the same names. Set before the first analyzer_add. */
 void analyzer_set_per_client(analyzer_t *a, int on);
 
-/* Called once for each finished trial, in the order trials finish. t and c are borrowed
- * for the call only: c is the client's summary over its finished trials, t included (a
- * live caller prints per-client verdicts as they form). Without a callback finished trials
- * are kept (memory grows with the number of trials, not with packets) and listed by
- * analyzer_trial; with one they are freed after the call, so that memory stays bounded by
- * the traffic in one window: a caller that wants every trial prints them here. */
+/* Called once for each finished trial, in the order trials finish (of their last packet,
+ * at analyzer_flush too). t and c are borrowed for the call only: c is the client's summary
+ * over its finished trials, t included (a live caller prints per-client verdicts as they
+ * form). Without a callback finished trials are kept (memory grows with the number of
+ * trials, not with packets) and listed by analyzer_trial; with one they are freed after the
+ * call, so that memory stays bounded by the traffic in one window: a caller that wants every
+ * trial prints them here. */
 typedef void (*analyzer_trial_cb)(const trial_t *t, const client_summary_t *c, void *ctx);
 void analyzer_set_trial_cb(analyzer_t *a, analyzer_trial_cb cb, void *ctx);
 /* Moves the capture clock to now_ns without a packet (a live capture on a quiet link), so

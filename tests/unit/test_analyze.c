@@ -888,6 +888,54 @@ static void test_window_median(void **state)
 	}
 }
 
+/* A trial finishes once it has been quiet for the window, counted from its last packet,
+ * even when later trials began before that packet; and trials finish in the order they went
+ * quiet, at the end of a capture too. */
+typedef struct order_seen {
+	unsigned n;
+	char names[8][32];
+} order_seen_t;
+
+static void on_trial_order(const trial_t *t, const client_summary_t *c, void *ctx)
+{
+	order_seen_t *o = ctx;
+	(void)c;
+	if (o->n < 8)
+		snprintf(o->names[o->n], sizeof o->names[0], "%s", t->name);
+	o->n++;
+}
+
+static void test_window_from_last_packet(void **state)
+{
+	feed_t *f = *state;
+	order_seen_t seen = {0};
+	analyzer_set_window(f->a, 1 * SEC);
+	analyzer_set_trial_cb(f->a, on_trial_order, &seen);
+	sock_t s = sock4(10, 42000);
+	add(f, 0, query(&s, 1, "a.w.lab.test", DNS_T_A));
+	add(f, 300 * MS, query(&s, 2, "b.w.lab.test", DNS_T_A));
+	add(f, 500 * MS, answer(&s, 1, "a.w.lab.test", DNS_T_A)); /* a: last packet at 0.5 s */
+	add(f, 800 * MS, query(&s, 3, "c.w.lab.test", DNS_T_A));
+	/* At 1.4 s: b (0.3 s) has been quiet for more than the window, a (0.5 s) not yet. */
+	assert_int_equal(analyzer_advance(f->a, 1400 * MS), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.names[0], "b.w.lab.test");
+	/* At 1.6 s a goes, though c began before its answer and is still open. */
+	assert_int_equal(analyzer_advance(f->a, 1600 * MS), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.names[1], "a.w.lab.test");
+	/* At the end, the open trials finish in the order they went quiet: e (asked at 1.7 s)
+	 * before d (asked at 1.65 s, asked again at 1.75 s), c first of all. */
+	add(f, 1650 * MS, query(&s, 4, "d.w.lab.test", DNS_T_A));
+	add(f, 1700 * MS, query(&s, 5, "e.w.lab.test", DNS_T_A));
+	add(f, 1750 * MS, query(&s, 4, "d.w.lab.test", DNS_T_A));
+	assert_int_equal(analyzer_flush(f->a), 0);
+	assert_int_equal(seen.n, 5);
+	assert_string_equal(seen.names[2], "c.w.lab.test");
+	assert_string_equal(seen.names[3], "e.w.lab.test");
+	assert_string_equal(seen.names[4], "d.w.lab.test");
+}
+
 static void test_window_callback(void **state)
 {
 	feed_t *f = *state;
@@ -1146,6 +1194,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tcp_stream, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_gaps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_callback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_window_from_last_packet, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_median, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_keeps_trials, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_zero, setup, teardown),
