@@ -1552,7 +1552,7 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 	trial_t *t = &tr->t;
 	if (t->n_evidence < ANALYZER_EVIDENCE_MAX) {
 		if (t->n_evidence == tr->ev_cap) {
-			size_t cap = tr->ev_cap ? tr->ev_cap * 2 : 4;
+			size_t cap = tr->ev_cap ? tr->ev_cap * 2 : 1; /* most trials have one */
 			evidence_t *e = realloc(t->evidence, cap * sizeof *e);
 			if (!e)
 				return SP_ENOMEM;
