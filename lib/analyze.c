@@ -95,8 +95,7 @@ typedef struct query {
 	uint64_t touch;
 	uint64_t hash; /* of k under K_QUESTION */
 	lru_t lru;
-	uint64_t h_msg; /* of k under K_MSG */
-	uint32_t asker;
+	uint64_t h_msg;     /* of k under K_MSG */
 	unsigned answers;   /* answers paired with it so far */
 	uint64_t frame, ts; /* first send */
 } query_t;
@@ -117,19 +116,34 @@ typedef struct answer {
 	uint64_t frame, ts;
 } answer_t;
 
-/* Sends of one question by one client address: enough to tell a resend. */
+/* Sends of one question (a query type of a trial) by one client address: enough to tell a
+ * resend. */
+typedef struct ask {
+	uint64_t last_frame;
+	uint64_t touch; /* kept in a tclient: its last use, gone a window after it */
+	uint32_t sends;
+	uint16_t qtype;
+	uint8_t used;
+} ask_t;
+
+/* A (trial, client, port) that sent queries: counts the trial's sockets. */
+typedef struct csock {
+	uint64_t touch; /* its last use, gone a window after it */
+	uint16_t cport;
+	uint8_t used;
+} csock_t;
+
+/* Asks and sockets beyond those a tclient holds, in tables of their own. */
 typedef struct asker {
 	mkey_t k; /* client, trial, qtype */
 	uint64_t touch;
 	uint64_t hash;
 	lru_t lru;
-	uint64_t last_frame;
-	unsigned sends;
+	ask_t d;
 } asker_t;
 
-/* A (trial, client, port) that sent queries: counts the trial's sockets. */
 typedef struct sock {
-	mkey_t k;
+	mkey_t k; /* client, cport, trial */
 	uint64_t touch;
 	uint64_t hash;
 	lru_t lru;
@@ -142,13 +156,22 @@ typedef struct taken {
 	uint64_t frame, ts;
 } taken_t;
 
-/* A (trial, client address): the latest answer it took. */
+/* A (trial, client address): the latest answer it took, and its asks and sockets, the first
+ * few of them here so that a query looks up one record rather than three. Each part goes a
+ * window after its own last use, as a record of its own would: a part older than that is
+ * taken for absent (stale) and used again. The record goes when all of it has. */
+#define TC_ASKS 3 /* A, AAAA and one more (HTTPS) */
+#define TC_SOCKS 2
 typedef struct tclient {
 	mkey_t k;
 	uint64_t touch;
 	uint64_t hash;
 	lru_t lru;
+	uint64_t taken_touch;  /* the last answer to it */
 	taken_t last, scratch; /* scratch: analyzer_finish's pass over the live answers */
+	ask_t ask[TC_ASKS];
+	csock_t sock[TC_SOCKS];
+	uint8_t more_asks, more_socks; /* some went to the askers or socks tables */
 } tclient_t;
 
 /* One direction of a TCP connection to or from the DNS port (RFC 7766 section 8). */
@@ -1276,6 +1299,112 @@ static int add_rec(analyzer_t *a, pool_t *pl, uint32_t *idx)
 	return 0;
 }
 
+/* ---- a client's part of a trial (tclient_t) ---- */
+
+/* Whether a part last used at touch is gone: what expire would have done to it as a record
+ * of its own before this packet. */
+static inline int stale(const analyzer_t *a, uint64_t touch)
+{
+	return a->window && a->now > a->window && touch < a->now - a->window;
+}
+
+/* The live ask of k's (client, trial, qtype) in tclient tc, NULL if none. h_ask: k's hash
+ * under K_ASKER, read only when some asks went to the table. */
+static const ask_t *ask_find(const analyzer_t *a, const tclient_t *tc, const mkey_t *k,
+			     uint64_t h_ask)
+{
+	for (int i = 0; i < TC_ASKS; i++) {
+		const ask_t *as = &tc->ask[i];
+		if (as->used && as->qtype == k->qtype && !stale(a, as->touch))
+			return as;
+	}
+	if (!tc->more_asks)
+		return NULL;
+	uint32_t i = lookup(&a->k_asker, h_ask, k, K_ASKER);
+	return i != NONE ? &AT(&a->askers, asker_t, i)->d : NULL;
+}
+
+/* The ask of k in tclient ti, used now; made if there is none. 0 or SP_ENOMEM. */
+static int ask_get(analyzer_t *a, uint32_t ti, const mkey_t *k, uint64_t h_ask, ask_t **out)
+{
+	tclient_t *tc = AT(&a->tclients, tclient_t, ti);
+	ask_t *as = NULL;
+	for (int i = 0; i < TC_ASKS && !as; i++)
+		if (tc->ask[i].used && tc->ask[i].qtype == k->qtype && !stale(a, tc->ask[i].touch))
+			as = &tc->ask[i];
+	if (!as) {
+		uint32_t ai = NONE;
+		if (tc->more_asks)
+			ai = lookup(&a->k_asker, h_ask, k, K_ASKER);
+		if (ai != NONE) {
+			asker_t *r = AT(&a->askers, asker_t, ai);
+			r->touch = a->now;
+			lru_used(&a->askers, ai);
+			as = &r->d;
+		}
+	}
+	if (!as) {
+		for (int i = 0; i < TC_ASKS && !as; i++)
+			if (!tc->ask[i].used || stale(a, tc->ask[i].touch))
+				as = &tc->ask[i];
+		if (!as) {
+			uint32_t ai;
+			int fresh;
+			int rc =
+			    find_or_add(a, &a->k_asker, &a->askers, h_ask, k, K_ASKER, &ai, &fresh);
+			if (rc)
+				return rc;
+			tc->more_asks = 1;
+			as = &AT(&a->askers, asker_t, ai)->d;
+		}
+		memset(as, 0, sizeof *as);
+		as->used = 1;
+		as->qtype = k->qtype;
+	}
+	as->touch = a->now;
+	*out = as;
+	return 0;
+}
+
+/* k's (client, cport) in tclient ti, used now; *fresh when it was not there (a socket new
+ * to the trial). 0 or SP_ENOMEM. */
+static int sock_get(analyzer_t *a, uint32_t ti, const mkey_t *k, uint64_t h_sock, int *fresh)
+{
+	tclient_t *tc = AT(&a->tclients, tclient_t, ti);
+	*fresh = 0;
+	for (int i = 0; i < TC_SOCKS; i++) {
+		csock_t *cs = &tc->sock[i];
+		if (cs->used && cs->cport == k->cport && !stale(a, cs->touch)) {
+			cs->touch = a->now;
+			return 0;
+		}
+	}
+	if (tc->more_socks) {
+		slot_t *sl = table_find(&a->k_sock, h_sock, k, K_SOCK);
+		if (sl) {
+			rec_at(&a->socks, sl->idx1 - 1)->touch = a->now;
+			lru_used(&a->socks, sl->idx1 - 1);
+			return 0;
+		}
+	}
+	*fresh = 1;
+	for (int i = 0; i < TC_SOCKS; i++) {
+		csock_t *cs = &tc->sock[i];
+		if (!cs->used || stale(a, cs->touch)) {
+			cs->used = 1;
+			cs->cport = k->cport;
+			cs->touch = a->now;
+			return 0;
+		}
+	}
+	uint32_t si;
+	int made;
+	int rc = find_or_add(a, &a->k_sock, &a->socks, h_sock, k, K_SOCK, &si, &made);
+	if (rc == 0)
+		tc->more_socks = 1;
+	return rc;
+}
+
 /* ---- packets ---- */
 
 /* The client asked a question again: an answer to it refused earlier was not one the
@@ -1316,17 +1445,19 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		return rc;
 	/* A trial means a name key: analyzer_prepare hashed this query's keys. */
 	uint64_t h_ask = nk->h[0], h_sock = nk->h[1], h_q = nk->h[2], h_msg = nk->h[3];
-	table_prefetch(&a->k_asker, h_ask);
-	table_prefetch(&a->k_sock, h_sock);
+	uint64_t h_tc = nk->h[4];
+	table_prefetch(&a->k_tclient, h_tc);
 	table_prefetch(&a->q_question, h_q);
 	table_prefetch(&a->q_msg, h_msg);
 
-	uint32_t ai, si;
-	int asker_fresh, sock_fresh, fresh;
-	rc = find_or_add(a, &a->k_asker, &a->askers, h_ask, &k, K_ASKER, &ai, &asker_fresh);
-	if (rc)
-		return rc;
-	rc = find_or_add(a, &a->k_sock, &a->socks, h_sock, &k, K_SOCK, &si, &sock_fresh);
+	uint32_t tci;
+	ask_t *as;
+	int sock_fresh, fresh;
+	rc = find_or_add(a, &a->k_tclient, &a->tclients, h_tc, &k, K_TCLIENT, &tci, &fresh);
+	if (rc == 0)
+		rc = ask_get(a, tci, &k, h_ask, &as);
+	if (rc == 0)
+		rc = sock_get(a, tci, &k, h_sock, &sock_fresh);
 	if (rc)
 		return rc;
 
@@ -1341,13 +1472,11 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		set_latest(&a->q_msg, h_msg, &k, K_MSG, qi); /* room reserved: cannot fail */
 		query_t *q = AT(&a->queries, query_t, qi);
 		q->h_msg = h_msg;
-		q->asker = ai;
 		q->frame = frame;
 		q->ts = ts;
 	}
 
 	/* Nothing below can fail, so a failed call leaves the counts as they were. */
-	asker_t *as = AT(&a->askers, asker_t, ai);
 	trial_rec_t *tr = trial_at(a, ti);
 	trial_t *t = &tr->t;
 	trial_touch(a, ti, ts);
@@ -1444,6 +1573,11 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		rc = find_or_add(a, &a->k_tclient, &a->tclients, h_tc, &k, K_TCLIENT, &tci, &fresh);
 		if (rc)
 			return rc;
+		/* The answer it took a window ago or more is gone, as its record would be. */
+		tclient_t *tc = AT(&a->tclients, tclient_t, tci);
+		if (stale(a, tc->taken_touch))
+			memset(&tc->last, 0, sizeof tc->last);
+		tc->taken_touch = a->now;
 	}
 	rc = table_reserve(&a->a_msg);
 	if (rc == 0)
@@ -1475,12 +1609,14 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		a->stats.answers_unmatched++;
 	} else {
 		query_t *q = AT(&a->queries, query_t, qi);
-		const asker_t *as = AT(&a->askers, asker_t, q->asker);
+		/* The query's ask lives as long as the query: same client, trial and type. */
+		const tclient_t *tc = AT(&a->tclients, tclient_t, tci);
+		const ask_t *as = ask_find(a, tc, &k, tc->more_asks ? key_hash(a, &k, K_ASKER) : 0);
 		an->paired = 1;
 		an->query_frame = q->frame;
 		an->earlier_answer = q->answers > 0;
 		/* Every send of the question so far came before this answer. */
-		an->requeried = as->last_frame > q->frame;
+		an->requeried = as && as->last_frame > q->frame;
 		q->answers++;
 	}
 	if (ti != NONE) {
@@ -1541,11 +1677,16 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		return 0; /* a second error for the same answer adds nothing */
 
 	/* Asked again since the answer's query, before or after the answer came. */
-	/* Found by its question, the answer has the quote's client, trial and type. */
-	uint64_t h_ask = k.trial != NONE ? nk->h[3] : key_hash(a, &an->k, K_ASKER);
-	uint32_t asi = lookup(&a->k_asker, h_ask, &an->k, K_ASKER);
-	int requeried = an->requeried ||
-			(asi != NONE && AT(&a->askers, asker_t, asi)->last_frame > an->query_frame);
+	/* The answer's client, trial and type: found by its question, those of the quote. */
+	const ask_t *as = NULL;
+	if (an->tc != NONE) {
+		const tclient_t *tc = AT(&a->tclients, tclient_t, an->tc);
+		uint64_t h_ask = !tc->more_asks    ? 0
+				 : k.trial != NONE ? nk->h[3]
+						   : key_hash(a, &an->k, K_ASKER);
+		as = ask_find(a, tc, &an->k, h_ask);
+	}
+	int requeried = an->requeried || (as && as->last_frame > an->query_frame);
 	refusal_facts_t f = {.earlier_answer = an->earlier_answer, .requeried = requeried};
 	enum refusal kind = refusal_classify(&f);
 	trial_rec_t *tr = trial_at(a, an->k.trial);
@@ -2078,6 +2219,7 @@ void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep
 			prep->h[1] = hash_key(&in, &k, K_SOCK);
 			prep->h[2] = hash_key(&in, &k, K_QUESTION);
 			prep->h[3] = hash_key(&in, &k, K_MSG);
+			prep->h[4] = hash_key(&in, &k, K_TCLIENT);
 		}
 		break;
 	case PKT_ICMP_ERROR:
@@ -2144,8 +2286,7 @@ void analyzer_prefetch_records(const analyzer_t *a, const analyzer_prep_t *prep)
 		if (!prep->len)
 			return;
 		trial_prefetch(a, prep->hash);
-		rec_prefetch(&a->k_asker, prep->h[0]);
-		rec_prefetch(&a->k_sock, prep->h[1]);
+		rec_prefetch(&a->k_tclient, prep->h[4]);
 		rec_prefetch(&a->q_question, prep->h[2]);
 		break;
 	case PREP_ANSWER:
@@ -2174,8 +2315,7 @@ void analyzer_prefetch(const analyzer_t *a, const analyzer_prep_t *prep)
 		if (!prep->len)
 			return;
 		table_prefetch(&a->t_name, prep->hash);
-		table_prefetch(&a->k_asker, prep->h[0]);
-		table_prefetch(&a->k_sock, prep->h[1]);
+		table_prefetch(&a->k_tclient, prep->h[4]);
 		table_prefetch(&a->q_question, prep->h[2]);
 		table_prefetch(&a->q_msg, prep->h[3]);
 		break;
@@ -2195,7 +2335,6 @@ void analyzer_prefetch(const analyzer_t *a, const analyzer_prep_t *prep)
 			return;
 		table_prefetch(&a->t_name, prep->hash);
 		table_prefetch(&a->a_question, prep->h[0]);
-		table_prefetch(&a->k_asker, prep->h[3]);
 		break;
 	case PREP_TCP:
 		table_prefetch(&a->k_stream, prep->h[0]);

@@ -936,6 +936,45 @@ static void test_window_from_last_packet(void **state)
 	assert_string_equal(seen.names[4], "d.w.lab.test");
 }
 
+/* Many query types and sockets for one client and name, some of them unused for longer
+ * than the window while the trial goes on: each question and socket is forgotten a window
+ * after its own last use, however many there are. */
+static void test_many_types_and_sockets(void **state)
+{
+	feed_t *f = *state;
+	const char *n = "many.lab.test";
+	analyzer_set_window(f->a, 1 * SEC);
+	sock_t p1 = sock4(10, 44001), p2 = sock4(10, 44002), p3 = sock4(10, 44003);
+	add(f, 0, query(&p1, 1, n, DNS_T_A));
+	add(f, 1, query(&p2, 2, n, DNS_T_AAAA));
+	add(f, 2, query(&p3, 3, n, DNS_T_HTTPS));
+	add(f, 500 * MS, query(&p3, 4, n, DNS_T_MX));
+	add(f, 500 * MS + 1, query(&p3, 5, n, DNS_T_TXT));
+	add(f, 600 * MS, query(&p3, 5, n, DNS_T_TXT)); /* the TXT query sent again */
+	/* Its answer comes after the resend and is refused: late. */
+	add(f, 700 * MS, answer(&p3, 5, n, DNS_T_TXT));
+	add(f, 710 * MS, icmp(&p3, Q_QUESTION, 5, n, DNS_T_TXT));
+	add(f, 720 * MS, answer(&p3, 4, n, DNS_T_MX));
+	/* At 1.2 s the A question (last asked at 0 s) is forgotten: asking it is no repeat. p3
+	 * was last used at 0.6 s: still known. */
+	add(f, 1200 * MS, query(&p3, 6, n, DNS_T_A));
+	/* At 1.3 s p1 (last used at 0 s) is a new socket, and A a repeat of 1.2 s. */
+	add(f, 1300 * MS, query(&p1, 7, n, DNS_T_A));
+	/* MX was asked at 0.5 s only: forgotten at 1.6 s; TXT (0.6 s) too. */
+	add(f, 1650 * MS, query(&p2, 8, n, DNS_T_MX));
+	add(f, 1660 * MS, query(&p2, 9, n, DNS_T_TXT));
+	add(f, 1670 * MS, query(&p2, 9, n, DNS_T_TXT)); /* a repeat */
+	assert_int_equal(analyzer_finish(f->a), 0);
+	const trial_t *t = analyzer_find_trial(f->a, n);
+	assert_non_null(t);
+	assert_int_equal(t->queries, 11);
+	assert_int_equal(t->requeries, 3); /* TXT at 0.6 s, A at 1.3 s, TXT at 1.67 s */
+	assert_int_equal(t->sockets, 5);   /* p1, p2, p3, then p1 and p2 again after the window */
+	assert_int_equal(t->late, 1);
+	assert_int_equal(t->race, 0);
+	assert_int_equal(t->answers, 2);
+}
+
 static void test_window_callback(void **state)
 {
 	feed_t *f = *state;
@@ -1194,6 +1233,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tcp_stream, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_gaps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_callback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_types_and_sockets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_from_last_packet, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_median, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_keeps_trials, setup, teardown),
