@@ -1101,11 +1101,23 @@ static void name_key(const analyzer_t *a, const dns_name_t *n, const sp_addr_t *
 
 /* The text form of a name from its folded key: dns_name_to_text's, made directly for the
  * names nearly every capture holds (letters, digits, '-' and '_'); others go through it. */
-static int name_text(const name_key_t *k, const dns_name_t *name, char *out, size_t outlen)
+/* The key in text form, as dns_name_to_text makes it of the name (which folds ASCII case
+ * too): here directly for the names nearly every capture holds (letters, digits, '-' and
+ * '_'), through it for others. The name's own bytes are not needed: sniff's analysing thread
+ * is not given them. */
+static int key_text_slow(const name_key_t *k, char *out, size_t outlen)
+{
+	dns_name_t n;
+	n.len = k->len;
+	memcpy(n.wire, k->b, k->len);
+	return dns_name_to_text(&n, out, outlen);
+}
+
+static int name_text(const name_key_t *k, char *out, size_t outlen)
 {
 	size_t o = 0, i = 0;
 	if (k->len <= 1 || k->len > outlen)
-		return dns_name_to_text(name, out, outlen);
+		return key_text_slow(k, out, outlen);
 	for (;;) {
 		uint8_t l = k->b[i++];
 		if (l == 0)
@@ -1114,13 +1126,13 @@ static int name_text(const name_key_t *k, const dns_name_t *name, char *out, siz
 			uint8_t c = k->b[i++];
 			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
 			      c == '_'))
-				return dns_name_to_text(name, out, outlen);
+				return key_text_slow(k, out, outlen);
 			out[o++] = (char)c;
 		}
 		out[o++] = '.';
 	}
 	if (o == 0) /* the root alone, which len > 1 rules out */
-		return dns_name_to_text(name, out, outlen);
+		return key_text_slow(k, out, outlen);
 	/* "a.b." without its last dot: at most len - 1 bytes with the NUL, room checked above. */
 	out[--o] = '\0';
 	return (int)o;
@@ -1166,8 +1178,8 @@ static void trial_unlist(analyzer_t *a, uint32_t ti)
 
 /* The live trial of a question's name (asked by or answered to client), NONE if there is
  * none (and create is 0). */
-static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name, int create,
-		     uint64_t frame, uint64_t ts, const sp_addr_t *client, uint32_t *out)
+static int trial_get(analyzer_t *a, const name_key_t *nk, int create, uint64_t frame, uint64_t ts,
+		     const sp_addr_t *client, uint32_t *out)
 {
 	*out = NONE;
 	if (!nk->len)
@@ -1180,7 +1192,7 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, const dns_name_t *name
 	if (!create)
 		return 0;
 	char text[DNS_NAME_TEXT];
-	int tl = name_text(nk, name, text, sizeof text);
+	int tl = name_text(nk, text, sizeof text);
 	if (tl < 0)
 		return 0;
 	int rc = table_reserve(&a->t_name);
@@ -1430,7 +1442,7 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 	if (!p->dns.has_question)
 		return 0; /* no name, no trial: nothing can be said about it */
 	uint32_t ti;
-	int rc = trial_get(a, nk, &p->dns.q.name, 1, frame, ts, &p->src, &ti);
+	int rc = trial_get(a, nk, 1, frame, ts, &p->src, &ti);
 	if (rc || ti == NONE)
 		return rc;
 
@@ -1527,7 +1539,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	table_prefetch(&a->a_sock, h_sock);
 	uint32_t ti = NONE, qi = NONE;
 	if (p->dns.has_question) {
-		rc = trial_get(a, nk, &p->dns.q.name, 0, frame, ts, &p->dst, &ti);
+		rc = trial_get(a, nk, 0, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
 		k.trial = own = ti;
@@ -1552,7 +1564,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		}
 		ti = k.trial;
 	} else if (p->dns.has_question && ti == NONE) {
-		rc = trial_get(a, nk, &p->dns.q.name, 1, frame, ts, &p->dst, &ti);
+		rc = trial_get(a, nk, 1, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
 		k.trial = own = ti;
@@ -1656,7 +1668,7 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		return 0;
 	}
 	if (qt->has_dns_id && qt->has_question) {
-		int rc = trial_get(a, nk, &qt->q.name, 0, frame, ts, &qt->dst, &k.trial);
+		int rc = trial_get(a, nk, 0, frame, ts, &qt->dst, &k.trial);
 		if (rc)
 			return rc;
 		k.qtype = qt->q.qtype;
