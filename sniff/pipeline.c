@@ -206,6 +206,15 @@ static void *analyse(void *arg)
 		for (size_t i = 0; i < b->n && rc == 0; i++) {
 			/* The tables' slots for a packet a few ahead are fetched while this one
 			 * is analysed. */
+			if (i + 2 * AHEAD < b->n) {
+				/* The entry itself first: written on the other core. */
+				const struct ent *x = &b->e[i + 2 * AHEAD];
+				__builtin_prefetch(&x->p);
+				__builtin_prefetch(&x->p.dns.q.qtype);
+				__builtin_prefetch(&x->p.quote.q.qtype);
+				__builtin_prefetch(&x->prep);
+				__builtin_prefetch(x->prep.b);
+			}
 			if (i + AHEAD < b->n)
 				analyzer_prefetch(pl->s->an, &b->e[i + AHEAD].prep);
 			if (i + AHEAD / 2 < b->n)
