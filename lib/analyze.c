@@ -2302,10 +2302,14 @@ void analyzer_prefetch_records(const analyzer_t *a, const analyzer_prep_t *prep)
 		rec_prefetch(&a->q_question, prep->h[2]);
 		break;
 	case PREP_ANSWER:
+		/* The latest answers with its keys, which it replaces. */
+		rec_prefetch(&a->a_msg, prep->h[0]);
+		rec_prefetch(&a->a_sock, prep->h[1]);
 		if (!prep->len)
 			return;
 		trial_prefetch(a, prep->hash);
 		rec_prefetch(&a->q_question, prep->h[2]);
+		rec_prefetch(&a->a_question, prep->h[2]);
 		rec_prefetch(&a->k_tclient, prep->h[3]);
 		break;
 	case PREP_ICMP:
