@@ -1914,10 +1914,13 @@ static int add_tcp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 			a->stats.tcp_retransmits++;
 			return 0;
 		}
-		/* Overlaps what was read: only the new bytes count. */
+		/* Overlaps what was read: only the new bytes count. A segment the snap length
+		 * cut to nothing has no bytes, nor a pointer to move. */
 		size_t cut = old < n ? old : n;
-		data += cut;
-		n -= cut;
+		if (cut) {
+			data += cut;
+			n -= cut;
+		}
 		wire -= old;
 		seq = st->next;
 	} else if (d > 0) {

@@ -814,6 +814,11 @@ static void test_tcp_gaps(void **state)
 	size_t n8 = tcp_msg(buf, 0, 8, name, DNS_T_PTR);
 	add(f, 9, seg(&w, 0, 0xfffffffe, TCP_F_ACK, buf, 5));
 	add(f, 10, seg(&w, 0, 3, TCP_F_ACK, buf + 5, n8 - 5));
+	/* A segment the snap length cut to nothing, overlapping bytes already read: no bytes
+	 * at all (no payload pointer either), one more gap. */
+	pkt_t none = seg(&w, 0, (uint32_t)(3 + n8 - 5 - 2), TCP_F_ACK, NULL, 0);
+	none.tcp_len = 6;
+	add(f, 11, none);
 
 	const trial_t *t = only_trial(f);
 	/* AAAA (2), HTTPS (3), MX (4), SRV (6), NS (7), PTR (8); A (1) and TXT (5) were cut. */
@@ -823,7 +828,7 @@ static void test_tcp_gaps(void **state)
 	assert_int_equal(t->unanswered, 6);
 	const analyzer_stats_t *st = analyzer_stats(f->a);
 	assert_int_equal(st->tcp_messages, 6);
-	assert_int_equal(st->tcp_gaps, 2);
+	assert_int_equal(st->tcp_gaps, 3);
 	assert_int_equal(st->tcp_bad, 1);
 	assert_int_equal(st->tcp_retransmits, 0);
 }
