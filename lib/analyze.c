@@ -465,9 +465,10 @@ static inline void lru_unlink(pool_t *pl, uint32_t i)
 		pl->newest = l->older;
 }
 
-/* Record i was used again (its clock set to now): it goes to the newest end. */
-static inline void lru_used(pool_t *pl, uint32_t i)
+/* Record i is used again: its clock goes to now and it goes to the newest end. */
+static inline void lru_used(pool_t *pl, uint32_t i, uint64_t now)
 {
+	*(uint64_t *)(void *)((char *)pl->p + (size_t)i * pl->size + pl->touch_off) = now;
 	if (pl->newest == i)
 		return;
 	lru_unlink(pl, i);
@@ -1243,8 +1244,7 @@ static int trial_client(analyzer_t *a, const trial_rec_t *tr, uint32_t *out)
 static void trial_touch(analyzer_t *a, uint32_t ti, uint64_t ts)
 {
 	trial_rec_t *tr = trial_at(a, ti);
-	tr->touch = a->now;
-	lru_used(&a->trials, ti);
+	lru_used(&a->trials, ti, a->now);
 	if (ts > tr->t.last_ts)
 		tr->t.last_ts = ts;
 }
@@ -1280,8 +1280,7 @@ static inline __attribute__((always_inline)) int find_or_add(analyzer_t *a, tabl
 	*fresh = 0;
 	if (s) {
 		*idx = s->idx1 - 1;
-		rec_at(pl, *idx)->touch = a->now;
-		lru_used(pl, *idx);
+		lru_used(pl, *idx, a->now);
 		return 0;
 	}
 	int rc = table_reserve(t);
@@ -1320,47 +1319,42 @@ static inline int stale(const analyzer_t *a, uint64_t touch)
 	return a->window && a->now > a->window && touch < a->now - a->window;
 }
 
-/* The live ask of k's (client, trial, qtype) in tclient tc, NULL if none. h_ask: k's hash
- * under K_ASKER, read only when some asks went to the table. */
-static const ask_t *ask_find(const analyzer_t *a, const tclient_t *tc, const mkey_t *k,
-			     uint64_t h_ask)
+/* The live ask of k's (client, trial, qtype) in tclient tc, NULL if none; *ai is its
+ * index in the askers table, NONE when tc holds it. h_ask: k's hash under K_ASKER, read only
+ * when some asks went to the table. */
+static ask_t *ask_lookup(const analyzer_t *a, tclient_t *tc, const mkey_t *k, uint64_t h_ask,
+			 uint32_t *ai)
 {
+	*ai = NONE;
 	for (int i = 0; i < TC_ASKS; i++) {
-		const ask_t *as = &tc->ask[i];
+		ask_t *as = &tc->ask[i];
 		if (as->used && as->qtype == k->qtype && !stale(a, as->touch))
 			return as;
 	}
-	if (!tc->more_asks)
-		return NULL;
-	uint32_t i = lookup(&a->k_asker, h_ask, k, K_ASKER);
-	return i != NONE ? &AT(&a->askers, asker_t, i)->d : NULL;
+	if (tc->more_asks)
+		*ai = lookup(&a->k_asker, h_ask, k, K_ASKER);
+	return *ai != NONE ? &AT(&a->askers, asker_t, *ai)->d : NULL;
+}
+
+static const ask_t *ask_find(const analyzer_t *a, tclient_t *tc, const mkey_t *k, uint64_t h_ask)
+{
+	uint32_t ai;
+	return ask_lookup(a, tc, k, h_ask, &ai);
 }
 
 /* The ask of k in tclient ti, used now; made if there is none. 0 or SP_ENOMEM. */
 static int ask_get(analyzer_t *a, uint32_t ti, const mkey_t *k, uint64_t h_ask, ask_t **out)
 {
 	tclient_t *tc = AT(&a->tclients, tclient_t, ti);
-	ask_t *as = NULL;
-	for (int i = 0; i < TC_ASKS && !as; i++)
-		if (tc->ask[i].used && tc->ask[i].qtype == k->qtype && !stale(a, tc->ask[i].touch))
-			as = &tc->ask[i];
-	if (!as) {
-		uint32_t ai = NONE;
-		if (tc->more_asks)
-			ai = lookup(&a->k_asker, h_ask, k, K_ASKER);
-		if (ai != NONE) {
-			asker_t *r = AT(&a->askers, asker_t, ai);
-			r->touch = a->now;
-			lru_used(&a->askers, ai);
-			as = &r->d;
-		}
-	}
+	uint32_t ai;
+	ask_t *as = ask_lookup(a, tc, k, h_ask, &ai);
+	if (as && ai != NONE)
+		lru_used(&a->askers, ai, a->now);
 	if (!as) {
 		for (int i = 0; i < TC_ASKS && !as; i++)
 			if (!tc->ask[i].used || stale(a, tc->ask[i].touch))
 				as = &tc->ask[i];
 		if (!as) {
-			uint32_t ai;
 			int fresh;
 			int rc =
 			    find_or_add(a, &a->k_asker, &a->askers, h_ask, k, K_ASKER, &ai, &fresh);
@@ -1394,8 +1388,7 @@ static int sock_get(analyzer_t *a, uint32_t ti, const mkey_t *k, uint64_t h_sock
 	if (tc->more_socks) {
 		slot_t *sl = table_find(&a->k_sock, h_sock, k, K_SOCK);
 		if (sl) {
-			rec_at(&a->socks, sl->idx1 - 1)->touch = a->now;
-			lru_used(&a->socks, sl->idx1 - 1);
+			lru_used(&a->socks, sl->idx1 - 1, a->now);
 			return 0;
 		}
 	}
@@ -1622,7 +1615,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	} else {
 		query_t *q = AT(&a->queries, query_t, qi);
 		/* The query's ask lives as long as the query: same client, trial and type. */
-		const tclient_t *tc = AT(&a->tclients, tclient_t, tci);
+		tclient_t *tc = AT(&a->tclients, tclient_t, tci);
 		const ask_t *as = ask_find(a, tc, &k, tc->more_asks ? key_hash(a, &k, K_ASKER) : 0);
 		an->paired = 1;
 		an->query_frame = q->frame;
@@ -1692,7 +1685,7 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 	/* The answer's client, trial and type: found by its question, those of the quote. */
 	const ask_t *as = NULL;
 	if (an->tc != NONE) {
-		const tclient_t *tc = AT(&a->tclients, tclient_t, an->tc);
+		tclient_t *tc = AT(&a->tclients, tclient_t, an->tc);
 		uint64_t h_ask = !tc->more_asks    ? 0
 				 : k.trial != NONE ? nk->h[3]
 						   : key_hash(a, &an->k, K_ASKER);
@@ -2294,71 +2287,71 @@ static inline void trial_prefetch(const analyzer_t *a, uint64_t h)
 		__builtin_prefetch(trial_at(a, i));
 }
 
-void analyzer_prefetch_records(const analyzer_t *a, const analyzer_prep_t *prep)
+/* The table slots the frame of prep will look up (those analyzer_add reaches on its usual
+ * path), in out; returns how many. */
+struct slot_ref {
+	const table_t *t;
+	uint64_t h;
+};
+#define PREP_SLOTS 7
+
+static size_t prep_slots(const analyzer_t *a, const analyzer_prep_t *prep, struct slot_ref *out)
 {
+	size_t n = 0;
+#define SLOT(table, hash) (out[n++] = (struct slot_ref){table, hash})
 	switch (prep->kind) {
 	case PREP_QUERY:
 		if (!prep->len)
-			return;
-		trial_prefetch(a, prep->hash);
-		rec_prefetch(&a->k_tclient, prep->h[4]);
-		rec_prefetch(&a->q_question, prep->h[2]);
+			break;
+		SLOT(&a->t_name, prep->hash);
+		SLOT(&a->k_tclient, prep->h[4]);
+		SLOT(&a->q_question, prep->h[2]);
+		SLOT(&a->q_msg, prep->h[3]);
 		break;
 	case PREP_ANSWER:
-		/* The latest answers with its keys, which it replaces. */
-		rec_prefetch(&a->a_msg, prep->h[0]);
-		rec_prefetch(&a->a_sock, prep->h[1]);
+		/* With the latest answers with its keys, which it replaces. */
+		SLOT(&a->a_msg, prep->h[0]);
+		SLOT(&a->a_sock, prep->h[1]);
 		if (!prep->len)
-			return;
-		trial_prefetch(a, prep->hash);
-		rec_prefetch(&a->q_question, prep->h[2]);
-		rec_prefetch(&a->a_question, prep->h[2]);
-		rec_prefetch(&a->k_tclient, prep->h[3]);
+			break;
+		SLOT(&a->t_name, prep->hash);
+		SLOT(&a->q_question, prep->h[2]);
+		SLOT(&a->a_question, prep->h[2]);
+		SLOT(&a->k_tclient, prep->h[3]);
 		break;
 	case PREP_ICMP:
+		SLOT(&a->k_addr, prep->hc);
 		if (!prep->len)
-			return;
-		trial_prefetch(a, prep->hash);
-		rec_prefetch(&a->a_question, prep->h[0]);
+			break;
+		SLOT(&a->t_name, prep->hash);
+		SLOT(&a->a_question, prep->h[0]);
 		break;
 	case PREP_TCP:
-		rec_prefetch(&a->k_stream, prep->h[0]);
+		SLOT(&a->k_stream, prep->h[0]);
 		break;
+	}
+#undef SLOT
+	return n;
+}
+
+void analyzer_prefetch_records(const analyzer_t *a, const analyzer_prep_t *prep)
+{
+	struct slot_ref r[PREP_SLOTS];
+	size_t n = prep_slots(a, prep, r);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].t == &a->t_name)
+			trial_prefetch(a, r[i].h);
+		else if (r[i].t->pool) /* the address table has records of its own kind */
+			rec_prefetch(r[i].t, r[i].h);
 	}
 }
 
 void analyzer_prefetch(const analyzer_t *a, const analyzer_prep_t *prep)
 {
-	switch (prep->kind) {
-	case PREP_QUERY:
-		if (!prep->len)
-			return;
-		table_prefetch(&a->t_name, prep->hash);
-		table_prefetch(&a->k_tclient, prep->h[4]);
-		table_prefetch(&a->q_question, prep->h[2]);
-		table_prefetch(&a->q_msg, prep->h[3]);
-		break;
-	case PREP_ANSWER:
-		table_prefetch(&a->a_msg, prep->h[0]);
-		table_prefetch(&a->a_sock, prep->h[1]);
-		if (!prep->len)
-			return;
-		table_prefetch(&a->t_name, prep->hash);
-		table_prefetch(&a->q_question, prep->h[2]);
-		table_prefetch(&a->a_question, prep->h[2]);
-		table_prefetch(&a->k_tclient, prep->h[3]);
-		break;
-	case PREP_ICMP:
-		table_prefetch(&a->k_addr, prep->hc);
-		if (!prep->len)
-			return;
-		table_prefetch(&a->t_name, prep->hash);
-		table_prefetch(&a->a_question, prep->h[0]);
-		break;
-	case PREP_TCP:
-		table_prefetch(&a->k_stream, prep->h[0]);
-		break;
-	}
+	struct slot_ref r[PREP_SLOTS];
+	size_t n = prep_slots(a, prep, r);
+	for (size_t i = 0; i < n; i++)
+		table_prefetch(r[i].t, r[i].h);
 }
 
 int analyzer_add_prepared(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p,

@@ -13,8 +13,8 @@
 #include "err.h"
 
 #define BATCH 256
-/* Enough batches in flight that neither side waits on the other's bursts: a TCP frame or
- * a trial's output line takes the analysing thread longer than most. */
+/* Enough batches in flight that neither side waits on the other's bursts: a TCP frame or a
+ * finishing trial takes the analysing thread longer than most frames. */
 #define BATCHES 8
 /* How many packets ahead the analysing thread asks for the memory of (analyzer_prefetch). */
 #define AHEAD 8
@@ -36,6 +36,9 @@ struct held {
 	size_t size; /* of the whole copy, a multiple of 8 */
 	trial_t t;
 };
+
+/* Where a copy's evidence begins, after its name of name bytes (NUL included). */
+static size_t held_evidence(size_t name) { return (sizeof(struct held) + name + 7) / 8 * 8; }
 
 struct trials {
 	char *p;
@@ -104,11 +107,10 @@ int pipeline_trial(pipeline_t *pl, const trial_t *t)
 {
 	size_t name = t->name ? strlen(t->name) + 1 : 0;
 	size_t ev = t->n_evidence * sizeof *t->evidence;
-	size_t size = (sizeof(struct held) + name + 7) / 8 * 8 + ev;
+	size_t size = (held_evidence(name) + ev + 7) / 8 * 8;
 	struct trials *m = &pl->made;
 	struct held *h;
 
-	size = (size + 7) / 8 * 8;
 	if (m->cap - m->len < size) {
 		size_t cap = m->cap ? m->cap : HAND_OVER;
 		char *q;
@@ -130,7 +132,7 @@ int pipeline_trial(pipeline_t *pl, const trial_t *t)
 	if (name)
 		memcpy(h + 1, t->name, name);
 	if (ev)
-		memcpy((char *)h + (sizeof *h + name + 7) / 8 * 8, t->evidence, ev);
+		memcpy((char *)h + held_evidence(name), t->evidence, ev);
 	m->len += size;
 	if (pl->flushing && m->len >= HAND_OVER) {
 		pthread_mutex_lock(&pl->mu);
@@ -162,10 +164,9 @@ static void print_ready(pipeline_t *pl)
 
 		if (h->t.name)
 			h->t.name = (char *)(h + 1);
-		h->t.evidence =
-		    h->t.n_evidence
-			? (evidence_t *)(void *)((char *)h + (sizeof *h + name + 7) / 8 * 8)
-			: NULL;
+		h->t.evidence = h->t.n_evidence
+				    ? (evidence_t *)(void *)((char *)h + held_evidence(name))
+				    : NULL;
 		if (pl->s->out_rc < 0)
 			continue;
 		rc = story_trial(pl->s, &h->t);
