@@ -80,11 +80,12 @@ typedef struct lru {
 	uint32_t older, newer; /* record indices, NONE at the ends */
 } lru_t;
 
-/* Every record starts with its key and the capture clock of its last use (expiry). */
+/* Every record starts with its key and the capture clock of its last use (expiry). Hashes
+ * are kept in their low half, as slots keep them: enough to find a record's slot again. */
 typedef struct rec {
 	mkey_t k;
 	uint64_t touch;
-	uint64_t hash; /* of k under its table's mask (queries: K_QUESTION; answers: K_MSG) */
+	uint32_t hash; /* of k under its table's mask (queries: K_QUESTION; answers: K_MSG) */
 	lru_t lru;
 } rec_t;
 
@@ -93,9 +94,9 @@ typedef struct rec {
 typedef struct query {
 	mkey_t k;
 	uint64_t touch;
-	uint64_t hash; /* of k under K_QUESTION */
+	uint32_t hash; /* of k under K_QUESTION */
 	lru_t lru;
-	uint64_t h_msg;     /* of k under K_MSG */
+	uint32_t h_msg;     /* of k under K_MSG */
 	unsigned answers;   /* answers paired with it so far */
 	uint64_t frame, ts; /* first send */
 } query_t;
@@ -104,9 +105,9 @@ typedef struct query {
 typedef struct answer {
 	mkey_t k; /* trial/qtype NONE/0 when neither the answer nor its query say */
 	uint64_t touch;
-	uint64_t hash; /* of k under K_MSG */
+	uint32_t hash; /* of k under K_MSG */
 	lru_t lru;
-	uint64_t h_question, h_sock;       /* of k under K_QUESTION, K_SOCKETS */
+	uint32_t h_question, h_sock;       /* of k under K_QUESTION, K_SOCKETS */
 	uint32_t tc;                       /* its (trial, client) record, NONE without a trial */
 	uint32_t evidence;                 /* index into its trial's evidence, NONE if none kept */
 	uint8_t paired;                    /* a query in the capture */
@@ -137,7 +138,7 @@ typedef struct csock {
 typedef struct asker {
 	mkey_t k; /* client, trial, qtype */
 	uint64_t touch;
-	uint64_t hash;
+	uint32_t hash;
 	lru_t lru;
 	ask_t d;
 } asker_t;
@@ -145,7 +146,7 @@ typedef struct asker {
 typedef struct sock {
 	mkey_t k; /* client, cport, trial */
 	uint64_t touch;
-	uint64_t hash;
+	uint32_t hash;
 	lru_t lru;
 } sock_t;
 
@@ -165,10 +166,10 @@ typedef struct taken {
 typedef struct tclient {
 	mkey_t k;
 	uint64_t touch;
-	uint64_t hash;
+	uint32_t hash;
 	lru_t lru;
-	uint64_t taken_touch;  /* the last answer to it */
-	taken_t last, scratch; /* scratch: analyzer_finish's pass over the live answers */
+	uint64_t taken_touch; /* the last answer to it */
+	taken_t last;
 	ask_t ask[TC_ASKS];
 	csock_t sock[TC_SOCKS];
 	uint8_t more_asks, more_socks; /* some went to the askers or socks tables */
@@ -178,7 +179,7 @@ typedef struct tclient {
 typedef struct stream {
 	mkey_t k; /* client = source, server = destination of the segments */
 	uint64_t touch;
-	uint64_t hash;
+	uint32_t hash;
 	lru_t lru;
 	int has_seq;
 	uint32_t next; /* sequence number of the next byte expected */
@@ -190,15 +191,16 @@ typedef struct trial_rec {
 	trial_t t;
 	uint64_t touch;
 	lru_t lru;
-	uint64_t hash;      /* of its name key (and client, per client) */
-	const uint8_t *key; /* folded wire name, inside the block of t.name */
-	uint8_t key_len;
-	uint8_t used, done;
+	uint64_t hash;             /* of its name key (and client, per client) */
+	const uint8_t *key;        /* folded wire name, inside the block of t.name */
 	uint64_t first_seen_frame; /* order key for trials known only from answers */
 	uint64_t first_query_frame;
-	size_t ev_cap;
+	uint32_t ev_cap;
 	unsigned unanswered_done; /* from queries already expired */
+	unsigned unanswered_live; /* live queries with no answer yet */
 	uint32_t client_ai;       /* t.client's index in the address table, NONE if not known */
+	uint8_t key_len;
+	uint8_t used, done;
 } trial_rec_t;
 
 /* Gap histogram: exact below 16 us, then 8 buckets per power of two up to 2^40 us. */
@@ -713,6 +715,15 @@ static void unset(table_t *t, uint64_t h, uint32_t idx)
 	}
 }
 
+/* Empties a table whose records all went (clearing), giving back its memory. */
+static void table_drop(table_t *t)
+{
+	mem_free(t->slot, t->cap * sizeof *t->slot);
+	t->slot = NULL;
+	t->cap = t->n = 0;
+	t->clearing = 0;
+}
+
 /* mask: the key fields of the table, which every lookup passes as a constant. */
 static void table_init(table_t *t, unsigned mask, const pool_t *pool)
 {
@@ -1163,7 +1174,7 @@ static slot_t *trial_find(const analyzer_t *a, const name_key_t *k, const sp_add
 static void trial_unlist(analyzer_t *a, uint32_t ti)
 {
 	table_t *t = &a->t_name;
-	if (!t->cap)
+	if (!t->cap || t->clearing)
 		return;
 	const trial_rec_t *tr = trial_at(a, ti);
 	for (size_t j = (size_t)tr->hash & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
@@ -1475,6 +1486,7 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		if (rc)
 			return rc;
 		set_latest(&a->q_msg, h_msg, &k, K_MSG, qi); /* room reserved: cannot fail */
+		trial_at(a, ti)->unanswered_live++;
 		query_t *q = AT(&a->queries, query_t, qi);
 		q->h_msg = h_msg;
 		q->frame = frame;
@@ -1622,7 +1634,8 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		an->earlier_answer = q->answers > 0;
 		/* Every send of the question so far came before this answer. */
 		an->requeried = as && as->last_frame > q->frame;
-		q->answers++;
+		if (q->answers++ == 0)
+			trial_at(a, q->k.trial)->unanswered_live--;
 	}
 	if (ti != NONE) {
 		trial_t *t = &trial_at(a, ti)->t;
@@ -1703,7 +1716,7 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 			if (!e)
 				return SP_ENOMEM;
 			t->evidence = e;
-			tr->ev_cap = cap;
+			tr->ev_cap = (uint32_t)cap; /* at most 1024: ANALYZER_EVIDENCE_MAX */
 		}
 		evidence_t *e = &t->evidence[t->n_evidence];
 		memset(e, 0, sizeof *e);
@@ -1974,8 +1987,11 @@ static void expire_answer(analyzer_t *a, uint32_t i)
 static void expire_query(analyzer_t *a, uint32_t i)
 {
 	query_t *q = AT(&a->queries, query_t, i);
-	if (!q->answers)
-		trial_at(a, q->k.trial)->unanswered_done++;
+	if (!q->answers) {
+		trial_rec_t *tr = trial_at(a, q->k.trial);
+		tr->unanswered_done++;
+		tr->unanswered_live--;
+	}
 	unset(&a->q_question, q->hash, i);
 	unset(&a->q_msg, q->h_msg, i);
 	a->stats.expired_queries++;
@@ -2030,42 +2046,82 @@ static void ahead_stream(const analyzer_t *a, uint32_t i)
 {
 	ahead_keyed(&a->k_stream, &a->streams, i);
 }
+/* A finishing trial leaves the name table and adds to its client's summary. */
+static void ahead_trial(const analyzer_t *a, uint32_t i)
+{
+	const trial_rec_t *tr = trial_at(a, i);
+	if (!a->t_name.clearing)
+		table_prefetch(&a->t_name, tr->hash);
+	if (tr->client_ai != NONE) {
+		uint32_t ci = AT(&a->addrs, addr_rec_t, tr->client_ai)->client;
+		if (ci != NONE)
+			__builtin_prefetch(&AT(&a->clients, client_rec_t, ci)->done);
+	}
+}
 
-/* Expires a pool's records quiet since before cutoff (all: every one), oldest first. Two
- * cursors walk ahead of the oldest: one asks for records, the one behind it (on records
- * already fetched) for their slots. */
+/* Walks a pool's list ahead of a loop that takes its oldest record each time: one cursor
+ * asks for the records AHEAD_REC places on, the one behind it (on records already fetched)
+ * for the memory they point at (its ahead function; none when NULL). */
+struct walk {
+	uint32_t rec_c, slot_c; /* the cursors */
+	unsigned rec_d, slot_d; /* their places after the oldest */
+};
+
+static void prefetch_rec(const pool_t *pl, uint32_t i)
+{
+	const char *r = (const char *)rec_at(pl, i);
+	for (size_t o = 0; o < pl->size; o += 64)
+		__builtin_prefetch(r + o);
+	__builtin_prefetch(r + pl->size - 1);
+}
+
+/* Before the oldest record i leaves the list. */
+static void walk_step(const analyzer_t *a, const pool_t *pl, struct walk *w, uint32_t i,
+		      void (*ahead)(const analyzer_t *, uint32_t))
+{
+	uint32_t n;
+	if (w->rec_d == 0)
+		w->rec_c = i;
+	while (w->rec_d < AHEAD_REC && (n = lru_of(pl, w->rec_c)->newer) != NONE) {
+		w->rec_c = n;
+		w->rec_d++;
+		prefetch_rec(pl, n);
+	}
+	if (!ahead)
+		return;
+	if (w->slot_d == 0)
+		w->slot_c = i;
+	while (w->slot_d < AHEAD_SLOTS && (n = lru_of(pl, w->slot_c)->newer) != NONE) {
+		w->slot_c = n;
+		w->slot_d++;
+		ahead(a, n);
+	}
+}
+
+/* After it left: the cursors are a place nearer the oldest. */
+static void walk_next(struct walk *w)
+{
+	if (w->rec_d)
+		w->rec_d--;
+	if (w->slot_d)
+		w->slot_d--;
+}
+
+/* Expires a pool's records quiet since before cutoff (all: every one), oldest first. */
 static void sweep(analyzer_t *a, pool_t *pl, uint64_t cutoff, int all,
 		  void (*expire)(analyzer_t *, uint32_t),
 		  void (*ahead)(const analyzer_t *, uint32_t))
 {
-	uint32_t i, n, rec_c = NONE, slot_c = NONE;
-	unsigned rec_d = 0, slot_d = 0; /* the cursors' places after the oldest */
+	struct walk w = {NONE, NONE, 0, 0};
+	uint32_t i;
 	while ((i = pl->oldest) != NONE) {
 		if (!all && touch_of(pl, i) >= cutoff)
 			break;
-		if (rec_d == 0)
-			rec_c = i;
-		while (rec_d < AHEAD_REC && (n = lru_of(pl, rec_c)->newer) != NONE) {
-			rec_c = n;
-			rec_d++;
-			__builtin_prefetch(rec_at(pl, n));
-		}
 		/* Everything going, the tables are emptied whole: their slots are not read. */
-		if (!all) {
-			if (slot_d == 0)
-				slot_c = i;
-			while (slot_d < AHEAD_SLOTS && (n = lru_of(pl, slot_c)->newer) != NONE) {
-				slot_c = n;
-				slot_d++;
-				ahead(a, n);
-			}
-		}
+		walk_step(a, pl, &w, i, all ? NULL : ahead);
 		lru_unlink(pl, i);
 		expire(a, i);
-		if (rec_d)
-			rec_d--;
-		if (slot_d)
-			slot_d--;
+		walk_next(&w);
 	}
 }
 
@@ -2094,7 +2150,7 @@ static int finish_trial(analyzer_t *a, uint32_t ti)
 	lru_unlink(&a->trials, ti);
 	tr = trial_at(a, ti);
 	trial_t *t = &tr->t;
-	t->unanswered = tr->unanswered_done;
+	t->unanswered = tr->unanswered_done + tr->unanswered_live;
 	trial_verdict(a, t);
 	t->finished = 1;
 	tr->done = 1;
@@ -2141,33 +2197,48 @@ static int expire(analyzer_t *a, int all)
 	 * point at; trials last, when nothing of theirs is left (a trial's clock is that of its
 	 * latest record). */
 	sweep(a, &a->answers, cutoff, all, expire_answer, ahead_answer);
-	sweep(a, &a->queries, cutoff, all, expire_query, ahead_query);
 	if (all) {
-		/* Nothing follows from the end of an asker, socket or taken-answer record but
-		 * its slot, and the tables are emptied below: the pools are emptied whole. */
-		pool_t *quiet[] = {&a->askers, &a->socks, &a->tclients};
+		/* Nothing follows from the end of a query, asker, socket or taken-answer record
+		 * but its slots (a trial counts its unanswered queries as it goes), and the tables
+		 * are emptied below: the pools are emptied whole. */
+		a->stats.expired_queries += a->queries.used;
+		pool_t *quiet[] = {&a->queries, &a->askers, &a->socks, &a->tclients};
 		for (size_t k = 0; k < sizeof quiet / sizeof quiet[0]; k++) {
 			quiet[k]->n = quiet[k]->nfree = quiet[k]->used = 0;
 			quiet[k]->oldest = quiet[k]->newest = NONE;
 		}
 	}
+	sweep(a, &a->queries, cutoff, all, expire_query, ahead_query);
 	sweep(a, &a->askers, cutoff, all, expire_asker, ahead_asker);
 	sweep(a, &a->socks, cutoff, all, expire_sock, ahead_sock);
 	sweep(a, &a->tclients, cutoff, all, expire_tclient, ahead_tclient);
 	sweep(a, &a->streams, cutoff, all, expire_stream, ahead_stream);
-	for (size_t k = 0; all && k < sizeof records / sizeof records[0]; k++) {
-		table_t *t = records[k];
-		if (t->cap)
-			memset(t->slot, 0, t->cap * sizeof *t->slot);
-		t->n = 0;
-		t->clearing = 0;
-	}
+	/* Emptied by giving their memory back, which costs less than clearing it: they grow
+	 * again if packets follow. */
+	for (size_t k = 0; all && k < sizeof records / sizeof records[0]; k++)
+		table_drop(records[k]);
 	uint32_t i;
 	int rc = 0;
+	struct walk w = {NONE, NONE, 0, 0};
+	a->t_name.clearing = all;
 	while (rc == 0 && (i = a->trials.oldest) != NONE) {
 		if (!all && trial_at(a, i)->touch >= cutoff)
 			break;
+		walk_step(a, &a->trials, &w, i, ahead_trial);
 		rc = finish_trial(a, i);
+		walk_next(&w);
+	}
+	if (all && rc == 0) {
+		table_drop(&a->t_name); /* the finished trials stayed in it */
+	} else if (all) {
+		/* A trial could not finish: the ones left are listed again, in the room they
+		 * had. */
+		table_t *t = &a->t_name;
+		memset(t->slot, 0, t->cap * sizeof *t->slot);
+		t->n = 0;
+		t->clearing = 0;
+		for (i = a->trials.oldest; i != NONE; i = lru_of(&a->trials, i)->newer)
+			table_put(t, trial_at(a, i)->hash, i);
 	}
 	a->stats.live_trials = a->trials.used - (a->stats.finished_trials - a->stats.freed_trials);
 	a->due = UINT64_MAX;
@@ -2441,23 +2512,22 @@ int analyzer_finish(analyzer_t *a)
 	for (size_t i = 0; i < a->order_n; i++) {
 		trial_rec_t *tr = trial_at(a, a->order[i].idx);
 		if (!tr->done)
-			tr->t.unanswered = tr->unanswered_done;
+			tr->t.unanswered = tr->unanswered_done + tr->unanswered_live;
 	}
-	for (uint32_t qi = a->queries.oldest; qi != NONE; qi = lru_of(&a->queries, qi)->newer) {
-		const query_t *q = AT(&a->queries, query_t, qi);
-		if (!q->answers)
-			trial_at(a, q->k.trial)->t.unanswered++;
-	}
-	for (size_t i = 0; i < a->tclients.n; i++) {
-		tclient_t *tc = AT(&a->tclients, tclient_t, i);
-		tc->scratch = tc->last;
-	}
-	/* The answers. list is in capture order: they are never used again. */
+	/* A pass over the live answers as expiry would make it, on copies of the taken answers:
+	 * the records stay as they are for the packets that may follow. The answers' list is in
+	 * capture order: they are never used again. */
+	taken_t *taken = a->tclients.n ? malloc(a->tclients.n * sizeof *taken) : NULL;
+	if (a->tclients.n && !taken)
+		return SP_ENOMEM;
+	for (size_t i = 0; i < a->tclients.n; i++)
+		taken[i] = AT(&a->tclients, tclient_t, i)->last;
 	for (uint32_t ai = a->answers.oldest; ai != NONE; ai = lru_of(&a->answers, ai)->newer) {
 		const answer_t *an = AT(&a->answers, answer_t, ai);
 		if (an->tc != NONE)
-			taken_step(a, an, &AT(&a->tclients, tclient_t, an->tc)->scratch);
+			taken_step(a, an, &taken[an->tc]);
 	}
+	free(taken);
 
 	for (size_t i = 0; i < a->clients.n; i++) {
 		client_rec_t *c = AT(&a->clients, client_rec_t, i);

@@ -941,6 +941,54 @@ static void test_window_from_last_packet(void **state)
 	assert_string_equal(seen.names[4], "d.w.lab.test");
 }
 
+/* A trial finished at the end of a capture counts as unanswered both the queries that
+ * expired without an answer and those still open then; the analyzer works on after it. */
+typedef struct counts_seen {
+	unsigned n, unanswered[4], answers[4];
+} counts_seen_t;
+
+static void on_trial_counts(const trial_t *t, const client_summary_t *c, void *ctx)
+{
+	counts_seen_t *o = ctx;
+	(void)c;
+	if (o->n < 4) {
+		o->unanswered[o->n] = t->unanswered;
+		o->answers[o->n] = t->answers;
+	}
+	o->n++;
+}
+
+static void test_flush_unanswered(void **state)
+{
+	feed_t *f = *state;
+	counts_seen_t seen = {0};
+	analyzer_set_window(f->a, 1 * SEC);
+	analyzer_set_trial_cb(f->a, on_trial_counts, &seen);
+	sock_t s = sock4(10, 45000);
+	const char *n = "u.w.lab.test";
+	add(f, 0, query(&s, 1, n, DNS_T_A)); /* never answered: expires at 1 s */
+	add(f, 800 * MS, query(&s, 2, n, DNS_T_AAAA));
+	add(f, 810 * MS, answer(&s, 2, n, DNS_T_AAAA));
+	add(f, 1500 * MS, query(&s, 3, n, DNS_T_HTTPS)); /* never answered, open at the end */
+	assert_int_equal(analyzer_stats(f->a)->expired_queries, 1);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(analyzer_flush(f->a), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.unanswered[0], 2);
+	assert_int_equal(seen.answers[0], 1);
+	assert_int_equal(analyzer_stats(f->a)->expired_queries, 3);
+	assert_int_equal(analyzer_stats(f->a)->expired_answers, 1);
+	/* Packets after the flush pair as before it. */
+	add(f, 2 * SEC, query(&s, 4, n, DNS_T_A));
+	add(f, 2 * SEC + MS, answer(&s, 4, n, DNS_T_A));
+	add(f, 2 * SEC + 2 * MS, icmp(&s, Q_QUESTION, 4, n, DNS_T_A));
+	assert_int_equal(analyzer_stats(f->a)->icmp_unmatched, 0);
+	assert_int_equal(analyzer_flush(f->a), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.unanswered[1], 0);
+	assert_int_equal(seen.answers[1], 1);
+}
+
 /* Many query types and sockets for one client and name, some of them unused for longer
  * than the window while the trial goes on: each question and socket is forgotten a window
  * after its own last use, however many there are. */
@@ -1240,6 +1288,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_window_callback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_types_and_sockets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_from_last_packet, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flush_unanswered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_median, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_keeps_trials, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_zero, setup, teardown),
