@@ -85,7 +85,11 @@ static void hand_over(pipeline_t *pl)
 		pl->made = t;
 	} else {
 		if (pl->ready.cap - pl->ready.len < pl->made.len) {
-			size_t cap = pl->ready.len + pl->made.len;
+			/* Doubled, so that a reader slow to print costs few copies and few calls
+			 * to the kernel, on a thread that must not wait. */
+			size_t cap = pl->ready.cap * 2;
+			if (cap < pl->ready.len + pl->made.len)
+				cap = pl->ready.len + pl->made.len;
 			char *q = realloc(pl->ready.p, cap);
 			if (!q) {
 				/* Lost, and said so: the run ends with an error. */
