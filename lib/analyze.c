@@ -160,20 +160,30 @@ typedef struct taken {
 /* A (trial, client address): the latest answer it took, and its asks and sockets, the first
  * few of them here so that a query looks up one record rather than three. Each part goes a
  * window after its own last use, as a record of its own would: a part older than that is
- * taken for absent (stale) and used again. The record goes when all of it has. */
+ * taken for absent (stale) and used again. The first client of a trial has its part in the
+ * trial's record (a trial nearly always has one client: one lookup less per packet); others
+ * have records of their own, which go when all of them has. */
 #define TC_ASKS 3 /* A, AAAA and one more (HTTPS) */
 #define TC_SOCKS 2
-typedef struct tclient {
-	mkey_t k;
-	uint64_t touch;
-	uint32_t hash;
-	lru_t lru;
+typedef struct tcpart {
 	uint64_t taken_touch; /* the last answer to it */
 	taken_t last;
 	ask_t ask[TC_ASKS];
 	csock_t sock[TC_SOCKS];
 	uint8_t more_asks, more_socks; /* some went to the askers or socks tables */
+} tcpart_t;
+
+typedef struct tclient {
+	mkey_t k;
+	uint64_t touch;
+	uint32_t hash;
+	lru_t lru;
+	tcpart_t d;
 } tclient_t;
+
+/* Which tcpart_t: a tclient record's index, or TC_TRIAL with the index of the trial whose
+ * first client it is; NONE for none. */
+#define TC_TRIAL 0x80000000u
 
 /* One direction of a TCP connection to or from the DNS port (RFC 7766 section 8). */
 typedef struct stream {
@@ -199,8 +209,10 @@ typedef struct trial_rec {
 	unsigned unanswered_done; /* from queries already expired */
 	unsigned unanswered_live; /* live queries with no answer yet */
 	uint32_t client_ai;       /* t.client's index in the address table, NONE if not known */
+	uint32_t first_client;    /* the client (address index) of first, NONE before any */
 	uint8_t key_len;
 	uint8_t used, done;
+	tcpart_t first;
 } trial_rec_t;
 
 /* Gap histogram: exact below 16 us, then 8 buckets per power of two up to 2^40 us. */
@@ -248,6 +260,7 @@ typedef struct pool {
 	uint32_t oldest, newest;   /* the ends of the list by last use, NONE when empty */
 	size_t lru_off, touch_off; /* where each record keeps its lru_t and its clock */
 	uint64_t *due;             /* the analyzer's: lowered by a list that begins older */
+	uint32_t max;              /* records at most */
 } pool_t;
 
 struct order {
@@ -394,7 +407,7 @@ static int pool_alloc(pool_t *pl, uint32_t *idx)
 	if (pl->nfree) {
 		*idx = pl->free[--pl->nfree];
 	} else {
-		if (pl->n >= NONE - 1)
+		if (pl->n >= pl->max)
 			return SP_ENOMEM;
 		if (pl->n == pl->cap) {
 			size_t cap = pl->cap ? pl->cap * 2 : 16;
@@ -739,6 +752,7 @@ static void pool_init(pool_t *pl, size_t size, size_t lru_off, size_t touch_off)
 	pl->lru_off = lru_off;
 	pl->touch_off = touch_off;
 	pl->oldest = pl->newest = NONE;
+	pl->max = NONE - 1;
 }
 
 #define POOL_INIT(pl, type) pool_init(pl, sizeof(type), offsetof(type, lru), offsetof(type, touch))
@@ -755,6 +769,7 @@ analyzer_t *analyzer_new(void)
 	POOL_INIT(&a->tclients, tclient_t);
 	POOL_INIT(&a->streams, stream_t);
 	POOL_INIT(&a->trials, trial_rec_t);
+	a->trials.max = a->tclients.max = TC_TRIAL;         /* an index below it, for tcpart refs */
 	pool_init(&a->clients, sizeof(client_rec_t), 0, 0); /* never expire */
 	pool_t *all[] = {&a->queries, &a->answers, &a->askers,  &a->socks, &a->tclients,
 			 &a->streams, &a->trials,  &a->clients, &a->addrs};
@@ -1228,6 +1243,7 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, int create, uint64_t f
 	tr->key_len = nk->len;
 	tr->t.client = *client;
 	tr->client_ai = NONE;
+	tr->first_client = NONE;
 	tr->used = 1;
 	tr->hash = nk->hash;
 	tr->touch = a->now;
@@ -1330,10 +1346,32 @@ static inline int stale(const analyzer_t *a, uint64_t touch)
 	return a->window && a->now > a->window && touch < a->now - a->window;
 }
 
-/* The live ask of k's (client, trial, qtype) in tclient tc, NULL if none; *ai is its
+static tcpart_t *tc_part(const analyzer_t *a, uint32_t ref)
+{
+	return ref & TC_TRIAL ? &trial_at(a, ref & ~TC_TRIAL)->first
+			      : &AT(&a->tclients, tclient_t, ref)->d;
+}
+
+/* The part of k's (client, trial) in *ref, made if there is none: 0 or SP_ENOMEM. h_tc: k's
+ * hash under K_TCLIENT, or NULL to have it computed if needed. */
+static int tc_get(analyzer_t *a, const mkey_t *k, const uint64_t *h_tc, uint32_t *ref)
+{
+	trial_rec_t *tr = trial_at(a, k->trial);
+	if (tr->first_client == NONE)
+		tr->first_client = k->client; /* its part is zero, as the record was made */
+	if (tr->first_client == k->client) {
+		*ref = TC_TRIAL | k->trial;
+		return 0;
+	}
+	int fresh;
+	uint64_t h = h_tc ? *h_tc : key_hash(a, k, K_TCLIENT);
+	return find_or_add(a, &a->k_tclient, &a->tclients, h, k, K_TCLIENT, ref, &fresh);
+}
+
+/* The live ask of k's (client, trial, qtype) in tc, NULL if none; *ai is its
  * index in the askers table, NONE when tc holds it. h_ask: k's hash under K_ASKER, read only
  * when some asks went to the table. */
-static ask_t *ask_lookup(const analyzer_t *a, tclient_t *tc, const mkey_t *k, uint64_t h_ask,
+static ask_t *ask_lookup(const analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_ask,
 			 uint32_t *ai)
 {
 	*ai = NONE;
@@ -1347,16 +1385,15 @@ static ask_t *ask_lookup(const analyzer_t *a, tclient_t *tc, const mkey_t *k, ui
 	return *ai != NONE ? &AT(&a->askers, asker_t, *ai)->d : NULL;
 }
 
-static const ask_t *ask_find(const analyzer_t *a, tclient_t *tc, const mkey_t *k, uint64_t h_ask)
+static const ask_t *ask_find(const analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_ask)
 {
 	uint32_t ai;
 	return ask_lookup(a, tc, k, h_ask, &ai);
 }
 
-/* The ask of k in tclient ti, used now; made if there is none. 0 or SP_ENOMEM. */
-static int ask_get(analyzer_t *a, uint32_t ti, const mkey_t *k, uint64_t h_ask, ask_t **out)
+/* The ask of k in tc, used now; made if there is none. 0 or SP_ENOMEM. */
+static int ask_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_ask, ask_t **out)
 {
-	tclient_t *tc = AT(&a->tclients, tclient_t, ti);
 	uint32_t ai;
 	ask_t *as = ask_lookup(a, tc, k, h_ask, &ai);
 	if (as && ai != NONE)
@@ -1383,11 +1420,10 @@ static int ask_get(analyzer_t *a, uint32_t ti, const mkey_t *k, uint64_t h_ask, 
 	return 0;
 }
 
-/* k's (client, cport) in tclient ti, used now; *fresh when it was not there (a socket new
- * to the trial). 0 or SP_ENOMEM. */
-static int sock_get(analyzer_t *a, uint32_t ti, const mkey_t *k, uint64_t h_sock, int *fresh)
+/* k's (client, cport) in tc, used now; *fresh when it was not there (a socket new to the
+ * trial). 0 or SP_ENOMEM. */
+static int sock_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_sock, int *fresh)
 {
-	tclient_t *tc = AT(&a->tclients, tclient_t, ti);
 	*fresh = 0;
 	for (int i = 0; i < TC_SOCKS; i++) {
 		csock_t *cs = &tc->sock[i];
@@ -1461,19 +1497,17 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		return rc;
 	/* A trial means a name key: analyzer_prepare hashed this query's keys. */
 	uint64_t h_ask = nk->h[0], h_sock = nk->h[1], h_q = nk->h[2], h_msg = nk->h[3];
-	uint64_t h_tc = nk->h[4];
-	table_prefetch(&a->k_tclient, h_tc);
 	table_prefetch(&a->q_question, h_q);
 	table_prefetch(&a->q_msg, h_msg);
 
 	uint32_t tci;
 	ask_t *as;
 	int sock_fresh, fresh;
-	rc = find_or_add(a, &a->k_tclient, &a->tclients, h_tc, &k, K_TCLIENT, &tci, &fresh);
+	rc = tc_get(a, &k, &nk->h[4], &tci);
 	if (rc == 0)
-		rc = ask_get(a, tci, &k, h_ask, &as);
+		rc = ask_get(a, tc_part(a, tci), &k, h_ask, &as);
 	if (rc == 0)
-		rc = sock_get(a, tci, &k, h_sock, &sock_fresh);
+		rc = sock_get(a, tc_part(a, tci), &k, h_sock, &sock_fresh);
 	if (rc)
 		return rc;
 
@@ -1554,7 +1588,6 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 			h_q = nk->h[2];
 			table_prefetch(&a->q_question, h_q);
 			table_prefetch(&a->a_question, h_q);
-			table_prefetch(&a->k_tclient, nk->h[3]);
 			qi = lookup(&a->q_question, h_q, &k, K_QUESTION);
 		}
 	} else {
@@ -1583,15 +1616,12 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 
 	uint32_t tci = NONE;
 	if (ti != NONE) {
-		uint64_t h_tc = ti == own ? nk->h[3] : key_hash(a, &k, K_TCLIENT);
 		table_prefetch(&a->a_question, h_q);
-		table_prefetch(&a->k_tclient, h_tc);
-		int fresh;
-		rc = find_or_add(a, &a->k_tclient, &a->tclients, h_tc, &k, K_TCLIENT, &tci, &fresh);
+		rc = tc_get(a, &k, ti == own ? &nk->h[3] : NULL, &tci);
 		if (rc)
 			return rc;
 		/* The answer it took a window ago or more is gone, as its record would be. */
-		tclient_t *tc = AT(&a->tclients, tclient_t, tci);
+		tcpart_t *tc = tc_part(a, tci);
 		if (stale(a, tc->taken_touch))
 			memset(&tc->last, 0, sizeof tc->last);
 		tc->taken_touch = a->now;
@@ -1627,7 +1657,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	} else {
 		query_t *q = AT(&a->queries, query_t, qi);
 		/* The query's ask lives as long as the query: same client, trial and type. */
-		tclient_t *tc = AT(&a->tclients, tclient_t, tci);
+		tcpart_t *tc = tc_part(a, tci);
 		const ask_t *as = ask_find(a, tc, &k, tc->more_asks ? key_hash(a, &k, K_ASKER) : 0);
 		an->paired = 1;
 		an->query_frame = q->frame;
@@ -1698,7 +1728,7 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 	/* The answer's client, trial and type: found by its question, those of the quote. */
 	const ask_t *as = NULL;
 	if (an->tc != NONE) {
-		tclient_t *tc = AT(&a->tclients, tclient_t, an->tc);
+		tcpart_t *tc = tc_part(a, an->tc);
 		uint64_t h_ask = !tc->more_asks    ? 0
 				 : k.trial != NONE ? nk->h[3]
 						   : key_hash(a, &an->k, K_ASKER);
@@ -1975,7 +2005,7 @@ static void expire_answer(analyzer_t *a, uint32_t i)
 {
 	answer_t *an = AT(&a->answers, answer_t, i);
 	if (an->tc != NONE)
-		taken_step(a, an, &AT(&a->tclients, tclient_t, an->tc)->last);
+		taken_step(a, an, &tc_part(a, an->tc)->last);
 	if (an->k.trial != NONE)
 		unset(&a->a_question, an->h_question, i);
 	unset(&a->a_msg, an->hash, i);
@@ -2018,7 +2048,7 @@ static void ahead_answer(const analyzer_t *a, uint32_t i)
 	if (an->k.trial != NONE)
 		table_prefetch(&a->a_question, an->h_question);
 	if (an->tc != NONE)
-		__builtin_prefetch(AT(&a->tclients, tclient_t, an->tc));
+		__builtin_prefetch(&tc_part(a, an->tc)->last);
 }
 
 static void ahead_query(const analyzer_t *a, uint32_t i)
@@ -2354,8 +2384,13 @@ static inline void rec_prefetch(const table_t *t, uint64_t h)
 static inline void trial_prefetch(const analyzer_t *a, uint64_t h)
 {
 	uint32_t i = home_idx(&a->t_name, h);
-	if (i != NONE)
-		__builtin_prefetch(trial_at(a, i));
+	if (i == NONE)
+		return;
+	/* All of it: a packet reads its counters, its key and its first client's part. */
+	const char *r = (const char *)trial_at(a, i);
+	for (size_t o = 0; o < sizeof(trial_rec_t); o += 64)
+		__builtin_prefetch(r + o);
+	__builtin_prefetch(r + sizeof(trial_rec_t) - 1);
 }
 
 /* The table slots the frame of prep will look up (those analyzer_add reaches on its usual
@@ -2375,7 +2410,6 @@ static size_t prep_slots(const analyzer_t *a, const analyzer_prep_t *prep, struc
 		if (!prep->len)
 			break;
 		SLOT(&a->t_name, prep->hash);
-		SLOT(&a->k_tclient, prep->h[4]);
 		SLOT(&a->q_question, prep->h[2]);
 		SLOT(&a->q_msg, prep->h[3]);
 		break;
@@ -2388,7 +2422,6 @@ static size_t prep_slots(const analyzer_t *a, const analyzer_prep_t *prep, struc
 		SLOT(&a->t_name, prep->hash);
 		SLOT(&a->q_question, prep->h[2]);
 		SLOT(&a->a_question, prep->h[2]);
-		SLOT(&a->k_tclient, prep->h[3]);
 		break;
 	case PREP_ICMP:
 		SLOT(&a->k_addr, prep->hc);
@@ -2517,15 +2550,20 @@ int analyzer_finish(analyzer_t *a)
 	/* A pass over the live answers as expiry would make it, on copies of the taken answers:
 	 * the records stay as they are for the packets that may follow. The answers' list is in
 	 * capture order: they are never used again. */
-	taken_t *taken = a->tclients.n ? malloc(a->tclients.n * sizeof *taken) : NULL;
-	if (a->tclients.n && !taken)
+	size_t n_tc = a->tclients.n, n_taken = n_tc + a->trials.n;
+	taken_t *taken = n_taken ? malloc(n_taken * sizeof *taken) : NULL;
+	if (n_taken && !taken)
 		return SP_ENOMEM;
-	for (size_t i = 0; i < a->tclients.n; i++)
-		taken[i] = AT(&a->tclients, tclient_t, i)->last;
+	for (size_t i = 0; i < n_tc; i++)
+		taken[i] = AT(&a->tclients, tclient_t, i)->d.last;
+	for (size_t i = 0; i < a->trials.n; i++)
+		taken[n_tc + i] = trial_at(a, (uint32_t)i)->first.last;
 	for (uint32_t ai = a->answers.oldest; ai != NONE; ai = lru_of(&a->answers, ai)->newer) {
 		const answer_t *an = AT(&a->answers, answer_t, ai);
 		if (an->tc != NONE)
-			taken_step(a, an, &taken[an->tc]);
+			taken_step(
+			    a, an,
+			    &taken[an->tc & TC_TRIAL ? n_tc + (an->tc & ~TC_TRIAL) : an->tc]);
 	}
 	free(taken);
 

@@ -1185,6 +1185,49 @@ static void test_per_client(void **state)
 	assert_int_equal(analyzer_client(f->a, 1)->verdict, VERDICT_CORRECT);
 }
 
+/* Two clients ask one name (one trial): each has its own questions, sockets and taken
+ * answer, the first client's kept with the trial and the second's apart. */
+static void test_two_clients_one_name(void **state)
+{
+	feed_t *f = *state;
+	const char *n = "shared.lab.test";
+	sock_t a1 = sock4(30, 40000), a2 = sock4(30, 40001);
+	sock_t b1 = sock4(31, 40010), b2 = sock4(31, 40011);
+	add(f, 0, query(&a1, 1, n, DNS_T_A));
+	add(f, 10000, query(&a2, 2, n, DNS_T_AAAA));
+	add(f, 1 * MS, answer(&a1, 1, n, DNS_T_A));
+	add(f, 2 * MS, answer(&a2, 2, n, DNS_T_AAAA));
+	add(f, 2 * MS + 100000, icmp(&a2, Q_QUESTION, 2, n, DNS_T_AAAA));
+	/* The second client asks the same questions: not asked again by it. */
+	add(f, 5 * MS, query(&b1, 3, n, DNS_T_A));
+	add(f, 5 * MS, query(&b2, 4, n, DNS_T_AAAA));
+	add(f, 6 * MS, answer(&b2, 4, n, DNS_T_AAAA));
+	add(f, 20 * MS, answer(&b1, 3, n, DNS_T_A));
+	add(f, 20 * MS + 100000, icmp(&b1, Q_QUESTION, 3, n, DNS_T_A));
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->queries, 4);
+	assert_int_equal(t->requeries, 0);
+	assert_int_equal(t->answers, 4);
+	assert_int_equal(t->sockets, 4);
+	assert_int_equal(t->race, 2);
+	assert_int_equal(t->n_evidence, 2);
+	const evidence_t *ea = &t->evidence[0], *eb = &t->evidence[1];
+	assert_int_equal(ea->client.a[3], 30);
+	assert_true(ea->has_taken);
+	assert_int_equal(ea->taken_qtype, DNS_T_A);
+	assert_int_equal(ea->after_taken_ns, 1 * MS); /* from the taken answer to the refused one */
+	assert_int_equal(eb->client.a[3], 31);
+	assert_true(eb->has_taken);
+	assert_int_equal(eb->taken_qtype, DNS_T_AAAA);
+	assert_int_equal(eb->after_taken_ns, 14 * MS);
+	/* The second client asking again is a requery, and makes its race late. */
+	add(f, 30 * MS, query(&b1, 5, n, DNS_T_A));
+	t = only_trial(f);
+	assert_int_equal(t->requeries, 1);
+	assert_int_equal(t->race, 1);
+	assert_int_equal(t->late, 1);
+}
+
 /* How each client sends its questions, summed over its trials. */
 static void test_client_behaviour(void **state)
 {
@@ -1294,6 +1337,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_window_zero, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_per_client, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_clients_one_name, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_client_behaviour, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_skip_reasons, setup, teardown),
 	};
