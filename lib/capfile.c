@@ -104,10 +104,15 @@ static int host_le(void)
 
 /* Makes n unread bytes available at buf+pos: 1 when they are, 0 when the file ends first,
  * or a negative code. Reads as much as fits each time, so a large file costs few calls. */
-static int fill(capfile_t *c, size_t n)
+static int fill_more(capfile_t *c, size_t n);
+
+static inline int fill(capfile_t *c, size_t n)
 {
-	if (c->end - c->pos >= n)
-		return 1;
+	return c->end - c->pos >= n ? 1 : fill_more(c, n);
+}
+
+static __attribute__((noinline)) int fill_more(capfile_t *c, size_t n)
+{
 	if (n > c->cap) {
 		uint8_t *b = realloc(c->buf, n);
 		if (!b)

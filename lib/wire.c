@@ -5,14 +5,6 @@
 
 #include "err.h"
 
-void wire_init(wire_t *w, const uint8_t *buf, size_t len)
-{
-	w->base = buf;
-	w->len = buf ? len : 0;
-	w->pos = 0;
-	w->err = 0;
-}
-
 void wire_fail(wire_t *w, int err)
 {
 	if (w->err == 0)

@@ -15,7 +15,14 @@ typedef struct wire {
 	int err;             /* 0 or SP_E* */
 } wire_t;
 
-void wire_init(wire_t *w, const uint8_t *buf, size_t len);
+/* Inline, as the reads below: every packet makes several cursors. */
+static inline void wire_init(wire_t *w, const uint8_t *buf, size_t len)
+{
+	w->base = buf;
+	w->len = buf ? len : 0;
+	w->pos = 0;
+	w->err = 0;
+}
 
 /* The out-of-line half of wire_take: sets the sticky error, returns NULL. */
 const uint8_t *wire_take_fail(wire_t *w, size_t n);
