@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sniff -r against tcpdump -r and tshark -r on one generated capture: packets per second and
 # ratios. usage: bench/sniff_speed.sh [PACKETS (default 1000000)]; SP_BUILD_DIR picks the
-# build directory (default build/), SP_BENCH_TMP where the capture goes (default /tmp).
+# build directory (default build/), SP_BENCH_TMP where the capture goes (default /tmp),
+# SP_BENCH_ROUNDS how many turns sniff and tcpdump take (default 7).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${SP_BUILD_DIR:-$top/build}
@@ -22,18 +23,19 @@ echo "capture: $total packets ($want DNS or ICMP, $trials trials, $racing racing
 bpf='udp port 53 or icmp or icmp6'
 dfilter='udp.port == 53 or icmp or icmpv6'
 
-# secs CMD...: "WALL CPU" seconds of the run with the best wall time of five (the file is in
-# the page cache after the first), output to /dev/null. CPU is user + system time: sniff reads
-# on one thread and analyses on another, so it may exceed the wall time.
-secs() {
-	local best='' cpu='' t c
-	for _ in 1 2 3 4 5; do
-		/usr/bin/time -f '%e %U %S' -o "$work/t" "$@" >/dev/null 2>&1 || true
-		read -r t u s < <(tail -1 "$work/t")
-		c=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
-		if [[ -z $best ]] || awk "BEGIN{exit !($t < $best)}"; then best=$t cpu=$c; fi
-	done
-	echo "$best $cpu"
+# take NAME CMD...: one run of CMD, output to /dev/null; NAME keeps the run with the best wall
+# time so far (the file is in the page cache after the first) and its CPU time, user +
+# system: sniff reads on one thread and analyses on another, so it may exceed the wall time.
+declare -A best_wall best_cpu
+take() {
+	local name=$1 t u s
+	shift
+	/usr/bin/time -f '%e %U %S' -o "$work/t" "$@" >/dev/null 2>&1 || true
+	read -r t u s < <(tail -1 "$work/t")
+	if [[ -z ${best_wall[$name]:-} ]] || awk "BEGIN{exit !($t < ${best_wall[$name]})}"; then
+		best_wall[$name]=$t
+		best_cpu[$name]=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
+	fi
 }
 # The counts first, so that the rates compare the same work.
 # sniff exits 1 when a client races: that is its answer, not a failure.
@@ -42,9 +44,17 @@ n_tcpdump=$(tcpdump -r "$cap" -w - "$bpf" 2>/dev/null | tcpdump -r - 2>/dev/null
 n_tshark=$(tshark -r "$cap" -Y "$dfilter" 2>/dev/null | wc -l)
 echo "selected: sniff $n_sniff, tcpdump $n_tcpdump, tshark $n_tshark (generator: $want)"
 
-read -r t_sniff c_sniff < <(secs "$build/bin/sniff" -q -r "$cap")
-read -r t_sniff_json c_sniff_json < <(secs "$build/bin/sniff" -q -r "$cap" --json)
-read -r t_tcpdump c_tcpdump < <(secs tcpdump -r "$cap" -w /dev/null "$bpf")
+# sniff and tcpdump take turns, so that both meet the same moments of a shared machine,
+# whose speed drifts by a third within a minute; each keeps its best of the rounds.
+rounds=${SP_BENCH_ROUNDS:-7}
+for ((i = 0; i < rounds; i++)); do
+	take sniff "$build/bin/sniff" -q -r "$cap"
+	take json "$build/bin/sniff" -q -r "$cap" --json
+	take tcpdump tcpdump -r "$cap" -w /dev/null "$bpf"
+done
+t_sniff=${best_wall[sniff]} c_sniff=${best_cpu[sniff]}
+t_sniff_json=${best_wall[json]} c_sniff_json=${best_cpu[json]}
+t_tcpdump=${best_wall[tcpdump]} c_tcpdump=${best_cpu[tcpdump]}
 /usr/bin/time -f '%e %U %S' -o "$work/t" tshark -r "$cap" -Y "$dfilter" >/dev/null 2>&1 || true
 read -r t_tshark u s < <(tail -1 "$work/t")
 c_tshark=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
