@@ -7,6 +7,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
 #include "err.h"
 
 #define NONE UINT32_MAX
@@ -96,9 +100,9 @@ typedef struct query {
 	uint64_t touch;
 	uint32_t hash; /* of k under K_QUESTION */
 	lru_t lru;
-	uint32_t h_msg;     /* of k under K_MSG */
-	unsigned answers;   /* answers paired with it so far */
-	uint64_t frame, ts; /* first send */
+	uint32_t h_msg;   /* of k under K_MSG */
+	unsigned answers; /* answers paired with it so far */
+	uint64_t frame;   /* first send */
 } query_t;
 
 /* An answer carries what judging its refusal needs, so its query may expire first. */
@@ -603,13 +607,15 @@ static inline __attribute__((always_inline)) int key_equal(const mkey_t *x, cons
 
 static __attribute__((noinline)) int table_grow(table_t *t)
 {
-	size_t cap = t->cap ? t->cap * 2 : 64;
-	/* Not calloc: its fresh pages map the zero page, and the rehash below reads each slot
-	 * before writing it, which takes a second fault per page. Clearing first takes one. */
-	slot_t *s = mem_grow(NULL, 0, cap * sizeof *s);
+	size_t cap = t->cap ? t->cap * 2 : 64, bytes = cap * sizeof(slot_t);
+	slot_t *s = mem_grow(NULL, 0, bytes);
 	if (!s)
 		return SP_ENOMEM;
-	memset(s, 0, cap * sizeof *s);
+	/* The rehash below reads each slot before writing it: a fresh page would be taken
+	 * twice, first as the zero page. A mapping of its own is zero: its pages are taken
+	 * writable at once, without writing them; malloc's memory is cleared. */
+	if (bytes < BIG_BYTES || madvise(s, big_len(bytes), MADV_POPULATE_WRITE) != 0)
+		memset(s, 0, bytes);
 	for (size_t i = 0; i < t->cap; i++) {
 		if (!t->slot[i].idx1)
 			continue;
@@ -1524,7 +1530,6 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		query_t *q = AT(&a->queries, query_t, qi);
 		q->h_msg = h_msg;
 		q->frame = frame;
-		q->ts = ts;
 	}
 
 	/* Nothing below can fail, so a failed call leaves the counts as they were. */
