@@ -811,7 +811,9 @@ void analyzer_free(analyzer_t *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->trials.n; i++) {
+	/* Trials that finished through the callback gave theirs back: after a flush, none
+	 * is left to look at. */
+	for (size_t i = 0; i < a->trials.n && a->trials.used; i++) {
 		trial_rec_t *tr = trial_at(a, (uint32_t)i);
 		free(tr->t.evidence);
 	}
@@ -2555,22 +2557,31 @@ int analyzer_finish(analyzer_t *a)
 	/* A pass over the live answers as expiry would make it, on copies of the taken answers:
 	 * the records stay as they are for the packets that may follow. The answers' list is in
 	 * capture order: they are never used again. */
-	size_t n_tc = a->tclients.n, n_taken = n_tc + a->trials.n;
-	taken_t *taken = n_taken ? malloc(n_taken * sizeof *taken) : NULL;
-	if (n_taken && !taken)
-		return SP_ENOMEM;
-	for (size_t i = 0; i < n_tc; i++)
-		taken[i] = AT(&a->tclients, tclient_t, i)->d.last;
-	for (size_t i = 0; i < a->trials.n; i++)
-		taken[n_tc + i] = trial_at(a, (uint32_t)i)->first.last;
+	size_t n_tc = a->tclients.n, n_taken = a->answers.used ? n_tc + a->trials.n : 0;
+	taken_t *taken = NULL;
+	uint8_t *have = NULL; /* taken[x] copied yet: only the parts of live answers are read */
+	if (n_taken) {
+		taken = malloc(n_taken * sizeof *taken);
+		have = calloc(n_taken, 1);
+		if (!taken || !have) {
+			free(taken);
+			free(have);
+			return SP_ENOMEM;
+		}
+	}
 	for (uint32_t ai = a->answers.oldest; ai != NONE; ai = lru_of(&a->answers, ai)->newer) {
 		const answer_t *an = AT(&a->answers, answer_t, ai);
-		if (an->tc != NONE)
-			taken_step(
-			    a, an,
-			    &taken[an->tc & TC_TRIAL ? n_tc + (an->tc & ~TC_TRIAL) : an->tc]);
+		if (an->tc == NONE)
+			continue;
+		size_t x = an->tc & TC_TRIAL ? n_tc + (an->tc & ~TC_TRIAL) : an->tc;
+		if (!have[x]) {
+			taken[x] = tc_part(a, an->tc)->last;
+			have[x] = 1;
+		}
+		taken_step(a, an, &taken[x]);
 	}
 	free(taken);
+	free(have);
 
 	for (size_t i = 0; i < a->clients.n; i++) {
 		client_rec_t *c = AT(&a->clients, client_rec_t, i);
