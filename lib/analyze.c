@@ -1360,9 +1360,8 @@ static tcpart_t *tc_part(const analyzer_t *a, uint32_t ref)
 			      : &AT(&a->tclients, tclient_t, ref)->d;
 }
 
-/* The part of k's (client, trial) in *ref, made if there is none: 0 or SP_ENOMEM. h_tc: k's
- * hash under K_TCLIENT, or NULL to have it computed if needed. */
-static int tc_get(analyzer_t *a, const mkey_t *k, const uint64_t *h_tc, uint32_t *ref)
+/* The part of k's (client, trial) in *ref, made if there is none: 0 or SP_ENOMEM. */
+static int tc_get(analyzer_t *a, const mkey_t *k, uint32_t *ref)
 {
 	trial_rec_t *tr = trial_at(a, k->trial);
 	if (tr->first_client == NONE)
@@ -1372,15 +1371,14 @@ static int tc_get(analyzer_t *a, const mkey_t *k, const uint64_t *h_tc, uint32_t
 		return 0;
 	}
 	int fresh;
-	uint64_t h = h_tc ? *h_tc : key_hash(a, k, K_TCLIENT);
-	return find_or_add(a, &a->k_tclient, &a->tclients, h, k, K_TCLIENT, ref, &fresh);
+	return find_or_add(a, &a->k_tclient, &a->tclients, key_hash(a, k, K_TCLIENT), k, K_TCLIENT,
+			   ref, &fresh);
 }
 
 /* The live ask of k's (client, trial, qtype) in tc, NULL if none; *ai is its
- * index in the askers table, NONE when tc holds it. h_ask: k's hash under K_ASKER, read only
- * when some asks went to the table. */
-static ask_t *ask_lookup(const analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_ask,
-			 uint32_t *ai)
+ * index in the askers table, NONE when tc holds it. Keys of the askers and socks tables are
+ * hashed here, when some went there: rarely, so the reading thread does not. */
+static ask_t *ask_lookup(const analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint32_t *ai)
 {
 	*ai = NONE;
 	for (int i = 0; i < TC_ASKS; i++) {
@@ -1389,21 +1387,21 @@ static ask_t *ask_lookup(const analyzer_t *a, tcpart_t *tc, const mkey_t *k, uin
 			return as;
 	}
 	if (tc->more_asks)
-		*ai = lookup(&a->k_asker, h_ask, k, K_ASKER);
+		*ai = lookup(&a->k_asker, key_hash(a, k, K_ASKER), k, K_ASKER);
 	return *ai != NONE ? &AT(&a->askers, asker_t, *ai)->d : NULL;
 }
 
-static const ask_t *ask_find(const analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_ask)
+static const ask_t *ask_find(const analyzer_t *a, tcpart_t *tc, const mkey_t *k)
 {
 	uint32_t ai;
-	return ask_lookup(a, tc, k, h_ask, &ai);
+	return ask_lookup(a, tc, k, &ai);
 }
 
 /* The ask of k in tc, used now; made if there is none. 0 or SP_ENOMEM. */
-static int ask_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_ask, ask_t **out)
+static int ask_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, ask_t **out)
 {
 	uint32_t ai;
-	ask_t *as = ask_lookup(a, tc, k, h_ask, &ai);
+	ask_t *as = ask_lookup(a, tc, k, &ai);
 	if (as && ai != NONE)
 		lru_used(&a->askers, ai, a->now);
 	if (!as) {
@@ -1412,8 +1410,8 @@ static int ask_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_ask,
 				as = &tc->ask[i];
 		if (!as) {
 			int fresh;
-			int rc =
-			    find_or_add(a, &a->k_asker, &a->askers, h_ask, k, K_ASKER, &ai, &fresh);
+			int rc = find_or_add(a, &a->k_asker, &a->askers, key_hash(a, k, K_ASKER), k,
+					     K_ASKER, &ai, &fresh);
 			if (rc)
 				return rc;
 			tc->more_asks = 1;
@@ -1430,7 +1428,7 @@ static int ask_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_ask,
 
 /* k's (client, cport) in tc, used now; *fresh when it was not there (a socket new to the
  * trial). 0 or SP_ENOMEM. */
-static int sock_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_sock, int *fresh)
+static int sock_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, int *fresh)
 {
 	*fresh = 0;
 	for (int i = 0; i < TC_SOCKS; i++) {
@@ -1441,7 +1439,7 @@ static int sock_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_soc
 		}
 	}
 	if (tc->more_socks) {
-		slot_t *sl = table_find(&a->k_sock, h_sock, k, K_SOCK);
+		slot_t *sl = table_find(&a->k_sock, key_hash(a, k, K_SOCK), k, K_SOCK);
 		if (sl) {
 			lru_used(&a->socks, sl->idx1 - 1, a->now);
 			return 0;
@@ -1459,7 +1457,8 @@ static int sock_get(analyzer_t *a, tcpart_t *tc, const mkey_t *k, uint64_t h_soc
 	}
 	uint32_t si;
 	int made;
-	int rc = find_or_add(a, &a->k_sock, &a->socks, h_sock, k, K_SOCK, &si, &made);
+	int rc =
+	    find_or_add(a, &a->k_sock, &a->socks, key_hash(a, k, K_SOCK), k, K_SOCK, &si, &made);
 	if (rc == 0)
 		tc->more_socks = 1;
 	return rc;
@@ -1504,18 +1503,18 @@ static int add_query(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 	    (rc = addr_intern(a, &p->dst, nk->hs, &k.server)) != 0)
 		return rc;
 	/* A trial means a name key: analyzer_prepare hashed this query's keys. */
-	uint64_t h_ask = nk->h[0], h_sock = nk->h[1], h_q = nk->h[2], h_msg = nk->h[3];
+	uint64_t h_q = nk->h[2], h_msg = nk->h[3];
 	table_prefetch(&a->q_question, h_q);
 	table_prefetch(&a->q_msg, h_msg);
 
 	uint32_t tci;
 	ask_t *as;
 	int sock_fresh, fresh;
-	rc = tc_get(a, &k, &nk->h[4], &tci);
+	rc = tc_get(a, &k, &tci);
 	if (rc == 0)
-		rc = ask_get(a, tc_part(a, tci), &k, h_ask, &as);
+		rc = ask_get(a, tc_part(a, tci), &k, &as);
 	if (rc == 0)
-		rc = sock_get(a, tc_part(a, tci), &k, h_sock, &sock_fresh);
+		rc = sock_get(a, tc_part(a, tci), &k, &sock_fresh);
 	if (rc)
 		return rc;
 
@@ -1580,7 +1579,6 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	/* The message and socket keys do not involve the trial: known from the start. The
 	 * question and taken-answer keys were hashed with the trial of the answer's name. */
 	uint64_t h_msg = nk->h[0], h_sock = nk->h[1], h_q = 0;
-	uint32_t own = NONE; /* the trial of the answer's own name */
 	table_prefetch(&a->a_msg, h_msg);
 	table_prefetch(&a->a_sock, h_sock);
 	uint32_t ti = NONE, qi = NONE;
@@ -1588,7 +1586,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		rc = trial_get(a, nk, 0, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
-		k.trial = own = ti;
+		k.trial = ti;
 		k.qtype = p->dns.q.qtype;
 		if (ti != NONE) {
 			/* Most answers keep this key: ask for all its slots at once. */
@@ -1612,7 +1610,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		rc = trial_get(a, nk, 1, frame, ts, &p->dst, &ti);
 		if (rc)
 			return rc;
-		k.trial = own = ti;
+		k.trial = ti;
 		if (ti != NONE) {
 			h_q = nk->h[2];
 			trial_rec_t *tr = trial_at(a, ti);
@@ -1624,7 +1622,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	uint32_t tci = NONE;
 	if (ti != NONE) {
 		table_prefetch(&a->a_question, h_q);
-		rc = tc_get(a, &k, ti == own ? &nk->h[3] : NULL, &tci);
+		rc = tc_get(a, &k, &tci);
 		if (rc)
 			return rc;
 		/* The answer it took a window ago or more is gone, as its record would be. */
@@ -1665,7 +1663,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		query_t *q = AT(&a->queries, query_t, qi);
 		/* The query's ask lives as long as the query: same client, trial and type. */
 		tcpart_t *tc = tc_part(a, tci);
-		const ask_t *as = ask_find(a, tc, &k, tc->more_asks ? key_hash(a, &k, K_ASKER) : 0);
+		const ask_t *as = ask_find(a, tc, &k);
 		an->paired = 1;
 		an->query_frame = q->frame;
 		an->earlier_answer = q->answers > 0;
@@ -1735,11 +1733,7 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 	/* The answer's client, trial and type: found by its question, those of the quote. */
 	const ask_t *as = NULL;
 	if (an->tc != NONE) {
-		tcpart_t *tc = tc_part(a, an->tc);
-		uint64_t h_ask = !tc->more_asks    ? 0
-				 : k.trial != NONE ? nk->h[3]
-						   : key_hash(a, &an->k, K_ASKER);
-		as = ask_find(a, tc, &an->k, h_ask);
+		as = ask_find(a, tc_part(a, an->tc), &an->k);
 	}
 	int requeried = an->requeried || (as && as->last_frame > an->query_frame);
 	refusal_facts_t f = {.earlier_answer = an->earlier_answer, .requeried = requeried};
@@ -2309,6 +2303,7 @@ void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep
 
 	prep->len = 0;
 	prep->kind = PREP_NONE;
+	memset(prep->h, 0, sizeof prep->h); /* those the kind does not need stay 0 */
 	memset(&k, 0, sizeof k);
 	switch (p->kind) {
 	case PKT_DNS:
@@ -2325,17 +2320,13 @@ void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep
 			prep->h[0] = hash_key(&in, &k, K_MSG);
 			prep->h[1] = hash_key(&in, &k, K_SOCKETS);
 			prep->h[2] = prep->len ? hash_key(&in, &k, K_QUESTION) : 0;
-			prep->h[3] = prep->len ? hash_key(&in, &k, K_TCLIENT) : 0;
 		} else {
 			in = (hin_t){addr_hash(&p->src), addr_hash(&p->dst), prep->hash};
 			k.cport = p->sport;
 			k.sport = p->dport;
 			prep->kind = PREP_QUERY;
-			prep->h[0] = hash_key(&in, &k, K_ASKER);
-			prep->h[1] = hash_key(&in, &k, K_SOCK);
 			prep->h[2] = hash_key(&in, &k, K_QUESTION);
 			prep->h[3] = hash_key(&in, &k, K_MSG);
-			prep->h[4] = hash_key(&in, &k, K_TCLIENT);
 		}
 		break;
 	case PKT_ICMP_ERROR:
@@ -2351,10 +2342,13 @@ void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep
 		k.qtype = qt->has_question ? qt->q.qtype : 0;
 		k.proto = PROTO_UDP;
 		prep->kind = PREP_ICMP;
-		prep->h[0] = prep->len ? hash_key(&in, &k, K_QUESTION) : 0;
-		prep->h[1] = hash_key(&in, &k, K_MSG);
-		prep->h[2] = hash_key(&in, &k, K_SOCKETS);
-		prep->h[3] = prep->len ? hash_key(&in, &k, K_ASKER) : 0;
+		/* Only the key add_icmp looks the answer up by, as deep as the quote goes. */
+		if (qt->has_dns_id && qt->has_question)
+			prep->h[0] = prep->len ? hash_key(&in, &k, K_QUESTION) : 0;
+		else if (qt->has_dns_id)
+			prep->h[1] = hash_key(&in, &k, K_MSG);
+		else
+			prep->h[2] = hash_key(&in, &k, K_SOCKETS);
 		break;
 	case PKT_TCP:
 		in = (hin_t){addr_hash(&p->src), addr_hash(&p->dst), 0};

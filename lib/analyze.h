@@ -131,7 +131,7 @@ int analyzer_add(analyzer_t *a, uint64_t frame, uint64_t ts_ns, const pkt_t *p);
 /* The part of analyzer_add that depends on the packet alone: the key of the name its trial
  * goes by and the hashes of the table keys the packet will look up. A reading thread can
  * make it while another adds the packets before this one. */
-#define ANALYZER_PREP_HASHES 5
+#define ANALYZER_PREP_HASHES 4
 typedef struct analyzer_prep {
 	uint8_t len;  /* 0: no name to key a trial by */
 	uint8_t kind; /* what the hashes are for (analyze.c); 0: none */
