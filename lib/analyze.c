@@ -2207,13 +2207,9 @@ static int finish_trial(analyzer_t *a, uint32_t ti)
 
 static int expire(analyzer_t *a, int all)
 {
-	if (!a->window && !all)
-		return 0;
 	uint64_t cutoff = a->now > a->window ? a->now - a->window : 0;
-	if (!all && cutoff == 0)
-		return 0;
-	if (!all && cutoff <= a->due) {
-		/* Nothing is old enough yet: most packets stop here. */
+	if (!all && (!a->window || cutoff == 0 || cutoff <= a->due)) {
+		/* Nothing is old enough yet (or nothing ever is): most packets stop here. */
 		a->stats.live_trials =
 		    a->trials.used - (a->stats.finished_trials - a->stats.freed_trials);
 		return 0;

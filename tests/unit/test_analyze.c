@@ -941,6 +941,47 @@ static void test_window_from_last_packet(void **state)
 	assert_string_equal(seen.names[4], "d.w.lab.test");
 }
 
+/* Enough trials for pools and tables to pass the size where they become mappings of their
+ * own (4 MiB), grow there, and are given back at the end: the pairing and the taken answers
+ * come out as with a few. */
+static void test_large_state(void **state)
+{
+	feed_t *f = *state;
+	seen_t seen = {0};
+	analyzer_set_trial_cb(f->a, on_trial, &seen);
+	char name[64];
+	const unsigned n = 150000;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t ts = (uint64_t)i * 100000; /* 10,000 trials a second: all in the window */
+		sock_t a = sock4((uint8_t)(i % 200), (uint16_t)(1024 + i % 60000)), b = a;
+		b.cport++;
+		snprintf(name, sizeof name, "l%u.big.lab.test", i);
+		add(f, ts, query(&a, (uint16_t)i, name, DNS_T_A));
+		add(f, ts, query(&b, (uint16_t)~i, name, DNS_T_AAAA));
+		add(f, ts + 10000, answer(&a, (uint16_t)i, name, DNS_T_A));
+		add(f, ts + 20000, answer(&b, (uint16_t)~i, name, DNS_T_AAAA));
+		if (i % 4 == 0)
+			add(f, ts + 30000, icmp(&b, Q_QUESTION, (uint16_t)~i, name, DNS_T_AAAA));
+	}
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->live_trials, n);
+	assert_int_equal(st->answers_unmatched, 0);
+	assert_int_equal(st->icmp_unmatched, 0);
+	assert_int_equal(seen.trials, 0);
+	assert_int_equal(analyzer_flush(f->a), 0);
+	assert_int_equal(seen.trials, n);
+	assert_int_equal(seen.racing, n / 4);
+	assert_int_equal(st->expired_queries, 2 * n);
+	assert_int_equal(st->expired_answers, 2 * n);
+	/* The tables given back grow again for what follows. */
+	sock_t s = sock4(7, 50000);
+	add(f, 20 * SEC, query(&s, 1, "after.big.lab.test", DNS_T_A));
+	add(f, 20 * SEC + MS, answer(&s, 1, "after.big.lab.test", DNS_T_A));
+	add(f, 20 * SEC + 2 * MS, icmp(&s, Q_QUESTION, 1, "after.big.lab.test", DNS_T_A));
+	assert_int_equal(st->answers_unmatched, 0);
+	assert_int_equal(st->icmp_unmatched, 0);
+}
+
 /* A trial finished at the end of a capture counts as unanswered both the queries that
  * expired without an answer and those still open then; the analyzer works on after it. */
 typedef struct counts_seen {
@@ -1332,6 +1373,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_many_types_and_sockets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_from_last_packet, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush_unanswered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_large_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_median, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_keeps_trials, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_zero, setup, teardown),
