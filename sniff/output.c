@@ -70,7 +70,21 @@ static int line_room(struct line *l, size_t n)
 	return 1;
 }
 
-static void put_mem(struct line *l, const char *s, size_t n)
+static void put_mem_slow(struct line *l, const char *s, size_t n);
+
+/* Inline for the usual case, room enough: a listed trial's lines take about fifty. */
+static inline __attribute__((always_inline)) void put_mem(struct line *l, const char *s, size_t n)
+{
+	if (__builtin_expect(n < l->cap - l->len, 1) && l->len < l->cap) {
+		memcpy(l->p + l->len, s, n);
+		l->len += n;
+		l->p[l->len] = '\0';
+		return;
+	}
+	put_mem_slow(l, s, n);
+}
+
+static __attribute__((noinline)) void put_mem_slow(struct line *l, const char *s, size_t n)
 {
 	if (l->grow && l->cap - l->len <= n && !line_room(l, n))
 		return;
@@ -284,103 +298,126 @@ enum { CC_ADDR, CC_VERDICT, CC_RACING, CC_CORRECT, CC_INCONCL, CC_RLD, CC_EVIDEN
 static const char *const client_heads[CC_N] = {
     "CLIENT", "VERDICT", "RACING", "CORRECT", "INCONCLUSIVE", "RACE/LATE/DUP", "EVIDENCE"};
 
+/* Made twice per client (the widths, then the rows), for up to every address of a capture:
+ * with the line functions rather than snprintf. */
 static void client_cells(const client_summary_t *cs, uint64_t drops, char cell[CC_N][CELL])
 {
-	snprintf(cell[CC_EVIDENCE], CELL, "may be incomplete (%" PRIu64 " dropped)", drops);
-	sp_addr_str(&cs->addr, cell[CC_ADDR], CELL);
-	snprintf(cell[CC_VERDICT], CELL, "%s", verdict_name(cs->verdict));
-	snprintf(cell[CC_RACING], CELL, "racing %u/%u", cs->racing, cs->trials);
-	snprintf(cell[CC_CORRECT], CELL, "%u", cs->correct);
-	snprintf(cell[CC_INCONCL], CELL, "%u", cs->inconclusive);
-	snprintf(cell[CC_RLD], CELL, "%u/%u/%u", cs->race, cs->late, cs->duplicate);
+	struct line l;
+
+	line_init(&l, cell[CC_EVIDENCE], CELL);
+	put_str(&l, "may be incomplete (");
+	put_u64(&l, drops);
+	put_str(&l, " dropped)");
+	line_init(&l, cell[CC_ADDR], CELL);
+	put_addr(&l, &cs->addr);
+	line_init(&l, cell[CC_VERDICT], CELL);
+	put_str(&l, verdict_name(cs->verdict));
+	line_init(&l, cell[CC_RACING], CELL);
+	put_str(&l, "racing ");
+	put_u64(&l, cs->racing);
+	put_str(&l, "/");
+	put_u64(&l, cs->trials);
+	line_init(&l, cell[CC_CORRECT], CELL);
+	put_u64(&l, cs->correct);
+	line_init(&l, cell[CC_INCONCL], CELL);
+	put_u64(&l, cs->inconclusive);
+	line_init(&l, cell[CC_RLD], CELL);
+	put_u64(&l, cs->race);
+	put_str(&l, "/");
+	put_u64(&l, cs->late);
+	put_str(&l, "/");
+	put_u64(&l, cs->duplicate);
 }
 
-/* Appends ", " and the formatted text to out (of len) at *n; out stays terminated. */
-static void add_part(char *out, size_t len, size_t *n, const char *fmt_, ...)
-    __attribute__((format(printf, 4, 5)));
-static void add_part(char *out, size_t len, size_t *n, const char *fmt_, ...)
+/* A list's parts go ", " apart, from where the list began. */
+static void part_sep(struct line *l, size_t from)
 {
-	va_list ap;
-	int k;
+	if (l->len > from)
+		put_str(l, ", ");
+}
 
-	if (*n >= len)
-		return;
-	if (*n) {
-		k = snprintf(out + *n, len - *n, ", ");
-		*n += k > 0 ? (size_t)k : 0;
-		if (*n >= len)
-			return;
-	}
-	va_start(ap, fmt_);
-	k = vsnprintf(out + *n, len - *n, fmt_, ap);
-	va_end(ap);
-	*n += k > 0 ? (size_t)k : 0;
+/* "one socket 4" */
+static void part_count(struct line *l, const char *label, unsigned v)
+{
+	part_sep(l, 0);
+	put_str(l, label);
+	put_u64(l, v);
+}
+
+/* "4 repeated" */
+static void part_of(struct line *l, size_t from, unsigned v, const char *label)
+{
+	part_sep(l, from);
+	put_u64(l, v);
+	put_str(l, label);
 }
 
 /* How a client sends its queries, as counts of its trials: "two sockets 4, A first 4,
  * parallel 4, UDP 4; gap median 1.2 ms (0.8 ms to 2 ms); 8 queries, 8 answers". */
 static void sends_text(const client_summary_t *c, char *out, size_t len)
 {
-	char d1[32], d2[32], d3[32];
-	size_t n = 0;
+	char d[32];
+	struct line l;
+	size_t from;
 
-	out[0] = '\0';
+	line_init(&l, out, len);
 	if (c->one_socket)
-		add_part(out, len, &n, "one socket %u", c->one_socket);
+		part_count(&l, "one socket ", c->one_socket);
 	if (c->two_sockets)
-		add_part(out, len, &n, "two sockets %u", c->two_sockets);
+		part_count(&l, "two sockets ", c->two_sockets);
 	if (c->more_sockets)
-		add_part(out, len, &n, "3+ sockets %u", c->more_sockets);
+		part_count(&l, "3+ sockets ", c->more_sockets);
 	if (c->a_first)
-		add_part(out, len, &n, "A first %u", c->a_first);
+		part_count(&l, "A first ", c->a_first);
 	if (c->aaaa_first)
-		add_part(out, len, &n, "AAAA first %u", c->aaaa_first);
+		part_count(&l, "AAAA first ", c->aaaa_first);
 	if (c->single_type)
-		add_part(out, len, &n, "one type only %u", c->single_type);
+		part_count(&l, "one type only ", c->single_type);
 	if (c->parallel)
-		add_part(out, len, &n, "parallel %u", c->parallel);
+		part_count(&l, "parallel ", c->parallel);
 	if (c->sequential)
-		add_part(out, len, &n, "sequential %u", c->sequential);
+		part_count(&l, "sequential ", c->sequential);
 	if (c->udp_only)
-		add_part(out, len, &n, "UDP %u", c->udp_only);
+		part_count(&l, "UDP ", c->udp_only);
 	if (c->tcp_only)
-		add_part(out, len, &n, "TCP %u", c->tcp_only);
+		part_count(&l, "TCP ", c->tcp_only);
 	if (c->udp_and_tcp)
-		add_part(out, len, &n, "UDP and TCP %u", c->udp_and_tcp);
-	if (n < len && c->gaps)
-		n += (size_t)snprintf(out + n, len - n, "; gap median %s (%s to %s)",
-				      sp_duration_str(c->gap_median_ns, d1, sizeof d1),
-				      sp_duration_str(c->gap_min_ns, d2, sizeof d2),
-				      sp_duration_str(c->gap_max_ns, d3, sizeof d3));
-	if (n < len)
-		n += (size_t)snprintf(out + n, len - n, "%s%u %s", n ? "; " : "", c->queries,
-				      c->queries == 1 ? "query" : "queries");
-	if (n < len && (c->requeries || c->tcp_queries || c->unanswered)) {
-		size_t m = 0;
-		char more[128];
-
-		more[0] = '\0';
-		if (c->requeries)
-			add_part(more, sizeof more, &m, "%u repeated", c->requeries);
-		if (c->tcp_queries)
-			add_part(more, sizeof more, &m, "%u over TCP", c->tcp_queries);
-		if (c->unanswered)
-			add_part(more, sizeof more, &m, "%u unanswered", c->unanswered);
-		n += (size_t)snprintf(out + n, len - n, " (%s)", more);
+		part_count(&l, "UDP and TCP ", c->udp_and_tcp);
+	if (c->gaps) {
+		put_str(&l, "; gap median ");
+		put_str(&l, sp_duration_str(c->gap_median_ns, d, sizeof d));
+		put_str(&l, " (");
+		put_str(&l, sp_duration_str(c->gap_min_ns, d, sizeof d));
+		put_str(&l, " to ");
+		put_str(&l, sp_duration_str(c->gap_max_ns, d, sizeof d));
+		put_str(&l, ")");
 	}
-	if (n < len)
-		n += (size_t)snprintf(out + n, len - n, ", %u %s", c->answers,
-				      c->answers == 1 ? "answer" : "answers");
-	if (n < len && (c->truncated || c->errors)) {
-		size_t m = 0;
-		char more[128];
-
-		more[0] = '\0';
+	if (l.len)
+		put_str(&l, "; ");
+	put_u64(&l, c->queries);
+	put_str(&l, c->queries == 1 ? " query" : " queries");
+	if (c->requeries || c->tcp_queries || c->unanswered) {
+		put_str(&l, " (");
+		from = l.len;
+		if (c->requeries)
+			part_of(&l, from, c->requeries, " repeated");
+		if (c->tcp_queries)
+			part_of(&l, from, c->tcp_queries, " over TCP");
+		if (c->unanswered)
+			part_of(&l, from, c->unanswered, " unanswered");
+		put_str(&l, ")");
+	}
+	put_str(&l, ", ");
+	put_u64(&l, c->answers);
+	put_str(&l, c->answers == 1 ? " answer" : " answers");
+	if (c->truncated || c->errors) {
+		put_str(&l, " (");
+		from = l.len;
 		if (c->truncated)
-			add_part(more, sizeof more, &m, "%u truncated", c->truncated);
+			part_of(&l, from, c->truncated, " truncated");
 		if (c->errors)
-			add_part(more, sizeof more, &m, "%u with an error rcode", c->errors);
-		snprintf(out + n, len - n, " (%s)", more);
+			part_of(&l, from, c->errors, " with an error rcode");
+		put_str(&l, ")");
 	}
 }
 
