@@ -97,7 +97,11 @@ static __attribute__((noinline)) void put_mem_slow(struct line *l, const char *s
 	l->p[l->len] = '\0';
 }
 
-static void put_str(struct line *l, const char *s) { put_mem(l, s, strlen(s)); }
+/* Inline: most pieces are literals, whose length is then known when compiling. */
+static inline __attribute__((always_inline)) void put_str(struct line *l, const char *s)
+{
+	put_mem(l, s, strlen(s));
+}
 
 static void put_u64(struct line *l, uint64_t v)
 {
