@@ -315,6 +315,11 @@ struct analyzer {
 	uint64_t due;
 	pool_t *lists[7];   /* the pools that expire, in the order expire sweeps them */
 	uint32_t recent[2]; /* the addresses addr_intern gave last, NONE when unset */
+	/* A bit per trial record: the trial has evidence. When everything goes at once, only
+	 * the answers of those trials have taken answers worth working out. */
+	uint64_t *with_ev;
+	size_t with_ev_words;
+	int flushing; /* expire is finishing everything */
 };
 
 #define AT(pl, type, i) (&((type *)(pl)->p)[i])
@@ -832,6 +837,7 @@ void analyzer_free(analyzer_t *a)
 	for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++)
 		mem_free(tabs[i]->slot, tabs[i]->cap * sizeof *tabs[i]->slot);
 	free(a->order);
+	free(a->with_ev);
 	free(a);
 }
 
@@ -1245,6 +1251,8 @@ static int trial_get(analyzer_t *a, const name_key_t *nk, int create, uint64_t f
 		names_free(&a->names, copy, (size_t)tl + 1 + nk->len);
 		return rc;
 	}
+	if (idx / 64 < a->with_ev_words)
+		a->with_ev[idx / 64] &= ~(1ull << (idx % 64));
 	trial_rec_t *tr = trial_at(a, idx);
 	tr->t.name = copy;
 	tr->key = (const uint8_t *)copy + tl + 1;
@@ -1686,6 +1694,24 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	return 0;
 }
 
+static int mark_evidence(analyzer_t *a, uint32_t ti)
+{
+	size_t w = ti / 64;
+	if (w >= a->with_ev_words) {
+		size_t n = a->with_ev_words ? a->with_ev_words : 64;
+		while (n <= w)
+			n *= 2;
+		uint64_t *p = realloc(a->with_ev, n * sizeof *p);
+		if (!p)
+			return SP_ENOMEM;
+		memset(p + a->with_ev_words, 0, (n - a->with_ev_words) * sizeof *p);
+		a->with_ev = p;
+		a->with_ev_words = n;
+	}
+	a->with_ev[w] |= 1ull << (ti % 64);
+	return 0;
+}
+
 /* nk: the key of the quoted question's name (len 0 without one). */
 static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 		    const name_key_t *nk)
@@ -1749,6 +1775,9 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 			t->evidence = e;
 			tr->ev_cap = (uint32_t)cap; /* at most 1024: ANALYZER_EVIDENCE_MAX */
 		}
+		int rc = t->n_evidence ? 0 : mark_evidence(a, an->k.trial);
+		if (rc)
+			return rc;
 		evidence_t *e = &t->evidence[t->n_evidence];
 		memset(e, 0, sizeof *e);
 		e->kind = kind;
@@ -2002,10 +2031,18 @@ static void taken_step(analyzer_t *a, const answer_t *an, taken_t *last)
 	e->after_taken_ns = last->valid && an->ts > last->ts ? an->ts - last->ts : 0;
 }
 
+static int evidence_marked(const analyzer_t *a, uint32_t ti)
+{
+	size_t w = ti / 64;
+	return w < a->with_ev_words && (a->with_ev[w] >> (ti % 64) & 1);
+}
+
 static void expire_answer(analyzer_t *a, uint32_t i)
 {
 	answer_t *an = AT(&a->answers, answer_t, i);
-	if (an->tc != NONE)
+	/* Everything going, a client's taken answer serves only refusals of its trial after
+	 * this answer: without any, its part is not read. */
+	if (an->tc != NONE && (!a->flushing || evidence_marked(a, an->k.trial)))
 		taken_step(a, an, &tc_part(a, an->tc)->last);
 	if (an->k.trial != NONE)
 		unset(&a->a_question, an->h_question, i);
@@ -2223,7 +2260,9 @@ static int expire(analyzer_t *a, int all)
 	/* Answers first, in capture order (the taken answer of each refusal), then what they
 	 * point at; trials last, when nothing of theirs is left (a trial's clock is that of its
 	 * latest record). */
+	a->flushing = all;
 	sweep(a, &a->answers, cutoff, all, expire_answer, ahead_answer);
+	a->flushing = 0;
 	if (all) {
 		/* Nothing follows from the end of a query, asker, socket or taken-answer record
 		 * but its slots (a trial counts its unanswered queries as it goes), and the tables
