@@ -319,7 +319,6 @@ struct analyzer {
 	 * the answers of those trials have taken answers worth working out. */
 	uint64_t *with_ev;
 	size_t with_ev_words;
-	int flushing; /* expire is finishing everything */
 };
 
 #define AT(pl, type, i) (&((type *)(pl)->p)[i])
@@ -2042,7 +2041,7 @@ static void expire_answer(analyzer_t *a, uint32_t i)
 	answer_t *an = AT(&a->answers, answer_t, i);
 	/* Everything going, a client's taken answer serves only refusals of its trial after
 	 * this answer: without any, its part is not read. */
-	if (an->tc != NONE && (!a->flushing || evidence_marked(a, an->k.trial)))
+	if (an->tc != NONE && (!a->a_msg.clearing || evidence_marked(a, an->k.trial)))
 		taken_step(a, an, &tc_part(a, an->tc)->last);
 	if (an->k.trial != NONE)
 		unset(&a->a_question, an->h_question, i);
@@ -2260,9 +2259,7 @@ static int expire(analyzer_t *a, int all)
 	/* Answers first, in capture order (the taken answer of each refusal), then what they
 	 * point at; trials last, when nothing of theirs is left (a trial's clock is that of its
 	 * latest record). */
-	a->flushing = all;
 	sweep(a, &a->answers, cutoff, all, expire_answer, ahead_answer);
-	a->flushing = 0;
 	if (all) {
 		/* Nothing follows from the end of a query, asker, socket or taken-answer record
 		 * but its slots (a trial counts its unanswered queries as it goes), and the tables
@@ -2420,13 +2417,9 @@ static inline void rec_prefetch(const table_t *t, uint64_t h)
 static inline void trial_prefetch(const analyzer_t *a, uint64_t h)
 {
 	uint32_t i = home_idx(&a->t_name, h);
-	if (i == NONE)
-		return;
 	/* All of it: a packet reads its counters, its key and its first client's part. */
-	const char *r = (const char *)trial_at(a, i);
-	for (size_t o = 0; o < sizeof(trial_rec_t); o += 64)
-		__builtin_prefetch(r + o);
-	__builtin_prefetch(r + sizeof(trial_rec_t) - 1);
+	if (i != NONE)
+		prefetch_rec(&a->trials, i);
 }
 
 /* The table slots the frame of prep will look up (those analyzer_add reaches on its usual
