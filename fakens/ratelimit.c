@@ -58,6 +58,11 @@ enum ratelimit_verdict ratelimit_check(ratelimit_t *r, const struct sockaddr *cl
 		memcpy(s->addr, addr, 16);
 		s->tat_ns = now_ns;
 	}
+	/* A datagram's time comes from its kernel stamp carried across clocks, and a reader
+	 * preempted between the two clock reads makes it step back a little. Unchecked, the
+	 * unsigned gaps below would wrap and log a second drop within the same second. */
+	if (now_ns < s->seen_ns)
+		now_ns = s->seen_ns;
 	s->seen_ns = now_ns;
 	uint64_t tat = s->tat_ns > now_ns ? s->tat_ns : now_ns;
 	if (tat - now_ns <= r->tolerance_ns) {

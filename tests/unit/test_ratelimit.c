@@ -75,6 +75,27 @@ static void test_burst_then_rate(void **state)
 	assert_int_not_equal(check(&a, t3, NULL), RATELIMIT_PASS);
 }
 
+/* Times that step back (kernel stamps converted across clocks) neither wrap into a second
+ * log nor refill the bucket. */
+static void test_time_steps_back(void **state)
+{
+	uint64_t dropped = 0, t = 5000 * MS;
+	ratelimit_init(&rl, 2, 3);
+	struct sockaddr_storage a = v4(0x7f000001);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(check(&a, t, NULL), RATELIMIT_PASS);
+	assert_int_equal(check(&a, t, &dropped), RATELIMIT_DROP_LOG);
+	assert_int_equal(check(&a, t - 5000, NULL), RATELIMIT_DROP);
+	assert_int_equal(check(&a, t - 1 * MS, NULL), RATELIMIT_DROP);
+	assert_int_equal(check(&a, t + 1, NULL), RATELIMIT_DROP);
+	assert_int_equal(rl.dropped, 4);
+	/* A second after the log, the next drop is logged with the silent ones. */
+	uint64_t t2 = t + 1000 * MS;
+	while (check(&a, t2, &dropped) == RATELIMIT_PASS)
+		;
+	assert_int_equal(dropped, 4);
+}
+
 static void test_clients_apart(void **state)
 {
 	uint64_t t = 1000 * MS;
@@ -149,7 +170,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_off),           cmocka_unit_test(test_burst_then_rate),
 	    cmocka_unit_test(test_clients_apart), cmocka_unit_test(test_bounded_table),
-	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_parse),         cmocka_unit_test(test_time_steps_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
