@@ -89,7 +89,7 @@ typedef struct lru {
 typedef struct rec {
 	mkey_t k;
 	uint64_t touch;
-	uint32_t hash; /* of k under its table's mask (queries: K_QUESTION; answers: K_MSG) */
+	uint32_t hash; /* of k under its table's mask (queries: K_QUESTION; answers: K_SOCKETS) */
 	lru_t lru;
 } rec_t;
 
@@ -105,21 +105,31 @@ typedef struct query {
 	uint64_t frame;   /* first send */
 } query_t;
 
-/* An answer carries what judging its refusal needs, so its query may expire first. */
+/* An answer carries what judging its refusal needs, so its query may expire first.
+ *
+ * An ICMP error finds the answer it quotes among the answers of its socket pair: the a_sock
+ * slot of the pair holds the latest, and each answer the one before it (prev), so that the
+ * newest first with the quoted ID (and question) is the latest with that key. Answers go in
+ * the order they came (their clock is never moved on), so an answer's prev goes before it
+ * does, and a prev whose seq is not below the answer's is gone: freed, or used again since.
+ * Adding one reads no older record, where a table per key read the one it replaced. */
 typedef struct answer {
 	mkey_t k; /* trial/qtype NONE/0 when neither the answer nor its query say */
 	uint64_t touch;
-	uint32_t hash; /* of k under K_MSG */
+	uint32_t hash; /* of k under K_SOCKETS */
 	lru_t lru;
-	uint32_t h_question, h_sock;       /* of k under K_QUESTION, K_SOCKETS */
+	uint32_t prev;                     /* the answer before it on its slot, NONE for none */
 	uint32_t tc;                       /* its (trial, client) record, NONE without a trial */
 	uint32_t evidence;                 /* index into its trial's evidence, NONE if none kept */
 	uint8_t paired;                    /* a query in the capture */
 	uint8_t earlier_answer, requeried; /* refusal_facts_t, as of its arrival */
 	uint8_t refused;
+	uint64_t seq; /* order of arrival, from 1; ANSWER_GONE once freed */
 	uint64_t query_frame;
 	uint64_t frame, ts;
 } answer_t;
+
+#define ANSWER_GONE UINT64_MAX
 
 /* Sends of one question (a query type of a trial) by one client address: enough to tell a
  * resend. */
@@ -297,14 +307,15 @@ typedef struct names {
 struct analyzer {
 	names_t names;
 	pool_t queries, answers, askers, socks, tclients, streams, trials, clients, addrs;
-	table_t q_question, q_msg;         /* queries by question; latest by message key */
-	table_t a_question, a_msg, a_sock; /* latest answer by each key */
-	table_t t_name;                    /* live trials by name (and client) */
+	table_t q_question, q_msg; /* queries by question; latest by message key */
+	table_t a_sock;            /* latest answer by socket pair (see answer_t) */
+	table_t t_name;            /* live trials by name (and client) */
 	table_t k_asker, k_sock, k_tclient, k_addr, k_stream;
 	struct order *order; /* used trials in order of first query; built by finish */
 	size_t order_n, order_cap;
 	int order_valid;
 	uint64_t window, now;
+	uint64_t answer_seq; /* the last answer's seq */
 	int started;
 	int per_client;
 	analyzer_trial_cb cb;
@@ -721,6 +732,54 @@ static inline __attribute__((always_inline)) int set_latest(table_t *t, uint64_t
 	return 0;
 }
 
+/* Makes answer idx the latest of the a_sock slot of hash h and returns the one it follows
+ * there, NONE for none. Slots are told apart by their hash alone: answers of two pairs whose
+ * hashes agree share a slot, and answer_find tells them apart by their keys. Room must have
+ * been reserved. */
+static uint32_t answer_push(table_t *t, uint64_t h, uint32_t idx)
+{
+	for (size_t j = (size_t)h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		slot_t *s = &t->slot[j];
+		if (!s->idx1) {
+			s->hash = (uint32_t)h;
+			s->idx1 = idx + 1;
+			t->n++;
+			return NONE;
+		}
+		if (s->hash == (uint32_t)h) {
+			uint32_t prev = s->idx1 - 1;
+			s->idx1 = idx + 1;
+			return prev;
+		}
+	}
+}
+
+/* The latest live answer whose key is k under mask (K_SOCKETS and more): the first of the
+ * slot's answers, newest first, with that key. h: k's hash under K_SOCKETS. */
+static uint32_t answer_find(const analyzer_t *a, uint64_t h, const mkey_t *k, unsigned mask)
+{
+	const table_t *t = &a->a_sock;
+	if (!t->cap)
+		return NONE;
+	uint32_t i = NONE;
+	for (size_t j = (size_t)h & (t->cap - 1); i == NONE; j = (j + 1) & (t->cap - 1)) {
+		const slot_t *s = &t->slot[j];
+		if (!s->idx1)
+			return NONE;
+		if (s->hash == (uint32_t)h)
+			i = s->idx1 - 1;
+	}
+	for (;;) {
+		const answer_t *an = AT(&a->answers, answer_t, i);
+		if (key_equal(&an->k, k, mask))
+			return i;
+		uint32_t p = an->prev;
+		if (p == NONE || p >= a->answers.n || AT(&a->answers, answer_t, p)->seq >= an->seq)
+			return NONE;
+		i = p;
+	}
+}
+
 /* Removes the entry for idx's key (hash h) if it still points at idx. Only the slot of
  * that key can point at idx, and it lies on the probe run from h's home: no key compare. */
 static void unset(table_t *t, uint64_t h, uint32_t idx)
@@ -787,8 +846,6 @@ analyzer_t *analyzer_new(void)
 		all[i]->due = &a->due;
 	table_init(&a->q_question, K_QUESTION, &a->queries);
 	table_init(&a->q_msg, K_MSG, &a->queries);
-	table_init(&a->a_question, K_QUESTION, &a->answers);
-	table_init(&a->a_msg, K_MSG, &a->answers);
 	table_init(&a->a_sock, K_SOCKETS, &a->answers);
 	table_init(&a->t_name, 0, NULL);
 	table_init(&a->k_asker, K_ASKER, &a->askers);
@@ -830,9 +887,8 @@ void analyzer_free(analyzer_t *a)
 		mem_free(pools[i]->p, pools[i]->cap * pools[i]->size);
 		mem_free(pools[i]->free, pools[i]->fcap * sizeof *pools[i]->free);
 	}
-	table_t *tabs[] = {&a->q_question, &a->q_msg,  &a->a_question, &a->a_msg,
-			   &a->a_sock,     &a->t_name, &a->k_asker,    &a->k_sock,
-			   &a->k_tclient,  &a->k_addr, &a->k_stream};
+	table_t *tabs[] = {&a->q_question, &a->q_msg,     &a->a_sock, &a->t_name,  &a->k_asker,
+			   &a->k_sock,     &a->k_tclient, &a->k_addr, &a->k_stream};
 	for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++)
 		mem_free(tabs[i]->slot, tabs[i]->cap * sizeof *tabs[i]->slot);
 	free(a->order);
@@ -1585,8 +1641,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		return rc;
 	/* The message and socket keys do not involve the trial: known from the start. The
 	 * question and taken-answer keys were hashed with the trial of the answer's name. */
-	uint64_t h_msg = nk->h[0], h_sock = nk->h[1], h_q = 0;
-	table_prefetch(&a->a_msg, h_msg);
+	uint64_t h_msg = nk->h[0], h_sock = nk->h[1];
 	table_prefetch(&a->a_sock, h_sock);
 	uint32_t ti = NONE, qi = NONE;
 	if (p->dns.has_question) {
@@ -1595,23 +1650,15 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 			return rc;
 		k.trial = ti;
 		k.qtype = p->dns.q.qtype;
-		if (ti != NONE) {
-			/* Most answers keep this key: ask for all its slots at once. */
-			h_q = nk->h[2];
-			table_prefetch(&a->q_question, h_q);
-			table_prefetch(&a->a_question, h_q);
-			qi = lookup(&a->q_question, h_q, &k, K_QUESTION);
-		}
+		if (ti != NONE)
+			qi = lookup(&a->q_question, nk->h[2], &k, K_QUESTION);
 	} else {
 		qi = lookup(&a->q_msg, h_msg, &k, K_MSG);
 	}
 	if (qi != NONE) {
 		const query_t *q = AT(&a->queries, query_t, qi);
-		if (k.trial != q->k.trial || k.qtype != q->k.qtype) {
-			k.trial = q->k.trial;
-			k.qtype = q->k.qtype;
-			h_q = key_hash(a, &k, K_QUESTION);
-		}
+		k.trial = q->k.trial;
+		k.qtype = q->k.qtype;
 		ti = k.trial;
 	} else if (p->dns.has_question && ti == NONE) {
 		rc = trial_get(a, nk, 1, frame, ts, &p->dst, &ti);
@@ -1619,7 +1666,6 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 			return rc;
 		k.trial = ti;
 		if (ti != NONE) {
-			h_q = nk->h[2];
 			trial_rec_t *tr = trial_at(a, ti);
 			if (tr->client_ai == NONE && addr_equal(&tr->t.client, &p->dst))
 				tr->client_ai = k.client;
@@ -1628,7 +1674,6 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 
 	uint32_t tci = NONE;
 	if (ti != NONE) {
-		table_prefetch(&a->a_question, h_q);
 		rc = tc_get(a, &k, &tci);
 		if (rc)
 			return rc;
@@ -1638,11 +1683,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 			memset(&tc->last, 0, sizeof tc->last);
 		tc->taken_touch = a->now;
 	}
-	rc = table_reserve(&a->a_msg);
-	if (rc == 0)
-		rc = table_reserve(&a->a_sock);
-	if (rc == 0 && ti != NONE)
-		rc = table_reserve(&a->a_question);
+	rc = table_reserve(&a->a_sock);
 	uint32_t ai;
 	if (rc == 0)
 		rc = add_rec(a, &a->answers, &ai);
@@ -1651,18 +1692,13 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	answer_t *an = AT(&a->answers, answer_t, ai);
 	an->k = k;
 	an->touch = a->now;
-	an->hash = h_msg;
-	an->h_question = h_q;
-	an->h_sock = h_sock;
+	an->hash = (uint32_t)h_sock;
+	an->seq = ++a->answer_seq;
 	an->tc = tci;
 	an->evidence = NONE;
 	an->frame = frame;
 	an->ts = ts;
-	/* Room was reserved: none of these can fail. */
-	if (ti != NONE)
-		set_latest(&a->a_question, h_q, &k, K_QUESTION, ai);
-	set_latest(&a->a_msg, h_msg, &k, K_MSG, ai);
-	set_latest(&a->a_sock, h_sock, &k, K_SOCKETS, ai);
+	an->prev = answer_push(&a->a_sock, h_sock, ai); /* room was reserved */
 
 	if (qi == NONE) {
 		a->stats.answers_unmatched++;
@@ -1739,11 +1775,9 @@ static int add_icmp(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p,
 			return rc;
 		k.qtype = qt->q.qtype;
 		if (k.trial != NONE)
-			ai = lookup(&a->a_question, nk->h[0], &k, K_QUESTION);
-	} else if (qt->has_dns_id) {
-		ai = lookup(&a->a_msg, nk->h[1], &k, K_MSG);
+			ai = answer_find(a, nk->h[0], &k, K_QUESTION);
 	} else {
-		ai = lookup(&a->a_sock, nk->h[2], &k, K_SOCKETS);
+		ai = answer_find(a, nk->h[0], &k, qt->has_dns_id ? K_MSG : K_SOCKETS);
 	}
 	answer_t *an = ai != NONE ? AT(&a->answers, answer_t, ai) : NULL;
 	if (!an || !an->paired || an->k.trial == NONE) {
@@ -2041,12 +2075,10 @@ static void expire_answer(analyzer_t *a, uint32_t i)
 	answer_t *an = AT(&a->answers, answer_t, i);
 	/* Everything going, a client's taken answer serves only refusals of its trial after
 	 * this answer: without any, its part is not read. */
-	if (an->tc != NONE && (!a->a_msg.clearing || evidence_marked(a, an->k.trial)))
+	if (an->tc != NONE && (!a->a_sock.clearing || evidence_marked(a, an->k.trial)))
 		taken_step(a, an, &tc_part(a, an->tc)->last);
-	if (an->k.trial != NONE)
-		unset(&a->a_question, an->h_question, i);
-	unset(&a->a_msg, an->hash, i);
-	unset(&a->a_sock, an->h_sock, i);
+	unset(&a->a_sock, an->hash, i);
+	an->seq = ANSWER_GONE;
 	a->stats.expired_answers++;
 	pool_release(&a->answers, i);
 }
@@ -2080,10 +2112,7 @@ static void expire_keyed(table_t *t, pool_t *pl, uint32_t i)
 static void ahead_answer(const analyzer_t *a, uint32_t i)
 {
 	const answer_t *an = AT(&a->answers, answer_t, i);
-	table_prefetch(&a->a_msg, an->hash);
-	table_prefetch(&a->a_sock, an->h_sock);
-	if (an->k.trial != NONE)
-		table_prefetch(&a->a_question, an->h_question);
+	table_prefetch(&a->a_sock, an->hash);
 	if (an->tc != NONE)
 		__builtin_prefetch(&tc_part(a, an->tc)->last);
 }
@@ -2252,8 +2281,8 @@ static int expire(analyzer_t *a, int all)
 	}
 	/* Everything goes (the end of a capture): the record tables are emptied in one pass
 	 * each rather than entry by entry. The record sweeps cannot fail. */
-	table_t *records[] = {&a->q_question, &a->q_msg,  &a->a_question, &a->a_msg,   &a->a_sock,
-			      &a->k_asker,    &a->k_sock, &a->k_tclient,  &a->k_stream};
+	table_t *records[] = {&a->q_question, &a->q_msg,     &a->a_sock,  &a->k_asker,
+			      &a->k_sock,     &a->k_tclient, &a->k_stream};
 	for (size_t k = 0; all && k < sizeof records / sizeof records[0]; k++)
 		records[k]->clearing = 1;
 	/* Answers first, in capture order (the taken answer of each refusal), then what they
@@ -2374,13 +2403,8 @@ void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep
 		k.qtype = qt->has_question ? qt->q.qtype : 0;
 		k.proto = PROTO_UDP;
 		prep->kind = PREP_ICMP;
-		/* Only the key add_icmp looks the answer up by, as deep as the quote goes. */
-		if (qt->has_dns_id && qt->has_question)
-			prep->h[0] = prep->len ? hash_key(&in, &k, K_QUESTION) : 0;
-		else if (qt->has_dns_id)
-			prep->h[1] = hash_key(&in, &k, K_MSG);
-		else
-			prep->h[2] = hash_key(&in, &k, K_SOCKETS);
+		/* The answers of the socket pair are looked through (answer_find). */
+		prep->h[0] = hash_key(&in, &k, K_SOCKETS);
 		break;
 	case PKT_TCP:
 		in = (hin_t){addr_hash(&p->src), addr_hash(&p->dst), 0};
@@ -2443,21 +2467,18 @@ static size_t prep_slots(const analyzer_t *a, const analyzer_prep_t *prep, struc
 		SLOT(&a->q_msg, prep->h[3]);
 		break;
 	case PREP_ANSWER:
-		/* With the latest answers with its keys, which it replaces. */
-		SLOT(&a->a_msg, prep->h[0]);
+		/* With the latest answer of its socket pair, whose record it does not read. */
 		SLOT(&a->a_sock, prep->h[1]);
 		if (!prep->len)
 			break;
 		SLOT(&a->t_name, prep->hash);
 		SLOT(&a->q_question, prep->h[2]);
-		SLOT(&a->a_question, prep->h[2]);
 		break;
 	case PREP_ICMP:
 		SLOT(&a->k_addr, prep->hc);
-		if (!prep->len)
-			break;
-		SLOT(&a->t_name, prep->hash);
-		SLOT(&a->a_question, prep->h[0]);
+		SLOT(&a->a_sock, prep->h[0]);
+		if (prep->len)
+			SLOT(&a->t_name, prep->hash);
 		break;
 	case PREP_TCP:
 		SLOT(&a->k_stream, prep->h[0]);
@@ -2474,6 +2495,8 @@ void analyzer_prefetch_records(const analyzer_t *a, const analyzer_prep_t *prep)
 	for (size_t i = 0; i < n; i++) {
 		if (r[i].t == &a->t_name)
 			trial_prefetch(a, r[i].h);
+		else if (r[i].t == &a->a_sock && prep->kind == PREP_ANSWER)
+			continue;      /* an answer does not read the one before it */
 		else if (r[i].t->pool) /* the address table has records of its own kind */
 			rec_prefetch(r[i].t, r[i].h);
 	}

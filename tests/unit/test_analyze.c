@@ -14,6 +14,7 @@
 #include "err.h"
 
 #define MS 1000000ULL
+#define SEC (1000 * MS)
 
 /* One client socket talking to one server. */
 typedef struct sock {
@@ -587,6 +588,44 @@ static void test_quote_without_id(void **state)
 	assert_int_equal(t->evidence[0].after_taken_ns, 8 * MS);
 }
 
+/* An ICMP error finds the answer it quotes among all the live answers of its socket pair,
+ * not only the latest; and not among answers that expired, even where their records were
+ * used again since. */
+static void test_quote_finds_older_answer(void **state)
+{
+	feed_t *f = *state;
+	analyzer_set_window(f->a, 1 * SEC);
+	sock_t s = sock4(93, 54000);
+	add(f, 0, query(&s, 1, "a.t14.lab.test", DNS_T_A));
+	add(f, 0, answer(&s, 1, "a.t14.lab.test", DNS_T_A)); /* frame 2: expires at 1.3 s */
+	add(f, 600 * MS, query(&s, 2, "b.t14.lab.test", DNS_T_A));
+	add(f, 600 * MS, answer(&s, 2, "b.t14.lab.test", DNS_T_A)); /* frame 4 */
+	add(f, 700 * MS, query(&s, 3, "b.t14.lab.test", DNS_T_AAAA));
+	add(f, 700 * MS, answer(&s, 3, "b.t14.lab.test", DNS_T_AAAA)); /* frame 6 */
+	/* Two answers back, by ID alone and by question. */
+	add(f, 800 * MS, icmp(&s, Q_ID, 2, NULL, 0));
+	add(f, 800 * MS, icmp(&s, Q_QUESTION, 3, "b.t14.lab.test", DNS_T_AAAA));
+	/* The first answer has gone; a new one on the same socket pair takes its record. */
+	add(f, 1300 * MS, query(&s, 7, "c.t14.lab.test", DNS_T_A));
+	add(f, 1300 * MS, answer(&s, 7, "c.t14.lab.test", DNS_T_A)); /* frame 10 */
+	add(f, 1300 * MS, icmp(&s, Q_ID, 1, NULL, 0));
+	add(f, 1300 * MS, icmp(&s, Q_PORTS, 0, NULL, 0));
+	assert_int_equal(analyzer_finish(f->a), 0);
+	assert_int_equal(analyzer_trial_count(f->a), 3);
+	const trial_t *b = analyzer_trial(f->a, 1), *c = analyzer_trial(f->a, 2);
+	assert_string_equal(b->name, "b.t14.lab.test");
+	assert_int_equal(b->n_evidence, 2);
+	assert_int_equal(b->evidence[0].answer_frame, 4);
+	assert_int_equal(b->evidence[1].answer_frame, 6);
+	assert_int_equal(b->evidence[1].icmp_frame, 8);
+	assert_int_equal(c->n_evidence, 1);
+	assert_int_equal(c->evidence[0].answer_frame, 10);
+	assert_int_equal(c->evidence[0].icmp_frame, 12);
+	assert_int_equal(analyzer_trial(f->a, 0)->n_evidence, 0);
+	assert_int_equal(analyzer_stats(f->a)->icmp_unmatched, 1);
+	assert_int_equal(analyzer_stats(f->a)->expired_answers, 1);
+}
+
 /* Answers without a question pair by socket and ID. */
 static void test_answer_without_question(void **state)
 {
@@ -685,8 +724,6 @@ static void test_many(void **state)
 }
 
 /* ---- DNS over TCP ---- */
-
-#define SEC (1000 * MS)
 
 /* A TCP segment of s (from the client when !answer) carrying data. */
 static pkt_t seg(const sock_t *s, int from_server, uint32_t seq, uint8_t flags, const uint8_t *data,
@@ -1362,6 +1399,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_client_summaries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_case_folding, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quote_without_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quote_finds_older_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_answer_without_question, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_same_socket_resend, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_other_kinds_and_queries_without_question, setup,
