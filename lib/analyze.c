@@ -304,8 +304,14 @@ typedef struct names {
 	size_t left;
 } names_t;
 
+/* analyzer_prepare reads the settings on the reading thread while the analysing thread
+ * writes the rest: sharing a cache line with what is written, every packet would pull that
+ * line from the other core and back. */
+#define LINE 64
+
 struct analyzer {
-	names_t names;
+	int per_client;
+	names_t names __attribute__((aligned(LINE)));
 	pool_t queries, answers, askers, socks, tclients, streams, trials, clients, addrs;
 	table_t q_question, q_msg; /* queries by question; latest by message key */
 	table_t a_sock;            /* latest answer by socket pair (see answer_t) */
@@ -317,7 +323,6 @@ struct analyzer {
 	uint64_t window, now;
 	uint64_t answer_seq; /* the last answer's seq */
 	int started;
-	int per_client;
 	analyzer_trial_cb cb;
 	void *cb_ctx;
 	analyzer_stats_t stats;
@@ -828,9 +833,10 @@ static void pool_init(pool_t *pl, size_t size, size_t lru_off, size_t touch_off)
 
 analyzer_t *analyzer_new(void)
 {
-	analyzer_t *a = calloc(1, sizeof *a);
+	analyzer_t *a = aligned_alloc(LINE, sizeof *a); /* a multiple of LINE, as aligned */
 	if (!a)
 		return NULL;
+	memset(a, 0, sizeof *a);
 	POOL_INIT(&a->queries, query_t);
 	POOL_INIT(&a->answers, answer_t);
 	POOL_INIT(&a->askers, asker_t);
@@ -1180,12 +1186,21 @@ static void name_key(const analyzer_t *a, const dns_name_t *n, const sp_addr_t *
 		if (i >= len)
 			return;
 	}
-	size_t end = (len + 7) & ~(size_t)7;
-	memcpy(k->b, n->wire, len);
-	memset(k->b + len, 0, end - len);
+	/* Words are read from the name itself: copied first and read back in words, the copy's
+	 * bytes reached the loads through the store buffer, which stalls on every word. */
 	uint64_t h = HASH_SEED ^ len;
-	for (i = 0; i < end; i += 8) {
-		uint64_t w = fold_word(load64(k->b + i));
+	for (i = 0; i < len; i += 8) {
+		uint64_t w;
+		size_t left = len - i;
+		if (left >= 8) {
+			w = load64(n->wire + i);
+		} else if (i + 8 <= sizeof n->wire && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+			w = load64(n->wire + i) & ((1ull << (8 * left)) - 1); /* zero padded */
+		} else {
+			w = 0;
+			memcpy(&w, n->wire + i, left);
+		}
+		w = fold_word(w);
 		memcpy(k->b + i, &w, sizeof w);
 		h = mix64(h, w);
 	}

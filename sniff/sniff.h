@@ -36,29 +36,40 @@ typedef struct sniff_opts {
 
 struct story;
 
+/* sniff -r runs on two threads (pipeline.c): what one thread writes for every frame or
+ * trial sits on cache lines of its own, away from what the other reads for every frame, or
+ * each such write would pull the other's line across. */
+#define SNIFF_LINE 64
+
 typedef struct sniff {
+	/* Set before the threads start (or while they are in step), read by both: */
 	sniff_opts_t o;
 	analyzer_t *an;
 	dissect_cfg_t cfg;
-	int linktype;         /* LINKTYPE_ value of the capture (a file's first interface) */
-	uint64_t frames_read; /* frames read from the source, filtered out or not */
-	uint64_t skipped;     /* PKT_SKIPPED frames seen */
-	int failed;           /* the capture broke off with an error, said on stderr: the results
-			       * are still printed, then sniff exits 2 */
-	char *spool;          /* -r - with -w: the frames read, kept for the second pass */
-	struct story *story;  /* the evidence as comments; story_trial */
-	int annotated;        /* the -w file was written with its comments */
-	char filter[512];     /* the default filter, as compiled (see sniff_default_filter) */
-	/* Finished trials, counted as they pass through the analyzer's callback (which frees
-	 * them): the overall verdict and the human table's footnote rest on these. */
-	uint64_t trials, racing, correct, inconclusive, unlisted;
-	int header_done; /* human: the trial table's header is out */
-	int out_rc;      /* first error of the callback's output (-errno, SP_ENOMEM) */
+	int linktype;        /* LINKTYPE_ value of the capture (a file's first interface) */
+	char *spool;         /* -r - with -w: the frames read, kept for the second pass */
+	struct story *story; /* the evidence as comments; story_trial */
+	char filter[512];    /* the default filter, as compiled (see sniff_default_filter) */
 	struct sniff_filters *filters; /* -f on a file: compiled per link type */
 	int select; /* a file without -f: the dissector selects as the default filter would */
 	/* sniff -r on two threads: the trial callback hands its trials to the reading thread
 	 * (pipeline_trial); NULL when one thread does everything. */
 	struct pipeline *pipe;
+
+	/* Written by the reading thread: */
+	/* frames read from the source, filtered out or not */
+	uint64_t frames_read __attribute__((aligned(SNIFF_LINE)));
+	int failed;      /* the capture broke off with an error, said on stderr: the results
+			  * are still printed, then sniff exits 2 */
+	int annotated;   /* the -w file was written with its comments */
+	int header_done; /* human: the trial table's header is out */
+	int out_rc;      /* first error of the callback's output (-errno, SP_ENOMEM) */
+
+	/* Written by the analysing thread: */
+	uint64_t skipped __attribute__((aligned(SNIFF_LINE))); /* PKT_SKIPPED frames seen */
+	/* Finished trials, counted as they pass through the analyzer's callback (which frees
+	 * them): the overall verdict and the human table's footnote rest on these. */
+	uint64_t trials, racing, correct, inconclusive, unlisted;
 } sniff_t;
 
 /* The default filter: DNS over UDP and TCP on the port, ICMP errors, and the same inside
