@@ -19,6 +19,8 @@
 /* How many packets ahead the analysing thread asks for the memory of (analyzer_prefetch). */
 #define AHEAD 8
 
+#define LINE 64
+
 struct ent {
 	uint64_t frame, ts;
 	pkt_t p; /* a TCP payload points to a copy owned by the entry */
@@ -66,44 +68,48 @@ struct pipeline {
 	int rc;                   /* the analysing thread's first error */
 	int flush;                /* at the end, the analysing thread finishes every trial */
 	int flushed;              /* ... and has done so */
-	int flushing;             /* the analysing thread's own: it is finishing them */
 	pthread_cond_t printable; /* trials were handed over, or flushed was set */
-	struct trials made;       /* the analysing thread's, not handed over yet */
-	struct trials ready;      /* handed over, for the reader to print */
-	struct trials printing;   /* the reader's, being printed */
 	int trials_rc;            /* copying a trial failed (SP_ENOMEM) */
+	struct trials ready;      /* handed over, for the reader to print */
+	/* Each thread's own, written for every trial it copies or prints while the other does
+	 * the same: a cache line each, or every trial would pull the other's line across. */
+	struct {
+		struct trials made; /* the analysing thread's, not handed over yet */
+		int flushing;       /* it is finishing every trial */
+	} __attribute__((aligned(LINE))) an;
+	struct trials printing __attribute__((aligned(LINE))); /* the reader's, being printed */
 };
 
 /* Moves the analysing thread's copies to ready. Called with the lock held. */
 static void hand_over(pipeline_t *pl)
 {
-	if (!pl->made.len)
+	if (!pl->an.made.len)
 		return;
 	if (!pl->ready.len) {
 		struct trials t = pl->ready;
-		pl->ready = pl->made;
-		pl->made = t;
+		pl->ready = pl->an.made;
+		pl->an.made = t;
 	} else {
-		if (pl->ready.cap - pl->ready.len < pl->made.len) {
+		if (pl->ready.cap - pl->ready.len < pl->an.made.len) {
 			/* Doubled, so that a reader slow to print costs few copies and few calls
 			 * to the kernel, on a thread that must not wait. */
 			size_t cap = pl->ready.cap * 2;
-			if (cap < pl->ready.len + pl->made.len)
-				cap = pl->ready.len + pl->made.len;
+			if (cap < pl->ready.len + pl->an.made.len)
+				cap = pl->ready.len + pl->an.made.len;
 			char *q = realloc(pl->ready.p, cap);
 			if (!q) {
 				/* Lost, and said so: the run ends with an error. */
 				pl->trials_rc = SP_ENOMEM;
-				pl->made.len = 0;
+				pl->an.made.len = 0;
 				return;
 			}
 			pl->ready.p = q;
 			pl->ready.cap = cap;
 		}
-		memcpy(pl->ready.p + pl->ready.len, pl->made.p, pl->made.len);
-		pl->ready.len += pl->made.len;
+		memcpy(pl->ready.p + pl->ready.len, pl->an.made.p, pl->an.made.len);
+		pl->ready.len += pl->an.made.len;
 	}
-	pl->made.len = 0;
+	pl->an.made.len = 0;
 	pthread_cond_signal(&pl->printable);
 }
 
@@ -112,7 +118,7 @@ int pipeline_trial(pipeline_t *pl, const trial_t *t)
 	size_t name = t->name ? strlen(t->name) + 1 : 0;
 	size_t ev = t->n_evidence * sizeof *t->evidence;
 	size_t size = (held_evidence(name) + ev + 7) / 8 * 8;
-	struct trials *m = &pl->made;
+	struct trials *m = &pl->an.made;
 	struct held *h;
 
 	if (m->cap - m->len < size) {
@@ -138,7 +144,7 @@ int pipeline_trial(pipeline_t *pl, const trial_t *t)
 	if (ev)
 		memcpy((char *)h + held_evidence(name), t->evidence, ev);
 	m->len += size;
-	if (pl->flushing && m->len >= HAND_OVER) {
+	if (pl->an.flushing && m->len >= HAND_OVER) {
 		pthread_mutex_lock(&pl->mu);
 		hand_over(pl);
 		pthread_mutex_unlock(&pl->mu);
@@ -239,7 +245,7 @@ static void *analyse(void *arg)
 	if (pl->flush && !pl->rc) {
 		/* The trials still open finish here, while the reader prints those before them;
 		 * a failure is left for the caller's own analyzer_flush to meet and report. */
-		pl->flushing = 1;
+		pl->an.flushing = 1;
 		pthread_mutex_unlock(&pl->mu);
 		(void)analyzer_flush(pl->s->an);
 		pthread_mutex_lock(&pl->mu);
@@ -255,7 +261,7 @@ static void destroy(pipeline_t *pl)
 {
 	for (size_t i = 0; i < BATCHES; i++)
 		free(pl->all[i]);
-	free(pl->made.p);
+	free(pl->an.made.p);
 	free(pl->ready.p);
 	free(pl->printing.p);
 	pthread_mutex_destroy(&pl->mu);
@@ -267,12 +273,13 @@ static void destroy(pipeline_t *pl)
 
 int pipeline_start(pipeline_t **out, sniff_t *s)
 {
-	pipeline_t *pl = calloc(1, sizeof *pl);
+	pipeline_t *pl = aligned_alloc(LINE, sizeof *pl); /* a multiple of LINE, as aligned */
 	int rc;
 
 	*out = NULL;
 	if (!pl)
 		return SP_ENOMEM;
+	memset(pl, 0, sizeof *pl);
 	pl->s = s;
 	for (size_t i = 0; i < BATCHES; i++) {
 		pl->all[i] = malloc(sizeof *pl->all[i]);
