@@ -21,11 +21,15 @@
 
 #define LINE 64
 
+/* Each entry crosses to the other core line by line: on lines of their own, the first of
+ * an entry holds all of a DNS packet's header the analysis reads (up to has_question), and
+ * the times share the line of the prep's hashes, so that a DNS packet is four lines: this
+ * first, the question's type, the hashes and the name key. */
 struct ent {
-	uint64_t frame, ts;
 	pkt_t p; /* a TCP payload points to a copy owned by the entry */
+	uint64_t frame, ts;
 	analyzer_prep_t prep;
-};
+} __attribute__((aligned(LINE)));
 
 struct batch {
 	size_t n;
@@ -222,12 +226,16 @@ static void *analyse(void *arg)
 				const struct ent *x = &b->e[i + 2 * AHEAD];
 				__builtin_prefetch(&x->p);
 				__builtin_prefetch(&x->p.dns.q.qtype);
-				__builtin_prefetch(&x->p.quote.q.qtype);
 				__builtin_prefetch(&x->prep);
 				__builtin_prefetch(x->prep.b);
 			}
-			if (i + AHEAD < b->n)
-				analyzer_prefetch(pl->s->an, &b->e[i + AHEAD].prep);
+			if (i + AHEAD < b->n) {
+				const struct ent *x = &b->e[i + AHEAD];
+				/* The quote's question and the TCP fields lie further in. */
+				if (x->p.kind == PKT_ICMP_ERROR || x->p.kind == PKT_TCP)
+					__builtin_prefetch(&x->p.quote.q.qtype);
+				analyzer_prefetch(pl->s->an, &x->prep);
+			}
 			if (i + AHEAD / 2 < b->n)
 				analyzer_prefetch_records(pl->s->an, &b->e[i + AHEAD / 2].prep);
 			rc = sniff_analyse(pl->s, b->e[i].frame, b->e[i].ts, &b->e[i].p,
@@ -282,7 +290,7 @@ int pipeline_start(pipeline_t **out, sniff_t *s)
 	memset(pl, 0, sizeof *pl);
 	pl->s = s;
 	for (size_t i = 0; i < BATCHES; i++) {
-		pl->all[i] = malloc(sizeof *pl->all[i]);
+		pl->all[i] = aligned_alloc(LINE, sizeof *pl->all[i]);
 		if (!pl->all[i]) {
 			while (i--)
 				free(pl->all[i]);
