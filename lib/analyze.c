@@ -759,8 +759,15 @@ static uint32_t answer_push(table_t *t, uint64_t h, uint32_t idx)
 	}
 }
 
+/* An ICMP error follows the answer it quotes within moments, so the answer is nearly always
+ * the latest of its socket pair or close to it. A pair that carried thousands of answers in
+ * the window (one socket kept for every query, or a flood) is looked through this far and no
+ * further, so that a capture of such errors costs time in proportion to its length. */
+#define ANSWER_WALK 256
+
 /* The latest live answer whose key is k under mask (K_SOCKETS and more): the first of the
- * slot's answers, newest first, with that key. h: k's hash under K_SOCKETS. */
+ * slot's answers, newest first, with that key, among the ANSWER_WALK latest. h: k's hash
+ * under K_SOCKETS. */
 static uint32_t answer_find(const analyzer_t *a, uint64_t h, const mkey_t *k, unsigned mask)
 {
 	const table_t *t = &a->a_sock;
@@ -774,7 +781,7 @@ static uint32_t answer_find(const analyzer_t *a, uint64_t h, const mkey_t *k, un
 		if (s->hash == (uint32_t)h)
 			i = s->idx1 - 1;
 	}
-	for (;;) {
+	for (int n = 0; n < ANSWER_WALK; n++) {
 		const answer_t *an = AT(&a->answers, answer_t, i);
 		if (key_equal(&an->k, k, mask))
 			return i;
@@ -783,6 +790,7 @@ static uint32_t answer_find(const analyzer_t *a, uint64_t h, const mkey_t *k, un
 			return NONE;
 		i = p;
 	}
+	return NONE;
 }
 
 /* Removes the entry for idx's key (hash h) if it still points at idx. Only the slot of

@@ -626,6 +626,28 @@ static void test_quote_finds_older_answer(void **state)
 	assert_int_equal(analyzer_stats(f->a)->expired_answers, 1);
 }
 
+/* A quote is looked for among the 256 latest answers of its socket pair, not further: a
+ * pair of thousands of answers costs each ICMP error a bounded walk. */
+static void test_quote_walk_bounded(void **state)
+{
+	feed_t *f = *state;
+	sock_t s = sock4(94, 55000);
+	const char *n = "d.t15.lab.test";
+	add(f, 0, query(&s, 1, n, DNS_T_A));
+	add(f, 0, answer(&s, 1, n, DNS_T_A));
+	for (uint16_t id = 2; id <= 256; id++)
+		add(f, MS, answer(&s, id, NULL, 0)); /* no query: unmatched */
+	add(f, 2 * MS, icmp(&s, Q_ID, 1, NULL, 0));  /* the 256th latest: found */
+	add(f, 3 * MS, answer(&s, 257, NULL, 0));
+	add(f, 4 * MS, icmp(&s, Q_ID, 1, NULL, 0)); /* the 257th: not looked at */
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->icmp_errors, 2);
+	assert_int_equal(st->icmp_unmatched, 1);
+	const trial_t *t = only_trial(f);
+	assert_int_equal(t->race + t->late + t->duplicate, 1);
+	assert_int_equal(t->evidence[0].icmp_frame, 258);
+}
+
 /* Answers without a question pair by socket and ID. */
 static void test_answer_without_question(void **state)
 {
@@ -1400,6 +1422,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_case_folding, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quote_without_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quote_finds_older_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quote_walk_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_answer_without_question, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_same_socket_resend, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_other_kinds_and_queries_without_question, setup,
