@@ -559,17 +559,7 @@ static json_t *jstr(const char *text)
 	return j;
 }
 
-static json_t *jaddr(const sp_addr_t *a)
-{
-	char buf[ADDR_TEXT];
-
-	return jstr(sp_addr_str(a, buf, sizeof buf));
-}
-
 static json_t *jint(uint64_t v) { return json_integer((json_int_t)v); }
-
-/* Microseconds from nanoseconds: exact to the nanosecond with JSON_REAL_PRECISION(15). */
-static json_t *jus(uint64_t ns) { return json_real((double)ns / 1000.0); }
 
 /* Set when a value could not be made: a line missing a key would break the schema, so emit()
  * refuses the whole line instead. */
@@ -645,8 +635,9 @@ static void put_key(struct line *l, const char *key)
 	put_mem(l, "\":", 2);
 }
 
-/* Microseconds from nanoseconds as jus() and json_dumps with JSON_REAL_PRECISION(15) write
- * them: "%.15g", ".0" added to a whole number, no '+' or leading zeros in an exponent. */
+/* Microseconds from nanoseconds as json_dumps with JSON_REAL_PRECISION(15) writes
+ * json_real(ns / 1000.0): "%.15g", ".0" added to a whole number, no '+' or leading zeros in an
+ * exponent. */
 static void put_json_us(struct line *l, uint64_t ns)
 {
 	char buf[64];
@@ -819,47 +810,77 @@ static int trial_json_line(const trial_t *t, FILE *out)
 	return 0;
 }
 
-static json_t *client_json(const client_summary_t *cs, int incomplete)
+static void put_key_u64(struct line *l, const char *key, uint64_t v)
 {
-	json_t *o = json_object();
+	put_key(l, key);
+	put_u64(l, v);
+}
 
-	if (!o)
-		return NULL;
-	set(o, "type", jstr("client"));
-	set(o, "client", jaddr(&cs->addr));
-	set(o, "verdict", jstr(verdict_name(cs->verdict)));
-	set(o, "trials", jint(cs->trials));
-	set(o, "racing", jint(cs->racing));
-	set(o, "correct", jint(cs->correct));
-	set(o, "inconclusive", jint(cs->inconclusive));
-	set(o, "race", jint(cs->race));
-	set(o, "late", jint(cs->late));
-	set(o, "duplicate", jint(cs->duplicate));
-	set(o, "incomplete", json_boolean(incomplete));
+static void put_key_gap(struct line *l, const char *key, const client_summary_t *cs, uint64_t ns)
+{
+	put_key(l, key);
+	if (cs->gaps)
+		put_json_us(l, ns);
+	else
+		put_str(l, "null");
+}
+
+/* A client's line (docs/sniff.md), written directly as a trial's is: a capture of many
+ * clients ends with a line for each. type is "client", or "client_update" live, which adds
+ * the frames read so far (frames not NULL). */
+static int client_json_line(const client_summary_t *cs, int incomplete, const char *type,
+			    const uint64_t *frames, FILE *out)
+{
+	struct line l = {NULL, 0, 0, 1, 0};
+
+	put_str(&l, "{\"type\":");
+	put_json_str(&l, type);
+	put_key(&l, "client");
+	put_json_addr(&l, &cs->addr);
+	put_key(&l, "verdict");
+	put_json_str(&l, verdict_name(cs->verdict));
+	put_key_u64(&l, "trials", cs->trials);
+	put_key_u64(&l, "racing", cs->racing);
+	put_key_u64(&l, "correct", cs->correct);
+	put_key_u64(&l, "inconclusive", cs->inconclusive);
+	put_key_u64(&l, "race", cs->race);
+	put_key_u64(&l, "late", cs->late);
+	put_key_u64(&l, "duplicate", cs->duplicate);
+	put_key(&l, "incomplete");
+	put_str(&l, incomplete ? "true" : "false");
 	/* How it sends its queries (docs/sniff.md): totals, then trials by behaviour. */
-	set(o, "queries", jint(cs->queries));
-	set(o, "requeries", jint(cs->requeries));
-	set(o, "answers", jint(cs->answers));
-	set(o, "tcp_queries", jint(cs->tcp_queries));
-	set(o, "unanswered", jint(cs->unanswered));
-	set(o, "truncated", jint(cs->truncated));
-	set(o, "errors", jint(cs->errors));
-	set(o, "one_socket", jint(cs->one_socket));
-	set(o, "two_sockets", jint(cs->two_sockets));
-	set(o, "more_sockets", jint(cs->more_sockets));
-	set(o, "a_first", jint(cs->a_first));
-	set(o, "aaaa_first", jint(cs->aaaa_first));
-	set(o, "parallel", jint(cs->parallel));
-	set(o, "sequential", jint(cs->sequential));
-	set(o, "single_type", jint(cs->single_type));
-	set(o, "udp_only", jint(cs->udp_only));
-	set(o, "tcp_only", jint(cs->tcp_only));
-	set(o, "udp_and_tcp", jint(cs->udp_and_tcp));
-	set(o, "gaps", jint(cs->gaps));
-	set(o, "gap_min_us", cs->gaps ? jus(cs->gap_min_ns) : json_null());
-	set(o, "gap_median_us", cs->gaps ? jus(cs->gap_median_ns) : json_null());
-	set(o, "gap_max_us", cs->gaps ? jus(cs->gap_max_ns) : json_null());
-	return o;
+	put_key_u64(&l, "queries", cs->queries);
+	put_key_u64(&l, "requeries", cs->requeries);
+	put_key_u64(&l, "answers", cs->answers);
+	put_key_u64(&l, "tcp_queries", cs->tcp_queries);
+	put_key_u64(&l, "unanswered", cs->unanswered);
+	put_key_u64(&l, "truncated", cs->truncated);
+	put_key_u64(&l, "errors", cs->errors);
+	put_key_u64(&l, "one_socket", cs->one_socket);
+	put_key_u64(&l, "two_sockets", cs->two_sockets);
+	put_key_u64(&l, "more_sockets", cs->more_sockets);
+	put_key_u64(&l, "a_first", cs->a_first);
+	put_key_u64(&l, "aaaa_first", cs->aaaa_first);
+	put_key_u64(&l, "parallel", cs->parallel);
+	put_key_u64(&l, "sequential", cs->sequential);
+	put_key_u64(&l, "single_type", cs->single_type);
+	put_key_u64(&l, "udp_only", cs->udp_only);
+	put_key_u64(&l, "tcp_only", cs->tcp_only);
+	put_key_u64(&l, "udp_and_tcp", cs->udp_and_tcp);
+	put_key_u64(&l, "gaps", cs->gaps);
+	put_key_gap(&l, "gap_min_us", cs, cs->gap_min_ns);
+	put_key_gap(&l, "gap_median_us", cs, cs->gap_median_ns);
+	put_key_gap(&l, "gap_max_us", cs, cs->gap_max_ns);
+	if (frames)
+		put_key_u64(&l, "frames", *frames);
+	put_mem(&l, "}\n", 2);
+	if (l.oom || !l.p) {
+		free(l.p);
+		return SP_ENOMEM;
+	}
+	fwrite(l.p, 1, l.len, out);
+	free(l.p);
+	return 0;
 }
 
 static json_t *summary_json(const sniff_t *s)
@@ -965,8 +986,8 @@ int output_json(const sniff_t *s, FILE *out)
 
 	errno = 0;
 	for (i = 0; i < analyzer_client_count(s->an); i++)
-		if ((rc = emit(client_json(analyzer_client(s->an, i), output_incomplete(s->an)),
-			       out)) < 0)
+		if ((rc = client_json_line(analyzer_client(s->an, i), output_incomplete(s->an),
+					   "client", NULL, out)) < 0)
 			return rc;
 	if ((rc = emit(summary_json(s), out)) < 0)
 		return rc;
@@ -1052,11 +1073,9 @@ int output_live_updates(sniff_t *s, FILE *out)
 		x->incomplete = incomplete;
 		any = 1;
 		if (s->o.json) {
-			json_t *o = client_json(cs, incomplete);
-			if (o)
-				json_object_set_new(o, "type", json_string("client_update"));
-			set(o, "frames", jint(s->frames_read));
-			if ((rc = emit(o, out)) < 0)
+			rc =
+			    client_json_line(cs, incomplete, "client_update", &s->frames_read, out);
+			if (rc < 0)
 				return rc;
 			continue;
 		}
