@@ -743,6 +743,18 @@ static void put_json_evidence(struct line *l, const evidence_t *e)
 	put_mem(l, "}", 1);
 }
 
+/* Writes a grown line and frees it; SP_ENOMEM if it could not grow. */
+static int line_write(struct line *l, FILE *out)
+{
+	if (l->oom || !l->p) {
+		free(l->p);
+		return SP_ENOMEM;
+	}
+	fwrite(l->p, 1, l->len, out);
+	free(l->p);
+	return 0;
+}
+
 /* A trial's line (docs/sniff.md), written directly rather than through jansson: a big capture
  * has a line for every trial, and building and dumping objects cost more than the analysis.
  * The bytes are json_dumps's (JSON_COMPACT | JSON_REAL_PRECISION(15)) for the same object. */
@@ -801,13 +813,7 @@ static int trial_json_line(const trial_t *t, FILE *out)
 		put_json_evidence(&l, &t->evidence[k]);
 	}
 	put_mem(&l, "]}\n", 3);
-	if (l.oom || !l.p) {
-		free(l.p);
-		return SP_ENOMEM;
-	}
-	fwrite(l.p, 1, l.len, out);
-	free(l.p);
-	return 0;
+	return line_write(&l, out);
 }
 
 static void put_key_u64(struct line *l, const char *key, uint64_t v)
@@ -874,13 +880,7 @@ static int client_json_line(const client_summary_t *cs, int incomplete, const ch
 	if (frames)
 		put_key_u64(&l, "frames", *frames);
 	put_mem(&l, "}\n", 2);
-	if (l.oom || !l.p) {
-		free(l.p);
-		return SP_ENOMEM;
-	}
-	fwrite(l.p, 1, l.len, out);
-	free(l.p);
-	return 0;
+	return line_write(&l, out);
 }
 
 static json_t *summary_json(const sniff_t *s)
