@@ -80,40 +80,40 @@ struct pipeline {
 	struct {
 		struct trials made; /* the analysing thread's, not handed over yet */
 		int flushing;       /* it is finishing every trial */
-	} __attribute__((aligned(LINE))) an;
+	} __attribute__((aligned(LINE))) analysing;
 	struct trials printing __attribute__((aligned(LINE))); /* the reader's, being printed */
 };
 
 /* Moves the analysing thread's copies to ready. Called with the lock held. */
 static void hand_over(pipeline_t *pl)
 {
-	if (!pl->an.made.len)
+	if (!pl->analysing.made.len)
 		return;
 	if (!pl->ready.len) {
 		struct trials t = pl->ready;
-		pl->ready = pl->an.made;
-		pl->an.made = t;
+		pl->ready = pl->analysing.made;
+		pl->analysing.made = t;
 	} else {
-		if (pl->ready.cap - pl->ready.len < pl->an.made.len) {
+		if (pl->ready.cap - pl->ready.len < pl->analysing.made.len) {
 			/* Doubled, so that a reader slow to print costs few copies and few calls
 			 * to the kernel, on a thread that must not wait. */
 			size_t cap = pl->ready.cap * 2;
-			if (cap < pl->ready.len + pl->an.made.len)
-				cap = pl->ready.len + pl->an.made.len;
+			if (cap < pl->ready.len + pl->analysing.made.len)
+				cap = pl->ready.len + pl->analysing.made.len;
 			char *q = realloc(pl->ready.p, cap);
 			if (!q) {
 				/* Lost, and said so: the run ends with an error. */
 				pl->trials_rc = SP_ENOMEM;
-				pl->an.made.len = 0;
+				pl->analysing.made.len = 0;
 				return;
 			}
 			pl->ready.p = q;
 			pl->ready.cap = cap;
 		}
-		memcpy(pl->ready.p + pl->ready.len, pl->an.made.p, pl->an.made.len);
-		pl->ready.len += pl->an.made.len;
+		memcpy(pl->ready.p + pl->ready.len, pl->analysing.made.p, pl->analysing.made.len);
+		pl->ready.len += pl->analysing.made.len;
 	}
-	pl->an.made.len = 0;
+	pl->analysing.made.len = 0;
 	pthread_cond_signal(&pl->printable);
 }
 
@@ -122,7 +122,7 @@ int pipeline_trial(pipeline_t *pl, const trial_t *t)
 	size_t name = t->name ? strlen(t->name) + 1 : 0;
 	size_t ev = t->n_evidence * sizeof *t->evidence;
 	size_t size = (held_evidence(name) + ev + 7) / 8 * 8;
-	struct trials *m = &pl->an.made;
+	struct trials *m = &pl->analysing.made;
 	struct held *h;
 
 	if (m->cap - m->len < size) {
@@ -148,7 +148,7 @@ int pipeline_trial(pipeline_t *pl, const trial_t *t)
 	if (ev)
 		memcpy((char *)h + held_evidence(name), t->evidence, ev);
 	m->len += size;
-	if (pl->an.flushing && m->len >= HAND_OVER) {
+	if (pl->analysing.flushing && m->len >= HAND_OVER) {
 		pthread_mutex_lock(&pl->mu);
 		hand_over(pl);
 		pthread_mutex_unlock(&pl->mu);
@@ -253,7 +253,7 @@ static void *analyse(void *arg)
 	if (pl->flush && !pl->rc) {
 		/* The trials still open finish here, while the reader prints those before them;
 		 * a failure is left for the caller's own analyzer_flush to meet and report. */
-		pl->an.flushing = 1;
+		pl->analysing.flushing = 1;
 		pthread_mutex_unlock(&pl->mu);
 		(void)analyzer_flush(pl->s->an);
 		pthread_mutex_lock(&pl->mu);
@@ -269,7 +269,7 @@ static void destroy(pipeline_t *pl)
 {
 	for (size_t i = 0; i < BATCHES; i++)
 		free(pl->all[i]);
-	free(pl->an.made.p);
+	free(pl->analysing.made.p);
 	free(pl->ready.p);
 	free(pl->printing.p);
 	pthread_mutex_destroy(&pl->mu);
