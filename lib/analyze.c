@@ -737,26 +737,30 @@ static inline __attribute__((always_inline)) int set_latest(table_t *t, uint64_t
 	return 0;
 }
 
-/* Makes answer idx the latest of the a_sock slot of hash h and returns the one it follows
- * there, NONE for none. Slots are told apart by their hash alone: answers of two pairs whose
- * hashes agree share a slot, and answer_find tells them apart by their keys. Room must have
- * been reserved. */
-static uint32_t answer_push(table_t *t, uint64_t h, uint32_t idx)
+/* The a_sock slot of hash h, or the empty slot that ends its probe run. Slots are told
+ * apart by their hash alone: answers of two pairs whose hashes agree share a slot, and
+ * answer_find tells them apart by their keys. t->cap must not be 0. */
+static slot_t *answer_slot(const table_t *t, uint64_t h)
 {
 	for (size_t j = (size_t)h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
 		slot_t *s = &t->slot[j];
-		if (!s->idx1) {
-			s->hash = (uint32_t)h;
-			s->idx1 = idx + 1;
-			t->n++;
-			return NONE;
-		}
-		if (s->hash == (uint32_t)h) {
-			uint32_t prev = s->idx1 - 1;
-			s->idx1 = idx + 1;
-			return prev;
-		}
+		if (!s->idx1 || s->hash == (uint32_t)h)
+			return s;
 	}
+}
+
+/* Makes answer idx the latest of the a_sock slot of hash h and returns the one it follows
+ * there, NONE for none. Room must have been reserved. */
+static uint32_t answer_push(table_t *t, uint64_t h, uint32_t idx)
+{
+	slot_t *s = answer_slot(t, h);
+	uint32_t prev = s->idx1 ? s->idx1 - 1 : NONE;
+	if (!s->idx1) {
+		s->hash = (uint32_t)h;
+		t->n++;
+	}
+	s->idx1 = idx + 1;
+	return prev;
 }
 
 /* An ICMP error follows the answer it quotes within moments, so the answer is nearly always
@@ -770,17 +774,12 @@ static uint32_t answer_push(table_t *t, uint64_t h, uint32_t idx)
  * under K_SOCKETS. */
 static uint32_t answer_find(const analyzer_t *a, uint64_t h, const mkey_t *k, unsigned mask)
 {
-	const table_t *t = &a->a_sock;
-	if (!t->cap)
+	if (!a->a_sock.cap)
 		return NONE;
-	uint32_t i = NONE;
-	for (size_t j = (size_t)h & (t->cap - 1); i == NONE; j = (j + 1) & (t->cap - 1)) {
-		const slot_t *s = &t->slot[j];
-		if (!s->idx1)
-			return NONE;
-		if (s->hash == (uint32_t)h)
-			i = s->idx1 - 1;
-	}
+	const slot_t *s = answer_slot(&a->a_sock, h);
+	if (!s->idx1)
+		return NONE;
+	uint32_t i = s->idx1 - 1;
 	for (int n = 0; n < ANSWER_WALK; n++) {
 		const answer_t *an = AT(&a->answers, answer_t, i);
 		if (key_equal(&an->k, k, mask))
@@ -1662,9 +1661,10 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 	if ((rc = addr_intern(a, &p->dst, nk->hc, &k.client)) != 0 ||
 	    (rc = addr_intern(a, &p->src, nk->hs, &k.server)) != 0)
 		return rc;
-	/* The message and socket keys do not involve the trial: known from the start. The
-	 * question and taken-answer keys were hashed with the trial of the answer's name. */
-	uint64_t h_msg = nk->h[0], h_sock = nk->h[1];
+	/* The socket key (and without a question the message key) does not involve the trial:
+	 * known from the start. The question key was hashed with the trial of the answer's
+	 * name. */
+	uint64_t h_sock = nk->h[1];
 	table_prefetch(&a->a_sock, h_sock);
 	uint32_t ti = NONE, qi = NONE;
 	if (p->dns.has_question) {
@@ -1676,7 +1676,7 @@ static int add_answer(analyzer_t *a, uint64_t frame, uint64_t ts, const pkt_t *p
 		if (ti != NONE)
 			qi = lookup(&a->q_question, nk->h[2], &k, K_QUESTION);
 	} else {
-		qi = lookup(&a->q_msg, h_msg, &k, K_MSG);
+		qi = lookup(&a->q_msg, nk->h[0], &k, K_MSG);
 	}
 	if (qi != NONE) {
 		const query_t *q = AT(&a->queries, query_t, qi);
@@ -2401,7 +2401,8 @@ void analyzer_prepare(const analyzer_t *a, const pkt_t *p, analyzer_prep_t *prep
 			k.cport = p->dport;
 			k.sport = p->sport;
 			prep->kind = PREP_ANSWER;
-			prep->h[0] = hash_key(&in, &k, K_MSG);
+			/* By message only without a question: the query is found by it. */
+			prep->h[0] = p->dns.has_question ? 0 : hash_key(&in, &k, K_MSG);
 			prep->h[1] = hash_key(&in, &k, K_SOCKETS);
 			prep->h[2] = prep->len ? hash_key(&in, &k, K_QUESTION) : 0;
 		} else {

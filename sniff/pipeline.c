@@ -19,8 +19,6 @@
 /* How many packets ahead the analysing thread asks for the memory of (analyzer_prefetch). */
 #define AHEAD 8
 
-#define LINE 64
-
 /* Each entry crosses to the other core line by line: on lines of their own, the first of
  * an entry holds all of a DNS packet's header the analysis reads (up to has_question), and
  * the times share the line of the prep's hashes, so that a DNS packet is four lines: this
@@ -29,7 +27,7 @@ struct ent {
 	pkt_t p; /* a TCP payload points to a copy owned by the entry */
 	uint64_t frame, ts;
 	analyzer_prep_t prep;
-} __attribute__((aligned(LINE)));
+} __attribute__((aligned(SNIFF_LINE)));
 
 struct batch {
 	size_t n;
@@ -80,8 +78,9 @@ struct pipeline {
 	struct {
 		struct trials made; /* the analysing thread's, not handed over yet */
 		int flushing;       /* it is finishing every trial */
-	} __attribute__((aligned(LINE))) analysing;
-	struct trials printing __attribute__((aligned(LINE))); /* the reader's, being printed */
+	} __attribute__((aligned(SNIFF_LINE))) analysing;
+	struct trials printing
+	    __attribute__((aligned(SNIFF_LINE))); /* the reader's, being printed */
 };
 
 /* Moves the analysing thread's copies to ready. Called with the lock held. */
@@ -281,7 +280,8 @@ static void destroy(pipeline_t *pl)
 
 int pipeline_start(pipeline_t **out, sniff_t *s)
 {
-	pipeline_t *pl = aligned_alloc(LINE, sizeof *pl); /* a multiple of LINE, as aligned */
+	pipeline_t *pl =
+	    aligned_alloc(SNIFF_LINE, sizeof *pl); /* a multiple of SNIFF_LINE, as aligned */
 	int rc;
 
 	*out = NULL;
@@ -290,7 +290,7 @@ int pipeline_start(pipeline_t **out, sniff_t *s)
 	memset(pl, 0, sizeof *pl);
 	pl->s = s;
 	for (size_t i = 0; i < BATCHES; i++) {
-		pl->all[i] = aligned_alloc(LINE, sizeof *pl->all[i]);
+		pl->all[i] = aligned_alloc(SNIFF_LINE, sizeof *pl->all[i]);
 		if (!pl->all[i]) {
 			while (i--)
 				free(pl->all[i]);
