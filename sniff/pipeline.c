@@ -19,6 +19,14 @@
 /* How many packets ahead the analysing thread asks for the memory of (analyzer_prefetch). */
 #define AHEAD 8
 
+/* bench/sniff_speed.sh builds a sniff_readonly in which the analysing thread only takes the
+ * batches and gives them back: what reading alone costs, the least any analysis can add to. */
+#ifdef SP_BENCH_READ_ONLY
+#define ANALYSE 0
+#else
+#define ANALYSE 1
+#endif
+
 /* Each entry crosses to the other core line by line: on lines of their own, the first of
  * an entry holds all of a DNS packet's header the analysis reads (up to has_question), and
  * the times share the line of the prep's hashes, so that a DNS packet is four lines: this
@@ -217,7 +225,7 @@ static void *analyse(void *arg)
 		pl->busy = 1;
 		pthread_mutex_unlock(&pl->mu);
 		/* After an error the rest is only released: the reader stops at its next push. */
-		for (size_t i = 0; i < b->n && rc == 0; i++) {
+		for (size_t i = 0; ANALYSE && i < b->n && rc == 0; i++) {
 			/* The tables' slots for a packet a few ahead are fetched while this one
 			 * is analysed. */
 			if (i + 2 * AHEAD < b->n) {
