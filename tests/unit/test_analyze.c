@@ -648,6 +648,75 @@ static void test_quote_walk_bounded(void **state)
 	assert_int_equal(t->evidence[0].icmp_frame, 258);
 }
 
+/* Two client sockets of 192.0.2.0/24 whose socket pairs (to 127.0.0.1:53) hash alike in
+ * the 32 bits an answer slot keeps, found by trying ports in turn: the hash of an ICMP
+ * error's prep is its quoted socket pair's (analyzer_prepare). */
+static void colliding_socks(const analyzer_t *a, sock_t *x, sock_t *y)
+{
+	enum { BITS = 20, PORTS = 60000 };
+	const size_t mask = ((size_t)1 << BITS) - 1;
+	uint64_t *seen = calloc(mask + 1, sizeof *seen); /* hash << 32 | try + 1 */
+	assert_non_null(seen);
+	for (uint32_t i = 0;; i++) {
+		/* Half a million tries find a pair with odds of one in 10^12 against. */
+		assert_true(i < 500000);
+		sock_t s = sock4((uint8_t)(1 + i / PORTS), (uint16_t)(1024 + i % PORTS));
+		pkt_t p = icmp(&s, Q_PORTS, 0, NULL, 0);
+		analyzer_prep_t prep;
+		analyzer_prepare(a, &p, &prep);
+		uint32_t h = (uint32_t)prep.h[0];
+		size_t j = h & mask;
+		for (; seen[j]; j = (j + 1) & mask) {
+			if ((uint32_t)(seen[j] >> 32) != h)
+				continue;
+			uint32_t k = (uint32_t)seen[j] - 1;
+			*x = sock4((uint8_t)(1 + k / PORTS), (uint16_t)(1024 + k % PORTS));
+			*y = s;
+			free(seen);
+			return;
+		}
+		seen[j] = (uint64_t)h << 32 | (i + 1);
+	}
+}
+
+/* Socket pairs whose hashes agree share an answer slot, newest answer first: an error
+ * finds its own pair's answer behind the other's by comparing keys, and the bound of 256
+ * answers looked through counts both pairs' answers. */
+static void test_socket_pairs_share_slot(void **state)
+{
+	feed_t *f = *state;
+	sock_t x, y;
+	colliding_socks(f->a, &x, &y);
+	assert_false(x.cport == y.cport && sp_addr_equal(&x.client, &y.client));
+	const char *n = "x.t40.lab.test", *m = "y.t40.lab.test";
+	add(f, 0, query(&x, 1, n, DNS_T_A));
+	add(f, 0, query(&y, 1, m, DNS_T_A));
+	add(f, MS, answer(&x, 1, n, DNS_T_A));
+	add(f, MS, answer(&y, 1, m, DNS_T_A));
+	add(f, 2 * MS, icmp(&x, Q_ID, 1, NULL, 0)); /* x's answer, behind y's of the same ID */
+	for (uint16_t id = 2; id <= 256; id++)
+		add(f, 3 * MS, answer(&y, id, NULL, 0)); /* no query: unmatched */
+	add(f, 4 * MS, icmp(&y, Q_ID, 1, NULL, 0));      /* y's first answer, the 256th latest */
+	/* x's answer is now the 257th latest of the slot: on a slot of its own it would be the
+	 * latest. That it is not found shows that the two pairs do share the slot. */
+	add(f, 5 * MS, icmp(&x, Q_ID, 1, NULL, 0));
+	assert_int_equal(analyzer_finish(f->a), 0);
+	const analyzer_stats_t *st = analyzer_stats(f->a);
+	assert_int_equal(st->icmp_errors, 3);
+	assert_int_equal(st->icmp_unmatched, 1);
+	const trial_t *tx = analyzer_find_trial(f->a, n), *ty = analyzer_find_trial(f->a, m);
+	assert_non_null(tx);
+	assert_non_null(ty);
+	assert_int_equal(tx->n_evidence, 1);
+	assert_int_equal(tx->evidence[0].icmp_frame, 5);
+	assert_int_equal(tx->evidence[0].answer_frame, 3);
+	assert_int_equal(tx->evidence[0].cport, x.cport);
+	assert_int_equal(ty->n_evidence, 1);
+	assert_int_equal(ty->evidence[0].icmp_frame, 261);
+	assert_int_equal(ty->evidence[0].answer_frame, 4);
+	assert_int_equal(ty->evidence[0].cport, y.cport);
+}
+
 /* Answers without a question pair by socket and ID. */
 static void test_answer_without_question(void **state)
 {
@@ -1423,6 +1492,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_quote_without_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quote_finds_older_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quote_walk_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_socket_pairs_share_slot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_answer_without_question, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_same_socket_resend, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_other_kinds_and_queries_without_question, setup,
