@@ -785,7 +785,7 @@ static uint32_t answer_find(const analyzer_t *a, uint64_t h, const mkey_t *k, un
 		if (key_equal(&an->k, k, mask))
 			return i;
 		uint32_t p = an->prev;
-		if (p == NONE || p >= a->answers.n || AT(&a->answers, answer_t, p)->seq >= an->seq)
+		if (p == NONE || AT(&a->answers, answer_t, p)->seq >= an->seq)
 			return NONE;
 		i = p;
 	}
